@@ -1,0 +1,98 @@
+"""The blocking API every terminal driver offers to the rest of the app."""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from .models import (
+    Counters,
+    Hardware,
+    HelloInfo,
+    Identity,
+    KeyStatus,
+    LogEntry,
+    Parameters,
+    Progress,
+    SelfTestResult,
+)
+
+TraceFn = Callable[[str, str, bytes], None]
+ProgressFn = Callable[[Progress], None]
+
+
+class TerminalDriver(abc.ABC):
+    """One connected terminal. Blocking; not thread-safe (one worker owns it).
+
+    Every method raises a :class:`drivers.errors.TerminalError` subclass that
+    names the action that failed. ``close()`` is idempotent; drivers are
+    context managers.
+    """
+
+    #: registry name, e.g. "cup-maint"
+    name: str = ""
+
+    @abc.abstractmethod
+    def hello(self) -> HelloInfo: ...
+
+    @abc.abstractmethod
+    def identity(self) -> Identity: ...
+
+    @abc.abstractmethod
+    def login(self, password: str) -> None: ...
+
+    @abc.abstractmethod
+    def logout(self) -> None: ...
+
+    @abc.abstractmethod
+    def parameters(self) -> Parameters: ...
+
+    @abc.abstractmethod
+    def key_status(self) -> KeyStatus: ...
+
+    @abc.abstractmethod
+    def hardware(self) -> Hardware: ...
+
+    @abc.abstractmethod
+    def counters(self) -> Counters: ...
+
+    @abc.abstractmethod
+    def read_log(self, kind: str) -> list[LogEntry]: ...
+
+    @abc.abstractmethod
+    def self_test(
+        self,
+        test: str,
+        *,
+        timeout_s: int = 30,
+        on_progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SelfTestResult: ...
+
+    @abc.abstractmethod
+    def set_parameters(self, changes: dict[str, Any]) -> Parameters: ...
+
+    @abc.abstractmethod
+    def set_clock(self, when: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def print_text(self, lines: list[str]) -> None: ...
+
+    @abc.abstractmethod
+    def reboot(self) -> int: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def is_open(self) -> bool: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""The CUP-style maintenance protocol (``cup-maint``): messages, driver and models."""

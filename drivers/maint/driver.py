@@ -1,0 +1,515 @@
+"""The ``cup-maint`` driver: the maintenance protocol over ECR framing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+from .. import transport
+from ..base import ProgressFn, TerminalDriver, TraceFn
+from ..errors import (
+    AuthenticationFailed,
+    Disconnected,
+    LinkTimeout,
+    LockedOut,
+    ProtocolError,
+    RefusedByTerminal,
+    TerminalError,
+)
+from ..framing import FrameLink
+from ..models import (
+    Counters,
+    Hardware,
+    HelloInfo,
+    Identity,
+    KeyStatus,
+    LogEntry,
+    Parameters,
+    Progress,
+    SelfTestResult,
+    TmkSlot,
+    WorkingKey,
+)
+from . import auth
+from .protocol import (
+    PROTOCOL_VERSION,
+    RESPONSE_BIT,
+    SUPPORTED_VERSIONS,
+    TIME_FORMAT,
+    CardType,
+    Command,
+    CommMode,
+    CoverState,
+    DeviceState,
+    Fields,
+    HeaderStatus,
+    KeyScheme,
+    KeyType,
+    LogKind,
+    PaperState,
+    Status,
+    Tag,
+    TamperState,
+    TestKind,
+    TestResult,
+    decode_message,
+    encode_message,
+    enum_from_text,
+    enum_text,
+)
+
+#: Seconds to wait for the answer to an ordinary request (after its ACK).
+RESPONSE_TIMEOUT = 5.0
+#: A request whose answer never comes is sent again (same SEQ, so the terminal
+#: answers from its cache instead of executing twice) this many times in all.
+REQUEST_TRIES = 2
+#: Extra seconds granted beyond a self-test's own timeout before giving up.
+SELF_TEST_GRACE = 5.0
+
+#: Parameter name (as in :class:`Parameters`) -> tag.
+PARAMETER_TAGS: dict[str, Tag] = {
+    "tid": Tag.TID,
+    "mid": Tag.MID,
+    "merchant_name": Tag.MERCHANT_NAME,
+    "acquirer_id": Tag.ACQUIRER_ID,
+    "primary_host": Tag.PRIMARY_HOST,
+    "primary_port": Tag.PRIMARY_PORT,
+    "backup_host": Tag.BACKUP_HOST,
+    "backup_port": Tag.BACKUP_PORT,
+    "tls": Tag.TLS,
+    "tpdu": Tag.TPDU,
+    "header_status": Tag.HEADER_STATUS,
+    "comm_mode": Tag.COMM_MODE,
+    "apn": Tag.APN,
+    "wifi_ssid": Tag.WIFI_SSID,
+    "dns_primary": Tag.DNS_PRIMARY,
+    "dns_secondary": Tag.DNS_SECONDARY,
+    "connect_timeout_s": Tag.CONNECT_TIMEOUT,
+    "response_timeout_s": Tag.RESPONSE_TIMEOUT,
+    "stan": Tag.STAN,
+    "batch": Tag.BATCH,
+}
+_TAG_PARAMETER = {tag: name for name, tag in PARAMETER_TAGS.items()}
+
+
+def parameter_to_wire(name: str, value: Any) -> tuple[Tag, Any]:
+    """Convert a model value ("test", "6000030000") to its wire value; ValueError names the problem."""
+    if name not in PARAMETER_TAGS:
+        raise ValueError(f"unknown parameter {name!r}; known: {', '.join(PARAMETER_TAGS)}")
+    tag = PARAMETER_TAGS[name]
+    if name == "tpdu":
+        text = str(value)
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raise ValueError(f"tpdu must be 10 hex digits, got {text!r}") from None
+        if len(raw) != 5:
+            raise ValueError(f"tpdu must be 10 hex digits (5 bytes), got {text!r}")
+        return tag, raw
+    if name == "header_status":
+        return tag, int(enum_from_text(HeaderStatus, value))
+    if name == "comm_mode":
+        return tag, int(enum_from_text(CommMode, value))
+    if name == "tls":
+        if not isinstance(value, bool):
+            raise ValueError(f"tls must be true or false, got {value!r}")
+        return tag, value
+    if name in ("primary_port", "backup_port", "connect_timeout_s", "response_timeout_s", "stan", "batch"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
+        return tag, value
+    return tag, str(value)
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.strptime(text, TIME_FORMAT) if text else None
+
+
+class MaintenanceDriver(TerminalDriver):
+    """Blocking client of the maintenance protocol.
+
+    Args:
+        port: a port name or URL (opened here) or an already open byte port.
+        baudrate: line speed for real serial ports.
+        response_timeout: seconds to wait for an ordinary answer.
+        trace: ``trace(direction, kind, raw)`` sees every byte sequence on the link.
+    """
+
+    name = "cup-maint"
+
+    def __init__(
+        self,
+        port: Any,
+        *,
+        baudrate: int = transport.DEFAULT_BAUDRATE,
+        response_timeout: float = RESPONSE_TIMEOUT,
+        trace: TraceFn | None = None,
+        client_name: str = "techapp",
+    ) -> None:
+        self.port_name = port if isinstance(port, str) else getattr(port, "name", repr(port))
+        self._port = transport.open_port(port, baudrate) if isinstance(port, str) else port
+        self._link = FrameLink(self._port, trace=trace)
+        self.response_timeout = response_timeout
+        self.client_name = client_name
+        self._seq = 0
+        self._closed = False
+        self._identity: Identity | None = None
+
+    # -- plumbing ----------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return not self._closed
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._port.close()
+        except Exception:  # closing a port whose cable is gone may fail; it is closed anyway
+            pass
+
+    def _next_seq(self) -> int:
+        self._seq = self._seq % 255 + 1
+        return self._seq
+
+    def _request(
+        self,
+        command: Command,
+        items: list[tuple[Tag, Any]] | None = None,
+        *,
+        action: str,
+        timeout: float | None = None,
+        on_progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Fields:
+        if self._closed:
+            raise Disconnected("the link is closed", action=action)
+        seq = self._next_seq()
+        raw = encode_message(command, seq, items or [])
+        timeout = self.response_timeout if timeout is None else timeout
+        tries = 1 if on_progress is not None or cancel is not None else REQUEST_TRIES
+        try:
+            for attempt in range(tries):
+                self._link.send(raw)
+                try:
+                    return self._await_response(command, seq, timeout, on_progress, cancel, action)
+                except LinkTimeout:
+                    if attempt + 1 == tries:
+                        raise
+                    self._link.discard_input()
+            raise AssertionError("unreachable")
+        except Disconnected as err:
+            self.close()
+            raise Disconnected(err.message, action=action) from err
+        except LinkTimeout as err:
+            raise LinkTimeout(f"the terminal did not answer ({err.message})", action=action) from err
+        except ProtocolError as err:
+            raise ProtocolError(err.message, action=action) from err
+
+    def _await_response(
+        self,
+        command: Command,
+        seq: int,
+        timeout: float,
+        on_progress: ProgressFn | None,
+        cancel: threading.Event | None,
+        action: str,
+    ) -> Fields:
+        deadline = time.monotonic() + timeout
+        cancel_sent = False
+        while True:
+            if cancel is not None and cancel.is_set() and not cancel_sent:
+                cancel_sent = True
+                self._link.send(encode_message(Command.CANCEL, self._next_seq()))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LinkTimeout(f"no answer within {timeout:g} s")
+            try:
+                data = self._link.receive(min(remaining, 0.1) if cancel is not None else remaining)
+            except LinkTimeout:
+                continue
+            msg = decode_message(data)
+            if msg.command == Command.CANCEL | RESPONSE_BIT:
+                continue
+            if msg.command != command | RESPONSE_BIT or msg.seq != seq:
+                continue  # a late answer to an earlier request; ignore it
+            if msg.status == Status.IN_PROGRESS:
+                if on_progress is not None:
+                    on_progress(Progress(msg.fields.get(Tag.PROGRESS_PCT, 0), msg.fields.get(Tag.PROGRESS_TEXT, "")))
+                deadline = time.monotonic() + timeout
+                continue
+            if msg.status != Status.OK:
+                raise self._error_for(msg.status, msg.fields, action)
+            return msg.fields
+
+    @staticmethod
+    def _error_for(status: int, fields: Fields, action: str) -> TerminalError:
+        text = fields.get(Tag.ERROR_TEXT, "")
+        if status == Status.AUTH_FAILED:
+            left = fields.get(Tag.ATTEMPTS_LEFT)
+            return AuthenticationFailed(text or "wrong maintenance password", attempts_left=left, action=action)
+        if status == Status.LOCKED_OUT:
+            secs = fields.get(Tag.LOCKOUT_SECONDS)
+            return LockedOut(text or "maintenance mode is locked", seconds_left=secs, action=action)
+        try:
+            name = Status(status).name
+        except ValueError:
+            name = f"0x{status:02X}"
+        field_code = fields.get(Tag.ERROR_FIELD)
+        field_name = None
+        if field_code is not None:
+            try:
+                tag = Tag(field_code)
+                field_name = _TAG_PARAMETER.get(tag, tag.name.lower())
+            except ValueError:
+                field_name = f"tag 0x{field_code:02X}"
+        message = text or name.lower().replace("_", " ")
+        return RefusedByTerminal(message, code=status, code_name=name, field=field_name, action=action)
+
+    # -- session -----------------------------------------------------------
+    def hello(self) -> HelloInfo:
+        f = self._request(
+            Command.HELLO,
+            [(Tag.SUPPORTED_VERSIONS, bytes(SUPPORTED_VERSIONS)), (Tag.CLIENT_NAME, self.client_name)],
+            action="greeting the terminal",
+        )
+        version = f.require(Tag.PROTOCOL_VERSION, "HELLO response")
+        if version != PROTOCOL_VERSION:
+            raise ProtocolError(f"terminal chose protocol version {version}", action="greeting the terminal")
+        return HelloInfo(
+            protocol_version=version,
+            max_frame=f.get(Tag.MAX_FRAME, 0),
+            logged_in=f.get(Tag.LOGGED_IN, False),
+            session_timeout_s=f.get(Tag.SESSION_TIMEOUT),
+        )
+
+    def identity(self) -> Identity:
+        f = self._request(Command.GET_IDENTITY, action="reading the terminal identity")
+        self._identity = Identity(
+            vendor=f.get(Tag.VENDOR, ""),
+            model=f.get(Tag.MODEL, ""),
+            serial_number=f.require(Tag.SERIAL_NUMBER, "identity"),
+            hardware_revision=f.get(Tag.HARDWARE_REVISION, ""),
+            os_version=f.get(Tag.OS_VERSION, ""),
+            firmware_version=f.get(Tag.FIRMWARE_VERSION, ""),
+            app_name=f.get(Tag.APP_NAME, ""),
+            app_version=f.get(Tag.APP_VERSION, ""),
+            emv_contact_kernel=f.get(Tag.EMV_CONTACT_KERNEL, ""),
+            emv_contactless_kernel=f.get(Tag.EMV_CONTACTLESS_KERNEL, ""),
+        )
+        return self._identity
+
+    def login(self, password: str) -> None:
+        action = "logging in to maintenance mode"
+        challenge = self._request(Command.LOGIN_CHALLENGE, action=action)
+        nonce_t = challenge.require(Tag.NONCE_TERMINAL, "login challenge")
+        serial = challenge.require(Tag.SERIAL_NUMBER, "login challenge")
+        iterations = challenge.get(Tag.KDF_ITERATIONS, auth.DEFAULT_KDF_ITERATIONS)
+        if len(nonce_t) != auth.NONCE_LEN or not 1 <= iterations <= 1_000_000:
+            raise ProtocolError("login challenge has a bad nonce or iteration count", action=action)
+        key = auth.derive_key(password, serial, iterations)
+        nonce_c = auth.new_nonce()
+        answer = self._request(
+            Command.LOGIN,
+            [
+                (Tag.NONCE_CLIENT, nonce_c),
+                (Tag.CLIENT_PROOF, auth.client_proof(key, nonce_t, nonce_c)),
+            ],
+            action=action,
+        )
+        proof = answer.require(Tag.TERMINAL_PROOF, "login response")
+        if not auth.proofs_equal(proof, auth.terminal_proof(key, nonce_t, nonce_c)):
+            raise ProtocolError(
+                "the terminal accepted the login but could not prove it knows the password", action=action
+            )
+
+    def logout(self) -> None:
+        self._request(Command.LOGOUT, action="logging out of maintenance mode")
+
+    # -- reads ---------------------------------------------------------------
+    def parameters(self) -> Parameters:
+        f = self._request(Command.GET_PARAMETERS, action="reading the payment parameters")
+        tpdu = f.get(Tag.TPDU, b"")
+        return Parameters(
+            tid=f.get(Tag.TID, ""),
+            mid=f.get(Tag.MID, ""),
+            merchant_name=f.get(Tag.MERCHANT_NAME, ""),
+            acquirer_id=f.get(Tag.ACQUIRER_ID, ""),
+            primary_host=f.get(Tag.PRIMARY_HOST, ""),
+            primary_port=f.get(Tag.PRIMARY_PORT, 0),
+            backup_host=f.get(Tag.BACKUP_HOST, ""),
+            backup_port=f.get(Tag.BACKUP_PORT, 0),
+            tls=f.get(Tag.TLS, False),
+            tpdu=tpdu.hex().upper(),
+            header_status=enum_text(HeaderStatus, f.get(Tag.HEADER_STATUS, 0)),
+            comm_mode=enum_text(CommMode, f.get(Tag.COMM_MODE, 0)),
+            apn=f.get(Tag.APN, ""),
+            wifi_ssid=f.get(Tag.WIFI_SSID, ""),
+            dns_primary=f.get(Tag.DNS_PRIMARY, ""),
+            dns_secondary=f.get(Tag.DNS_SECONDARY, ""),
+            connect_timeout_s=f.get(Tag.CONNECT_TIMEOUT, 0),
+            response_timeout_s=f.get(Tag.RESPONSE_TIMEOUT, 0),
+            stan=f.get(Tag.STAN, 0),
+            batch=f.get(Tag.BATCH, 0),
+        )
+
+    def key_status(self) -> KeyStatus:
+        f = self._request(Command.GET_KEY_STATUS, action="reading the key status")
+        slots = [
+            TmkSlot(
+                index=s.require(Tag.SLOT_INDEX, "TMK slot"),
+                key_length=s.get(Tag.KEY_LENGTH, 0),
+                check_value=s.get(Tag.CHECK_VALUE, b"").hex().upper(),
+            )
+            for s in f.all(Tag.TMK_SLOT)
+        ]
+        working = [
+            WorkingKey(
+                key_type=enum_text(KeyType, w.require(Tag.KEY_TYPE, "working key")),
+                check_value=w.get(Tag.CHECK_VALUE, b"").hex().upper(),
+                loaded_at=_time(w.get(Tag.LOADED_AT)),
+            )
+            for w in f.all(Tag.WORKING_KEY)
+        ]
+        ksn = f.get(Tag.KSN)
+        return KeyStatus(
+            scheme=enum_text(KeyScheme, f.require(Tag.KEY_SCHEME, "key status")),
+            active_tmk_index=f.get(Tag.ACTIVE_TMK_INDEX),
+            tmk_slots=slots,
+            working_keys=working,
+            ksn=ksn.hex().upper() if ksn else None,
+            last_sign_on=_time(f.get(Tag.LAST_SIGN_ON)),
+        )
+
+    def hardware(self) -> Hardware:
+        f = self._request(Command.GET_HARDWARE, action="reading the hardware status")
+        present = f.get(Tag.BATTERY_PRESENT, False)
+        return Hardware(
+            printer=enum_text(DeviceState, f.get(Tag.PRINTER_STATE, 0)),
+            printer_paper=enum_text(PaperState, f.get(Tag.PRINTER_PAPER, 0)),
+            printer_cover=enum_text(CoverState, f.get(Tag.PRINTER_COVER, 0)),
+            printer_head_temp_c=f.get(Tag.PRINTER_HEAD_TEMP),
+            magstripe=enum_text(DeviceState, f.get(Tag.MAGSTRIPE_STATE, 0)),
+            ic_reader=enum_text(DeviceState, f.get(Tag.IC_STATE, 0)),
+            contactless=enum_text(DeviceState, f.get(Tag.CONTACTLESS_STATE, 0)),
+            keypad=enum_text(DeviceState, f.get(Tag.KEYPAD_STATE, 0)),
+            display=enum_text(DeviceState, f.get(Tag.DISPLAY_STATE, 0)),
+            battery_present=present,
+            battery_level_pct=f.get(Tag.BATTERY_LEVEL) if present else None,
+            battery_health_pct=f.get(Tag.BATTERY_HEALTH) if present else None,
+            battery_cycles=f.get(Tag.BATTERY_CYCLES) if present else None,
+            charging=f.get(Tag.CHARGING, False),
+            storage_total_kb=f.get(Tag.STORAGE_TOTAL_KB, 0),
+            storage_free_kb=f.get(Tag.STORAGE_FREE_KB, 0),
+            tamper=enum_text(TamperState, f.get(Tag.TAMPER_STATE, 0)),
+            clock=_time(f.require(Tag.CLOCK, "hardware status")),
+        )
+
+    def counters(self) -> Counters:
+        f = self._request(Command.GET_COUNTERS, action="reading the counters")
+        return Counters(
+            unsettled_transactions=f.get(Tag.UNSETTLED_COUNT, 0),
+            pending_reversal=f.get(Tag.PENDING_REVERSAL, False),
+            transaction_log_used=f.get(Tag.TXN_LOG_USED, 0),
+            transaction_log_capacity=f.get(Tag.TXN_LOG_CAPACITY, 0),
+        )
+
+    def read_log(self, kind: str) -> list[LogEntry]:
+        """Read a whole log, chunk by chunk (``kind``: "response-codes" or "errors")."""
+        log_kind = enum_from_text(LogKind, kind)
+        action = f"reading the {kind} log"
+        entries: list[LogEntry] = []
+        total = None
+        while total is None or len(entries) < total:
+            f = self._request(
+                Command.GET_LOG,
+                [(Tag.LOG_KIND, int(log_kind)), (Tag.LOG_OFFSET, len(entries))],
+                action=action,
+            )
+            total = f.require(Tag.LOG_TOTAL, "log chunk")
+            chunk = f.all(Tag.LOG_ENTRY)
+            if not chunk and len(entries) < total:
+                raise ProtocolError(f"log ended after {len(entries)} of {total} entries", action=action)
+            for e in chunk:
+                entries.append(
+                    LogEntry(
+                        time=_time(e.require(Tag.ENTRY_TIME, "log entry")),
+                        code=e.get(Tag.ENTRY_CODE, ""),
+                        text=e.get(Tag.ENTRY_TEXT, ""),
+                    )
+                )
+        return entries
+
+    # -- self-tests ----------------------------------------------------------
+    def self_test(
+        self,
+        test: str,
+        *,
+        timeout_s: int = 30,
+        on_progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SelfTestResult:
+        kind = enum_from_text(TestKind, test)
+        f = self._request(
+            Command.SELF_TEST,
+            [(Tag.TEST_KIND, int(kind)), (Tag.TEST_TIMEOUT, int(timeout_s))],
+            action=f"running the {test} test",
+            timeout=timeout_s + SELF_TEST_GRACE,
+            on_progress=on_progress or (lambda p: None),
+            cancel=cancel,
+        )
+        card = f.get(Tag.CARD_TYPE)
+        return SelfTestResult(
+            test=enum_text(TestKind, kind),
+            result=enum_text(TestResult, f.require(Tag.TEST_RESULT, "self-test result")),
+            detail=f.get(Tag.TEST_DETAIL, ""),
+            card_type=enum_text(CardType, card) if card is not None else None,
+            tracks_read=list(f.get(Tag.CARD_TRACKS, b"")),
+            keys_seen=f.get(Tag.KEYS_SEEN, ""),
+            keys_missing=f.get(Tag.KEYS_MISSING, ""),
+        )
+
+    # -- writes --------------------------------------------------------------
+    def set_parameters(self, changes: dict[str, Any]) -> Parameters:
+        """Apply ``changes`` all-or-nothing; return the parameters read back after the commit.
+
+        Raises ValueError (before anything is sent) for an unknown name or a
+        value of the wrong form, and :class:`RefusedByTerminal` when the
+        terminal refuses (open batch, invalid value). On any failure before
+        the commit the staged changes are discarded and nothing is written.
+        """
+        if not changes:
+            raise ValueError("no parameter changes given")
+        items = [parameter_to_wire(name, value) for name, value in changes.items()]
+        action = "writing the payment parameters"
+        txn = self._request(Command.PARAM_BEGIN, action=action).require(Tag.TXN_ID, "PARAM_BEGIN")
+        try:
+            self._request(Command.PARAM_STAGE, [(Tag.TXN_ID, txn), *items], action=action)
+            self._request(Command.PARAM_COMMIT, [(Tag.TXN_ID, txn)], action=action)
+        except (RefusedByTerminal, LinkTimeout, ProtocolError):
+            if self.is_open:
+                try:
+                    self._request(Command.PARAM_ABORT, [(Tag.TXN_ID, txn)], action=action)
+                except TerminalError:
+                    pass  # the terminal discards an uncommitted transaction on its own
+            raise
+        return self.parameters()
+
+    def set_clock(self, when: datetime) -> None:
+        self._request(Command.SET_CLOCK, [(Tag.CLOCK, when)], action="setting the terminal clock")
+
+    def print_text(self, lines: list[str]) -> None:
+        self._request(
+            Command.PRINT_TEXT,
+            [(Tag.TEXT_LINE, line) for line in lines],
+            action="printing on the terminal",
+            timeout=self.response_timeout + 0.5 * len(lines),
+        )
+
+    def reboot(self) -> int:
+        """Ask the terminal to restart; returns the seconds it says it needs. The session ends."""
+        f = self._request(Command.REBOOT, action="rebooting the terminal")
+        return f.get(Tag.REBOOT_SECONDS, 0)

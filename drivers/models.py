@@ -1,0 +1,153 @@
+"""What a terminal reports, as typed values. Shared by every driver.
+
+Enumerated states are kept as lower-case strings ("ok", "out", "tampered") so
+that JSON output and the diagnosis read naturally; times are naive
+``datetime`` in the terminal's local time, as the terminal reports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, bytes):
+        return value.hex().upper()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class _Model:
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class HelloInfo(_Model):
+    protocol_version: int
+    max_frame: int
+    logged_in: bool
+    session_timeout_s: int | None
+
+
+@dataclass(frozen=True)
+class Identity(_Model):
+    vendor: str
+    model: str
+    serial_number: str
+    hardware_revision: str
+    os_version: str
+    firmware_version: str
+    app_name: str
+    app_version: str
+    emv_contact_kernel: str
+    emv_contactless_kernel: str
+
+
+@dataclass(frozen=True)
+class Parameters(_Model):
+    tid: str
+    mid: str
+    merchant_name: str
+    acquirer_id: str
+    primary_host: str
+    primary_port: int
+    backup_host: str
+    backup_port: int
+    tls: bool
+    tpdu: str  # 10 hex digits, e.g. "6000030000"
+    header_status: str  # "normal" | "test"
+    comm_mode: str  # "ethernet" | "wifi" | "cellular" | "dialup"
+    apn: str
+    wifi_ssid: str
+    dns_primary: str
+    dns_secondary: str
+    connect_timeout_s: int
+    response_timeout_s: int
+    stan: int
+    batch: int
+
+
+@dataclass(frozen=True)
+class TmkSlot(_Model):
+    index: int
+    key_length: int  # bytes: 8, 16 or 24
+    check_value: str  # hex, 4 bytes (CUP style)
+
+
+@dataclass(frozen=True)
+class WorkingKey(_Model):
+    key_type: str  # "pik" | "mak" | "tdk"
+    check_value: str
+    loaded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class KeyStatus(_Model):
+    scheme: str  # "ms-single" | "ms-double" | "ms-double-tdk" | "dukpt-tdes"
+    active_tmk_index: int | None
+    tmk_slots: list[TmkSlot]
+    working_keys: list[WorkingKey]
+    ksn: str | None  # hex, DUKPT only
+    last_sign_on: datetime | None
+
+
+@dataclass(frozen=True)
+class Hardware(_Model):
+    printer: str  # "ok" | "fault" | "absent"
+    printer_paper: str  # "ok" | "low" | "out"
+    printer_cover: str  # "closed" | "open"
+    printer_head_temp_c: int | None
+    magstripe: str
+    ic_reader: str
+    contactless: str
+    keypad: str
+    display: str
+    battery_present: bool
+    battery_level_pct: int | None
+    battery_health_pct: int | None
+    battery_cycles: int | None
+    charging: bool
+    storage_total_kb: int
+    storage_free_kb: int
+    tamper: str  # "ok" | "tampered"
+    clock: datetime
+
+
+@dataclass(frozen=True)
+class Counters(_Model):
+    unsettled_transactions: int
+    pending_reversal: bool
+    transaction_log_used: int
+    transaction_log_capacity: int
+
+
+@dataclass(frozen=True)
+class LogEntry(_Model):
+    time: datetime
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SelfTestResult(_Model):
+    test: str  # "printer" | "card-reader" | "keypad"
+    result: str  # "pass" | "fail" | "no-input" | "cancelled"
+    detail: str
+    card_type: str | None = None
+    tracks_read: list[int] = field(default_factory=list)
+    keys_seen: str = ""
+    keys_missing: str = ""
+
+
+@dataclass(frozen=True)
+class Progress(_Model):
+    percent: int
+    text: str

@@ -1,0 +1,1 @@
+"""The simulated terminal: scenario files, terminal behaviour and servers (pty, TCP, in-process)."""

@@ -1,0 +1,241 @@
+"""Byte ports for the simulator's side of a link, and the link conditioner.
+
+Each port offers what :class:`~drivers.framing.FrameLink` needs (``timeout``,
+``in_waiting``, ``read``, ``write``, ``close``). :class:`ConditionedPort`
+wraps one and applies the scenario's ``[link]`` behaviour: pacing at the
+line's baud rate, garbling when the client's baud rate differs, and injected
+faults (corrupted or dropped bytes, noise, silence).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+from .scenario import Link
+
+GARBLE_MASK = 0x5A
+
+
+class _BufferedPort:
+    """Common buffering: ``_fill(wait)`` appends what the OS has to ``_buf``."""
+
+    def __init__(self) -> None:
+        self.timeout: float | None = 0.02
+        self._buf = bytearray()
+        self.closed = False
+
+    def _fill(self, wait: float) -> None:
+        raise NotImplementedError
+
+    @property
+    def in_waiting(self) -> int:
+        if not self._buf:
+            self._fill(0)
+        return len(self._buf)
+
+    def read(self, size: int = 1) -> bytes:
+        if not self._buf:
+            self._fill(self.timeout or 0)
+        out = bytes(self._buf[:size])
+        del self._buf[:size]
+        return out
+
+
+class FdPort(_BufferedPort):
+    """The master side of a pty. OSError (EIO once the client closes the slave) propagates."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def _fill(self, wait: float) -> None:
+        ready, _, _ = select.select([self.fd], [], [], wait)
+        if ready:
+            data = os.read(self.fd, 4096)
+            if not data:
+                raise OSError("pty closed")
+            self._buf += data
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+        return len(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class SocketPort(_BufferedPort):
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self.sock = sock
+
+    def _fill(self, wait: float) -> None:
+        ready, _, _ = select.select([self.sock], [], [], wait)
+        if ready:
+            data = self.sock.recv(4096)
+            if not data:
+                raise ConnectionResetError("client closed the connection")
+            self._buf += data
+
+    def write(self, data: bytes) -> int:
+        self.sock.sendall(data)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.sock.close()
+
+
+class ByteQueue:
+    """One direction of an in-process cable."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._cond = threading.Condition()
+        self.closed = False
+
+    def put(self, data: bytes) -> None:
+        with self._cond:
+            if self.closed:
+                raise ConnectionResetError("cable disconnected")
+            self._buf += data
+            self._cond.notify_all()
+
+    def get(self, size: int, timeout: float) -> bytes:
+        with self._cond:
+            if not self._buf and not self.closed and timeout > 0:
+                self._cond.wait(timeout)
+            if not self._buf and self.closed:
+                raise ConnectionResetError("cable disconnected")
+            out = bytes(self._buf[:size])
+            del self._buf[:size]
+            return out
+
+    def __len__(self) -> int:
+        with self._cond:
+            if not self._buf and self.closed:
+                raise ConnectionResetError("cable disconnected")
+            return len(self._buf)
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+class QueuePort:
+    """One end of an in-process cable made of two :class:`ByteQueue`."""
+
+    def __init__(self, rx: ByteQueue, tx: ByteQueue) -> None:
+        self.rx, self.tx = rx, tx
+        self.timeout: float | None = 0.02
+
+    @property
+    def in_waiting(self) -> int:
+        return len(self.rx)
+
+    def read(self, size: int = 1) -> bytes:
+        return self.rx.get(size, self.timeout or 0)
+
+    def write(self, data: bytes) -> int:
+        self.tx.put(bytes(data))
+        return len(data)
+
+    def close(self) -> None:
+        self.rx.close()
+        self.tx.close()
+
+
+def cable() -> tuple[QueuePort, QueuePort]:
+    """An in-process cable: (laptop end, terminal end)."""
+    a, b = ByteQueue(), ByteQueue()
+    return QueuePort(a, b), QueuePort(b, a)
+
+
+class ConditionedPort:
+    """Applies the scenario's link behaviour to the terminal's side of a cable.
+
+    Args:
+        raw: the terminal-side byte port.
+        link: the scenario's ``[link]`` table.
+        client_baud: returns the baud rate the laptop opened the port with,
+            or None where the transport does not carry it (TCP).
+    """
+
+    def __init__(self, raw, link: Link, client_baud: Callable[[], int | None] = lambda: None) -> None:
+        self.raw = raw
+        self.link = link
+        self.client_baud = client_baud
+        self.rng = random.Random(link.faults.seed)
+        self.silent = False
+
+    @property
+    def timeout(self) -> float | None:
+        return self.raw.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self.raw.timeout = value
+
+    def _baud_mismatch(self) -> bool:
+        baud = self.client_baud()
+        return baud is not None and baud != self.link.line_baud
+
+    @staticmethod
+    def _garble(data: bytes) -> bytes:
+        # at the wrong rate every byte arrives as a framing-error byte with the high bit set
+        return bytes(0x80 | ((b ^ GARBLE_MASK) & 0x7F) for b in data)
+
+    @property
+    def in_waiting(self) -> int:
+        return self.raw.in_waiting
+
+    def read(self, size: int = 1) -> bytes:
+        data = self.raw.read(size)
+        if data and self._baud_mismatch():
+            return self._garble(data)
+        return data
+
+    def write(self, data: bytes) -> int:
+        if self.silent:
+            return len(data)
+        out = bytes(data)
+        f = self.link.faults
+        if len(out) > 1:  # a frame, not a lone ACK/NAK
+            if f.drop_rate and self.rng.random() < f.drop_rate:
+                cut = self.rng.randrange(1, len(out))
+                out = out[:cut] + out[cut + 1 :]
+            if f.corrupt_rate and self.rng.random() < f.corrupt_rate:
+                pos = self.rng.randrange(3, len(out))
+                out = out[:pos] + bytes([out[pos] ^ (1 << self.rng.randrange(8))]) + out[pos + 1 :]
+            if f.garbage_rate and self.rng.random() < f.garbage_rate:
+                noise = bytes(
+                    self.rng.choice((0x00, 0xFF, 0x7F, 0x41, 0x80, 0x99)) for _ in range(self.rng.randint(1, 8))
+                )
+                out = noise + out
+        if self._baud_mismatch():
+            out = self._garble(out)
+        if self.link.pace:
+            time.sleep(len(out) * 10 / self.link.line_baud)
+        return self.raw.write(out)
+
+    def refuse_good_frame(self) -> bool:
+        rate = self.link.faults.spurious_nak_rate
+        return bool(rate) and self.rng.random() < rate
+
+    def close(self) -> None:
+        self.raw.close()

@@ -1,0 +1,360 @@
+"""Scenario files: the world a simulated terminal lives in (TOML).
+
+The format is documented in ``docs/scenarios.md``. A scenario may
+``extends = "other"`` to start from another shipped scenario and change only
+what differs. Unknown keys and bad values are refused with the file, the key
+and what was expected (:class:`ScenarioError`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+FORMAT_VERSION = 1
+
+
+def scenario_dirs() -> list[Path]:
+    """Where ``sim://NAME`` and ``techapp sim NAME`` look for ``NAME.toml``."""
+    dirs = []
+    extra = os.environ.get("TECHAPP_SCENARIO_PATH")
+    if extra:
+        dirs += [Path(p) for p in extra.split(os.pathsep) if p]
+    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
+    dirs.append(base / "resources" / "scenarios")
+    return dirs
+
+
+class ScenarioError(ValueError):
+    """A scenario file is missing, unreadable or invalid. The message names file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+DeviceStateText = Literal["ok", "fault", "absent"]
+HexKey = Annotated[str, Field(pattern=r"^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48})$")]
+
+
+class Identity(_Strict):
+    vendor: str
+    model: str
+    serial_number: str = Field(min_length=1)
+    hardware_revision: str = ""
+    os_version: str = ""
+    firmware_version: str = ""
+    app_name: str = ""
+    app_version: str = ""
+    emv_contact_kernel: str = ""
+    emv_contactless_kernel: str = ""
+
+
+class Parameters(_Strict):
+    """Values as stored in the terminal. Deliberately lenient (a faulty
+    terminal may hold a blank TID); the terminal's own write path enforces
+    the formats."""
+
+    tid: str = ""
+    mid: str = ""
+    merchant_name: str = ""
+    acquirer_id: str = ""
+    primary_host: str = ""
+    primary_port: int = Field(default=0, ge=0, le=65535)
+    backup_host: str = ""
+    backup_port: int = Field(default=0, ge=0, le=65535)
+    tls: bool = False
+    tpdu: str = Field(default="6000030000", pattern=r"^[0-9A-Fa-f]{10}$")
+    header_status: Literal["normal", "test"] = "normal"
+    comm_mode: Literal["ethernet", "wifi", "cellular", "dialup"] = "ethernet"
+    apn: str = ""
+    wifi_ssid: str = ""
+    dns_primary: str = ""
+    dns_secondary: str = ""
+    connect_timeout_s: int = Field(default=30, ge=0, le=3600)
+    response_timeout_s: int = Field(default=60, ge=0, le=3600)
+    stan: int = Field(default=1, ge=0, le=999999)
+    batch: int = Field(default=1, ge=0, le=999999)
+
+
+class TmkSlot(_Strict):
+    index: int = Field(ge=0, le=99)
+    key: HexKey  # clear key: lives only in the simulator
+
+
+class WorkingKey(_Strict):
+    type: Literal["pik", "mak", "tdk"]
+    key: HexKey  # clear key: lives only in the simulator
+    loaded_at: datetime | None = None
+
+
+class Keys(_Strict):
+    scheme: Literal["ms-single", "ms-double", "ms-double-tdk", "dukpt-tdes"] = "ms-double"
+    active_tmk_index: int | None = Field(default=0, ge=0, le=99)
+    tmk: list[TmkSlot] = []
+    working: list[WorkingKey] = []
+    ksn: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f]{20}$")
+    last_sign_on: datetime | None = None
+
+    @model_validator(mode="after")
+    def _unique_slots(self) -> Keys:
+        indexes = [s.index for s in self.tmk]
+        if len(indexes) != len(set(indexes)):
+            raise ValueError("two [[keys.tmk]] entries use the same index")
+        types = [w.type for w in self.working]
+        if len(types) != len(set(types)):
+            raise ValueError("two [[keys.working]] entries have the same type")
+        if self.scheme == "dukpt-tdes" and not self.ksn:
+            raise ValueError("scheme dukpt-tdes needs a ksn (20 hex digits)")
+        return self
+
+
+class Battery(_Strict):
+    present: bool = True
+    level_pct: int = Field(default=80, ge=0, le=100)
+    health_pct: int = Field(default=95, ge=0, le=100)
+    cycles: int = Field(default=120, ge=0)
+    charging: bool = False
+
+
+class Hardware(_Strict):
+    printer: DeviceStateText = "ok"
+    paper: Literal["ok", "low", "out"] = "ok"
+    cover: Literal["closed", "open"] = "closed"
+    head_temp_c: int = Field(default=35, ge=-40, le=150)
+    magstripe: DeviceStateText = "ok"
+    ic_reader: DeviceStateText = "ok"
+    contactless: DeviceStateText = "ok"
+    keypad: DeviceStateText = "ok"
+    display: DeviceStateText = "ok"
+    tamper: Literal["ok", "tampered"] = "ok"
+    storage_total_kb: int = Field(default=65536, ge=1)
+    storage_free_kb: int = Field(default=40000, ge=0)
+    clock_offset_s: int = 0
+    battery: Battery = Battery()
+
+    @model_validator(mode="after")
+    def _storage(self) -> Hardware:
+        if self.storage_free_kb > self.storage_total_kb:
+            raise ValueError("storage_free_kb is larger than storage_total_kb")
+        return self
+
+
+class Counters(_Strict):
+    unsettled_transactions: int = Field(default=0, ge=0)
+    pending_reversal: bool = False
+    transaction_log_used: int = Field(default=0, ge=0)
+    transaction_log_capacity: int = Field(default=1500, ge=1)
+
+
+class LogEntry(_Strict):
+    time: datetime
+    code: str
+    text: str = ""
+
+
+class Logs(_Strict):
+    response_codes: list[LogEntry] = []
+    errors: list[LogEntry] = []
+
+
+class Maintenance(_Strict):
+    password: str = Field(min_length=1)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    lockout_s: int = Field(default=300, ge=1)
+    session_timeout_s: int = Field(default=600, ge=10)
+    kdf_iterations: int = Field(default=20000, ge=1000, le=1_000_000)
+
+
+class PrinterTest(_Strict):
+    duration_s: float = Field(default=2.0, ge=0, le=120)
+
+
+class CardReaderTest(_Strict):
+    present_after_s: float | None = Field(default=None, ge=0)  # None: nobody presents a card
+    card: Literal["magstripe", "ic", "contactless"] = "magstripe"
+    tracks: list[Literal[1, 2, 3]] = [1, 2, 3]
+
+
+class KeypadTest(_Strict):
+    press_after_s: float | None = Field(default=None, ge=0)  # None: nobody presses keys
+    stuck_keys: list[str] = []
+
+
+class SelfTests(_Strict):
+    printer: PrinterTest = PrinterTest()
+    card_reader: CardReaderTest = CardReaderTest()
+    keypad: KeypadTest = KeypadTest()
+
+
+class HostRule(_Strict):
+    address: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)  # None: every port of that address
+    result: Literal["ok", "refused", "timeout", "dns-failure", "reset"] = "ok"
+    latency_ms: int = Field(default=60, ge=0, le=60000)
+
+
+class Network(_Strict):
+    link_up: bool = True
+    ip_address: str = "192.168.1.50"
+    hosts: list[HostRule] = []
+    default: Literal["ok", "refused", "timeout", "dns-failure", "reset"] = "timeout"
+
+    @field_validator("ip_address")
+    @classmethod
+    def _ip(cls, value: str) -> str:
+        if value:
+            ipaddress.ip_address(value)
+        return value
+
+
+class Faults(_Strict):
+    seed: int = 1
+    corrupt_rate: float = Field(default=0.0, ge=0, le=1)
+    drop_rate: float = Field(default=0.0, ge=0, le=1)
+    garbage_rate: float = Field(default=0.0, ge=0, le=1)
+    spurious_nak_rate: float = Field(default=0.0, ge=0, le=1)
+    disconnect_after_frames: int = Field(default=0, ge=0)
+    silent_after_frames: int = Field(default=0, ge=0)
+
+
+class Link(_Strict):
+    line_baud: int = Field(default=115200, gt=0)
+    pace: bool = False
+    processing_latency_ms: int = Field(default=5, ge=0, le=60000)
+    command_latency_ms: dict[str, int] = {}
+    reboot_s: float = Field(default=2.0, ge=0, le=120)
+    faults: Faults = Faults()
+
+    @field_validator("command_latency_ms")
+    @classmethod
+    def _commands(cls, value: dict[str, int]) -> dict[str, int]:
+        from ..maint.protocol import Command
+
+        for name, ms in value.items():
+            if name.upper() not in Command.__members__:
+                raise ValueError(f"unknown command {name!r}; known: {', '.join(Command.__members__)}")
+            if ms < 0:
+                raise ValueError(f"latency for {name} must not be negative")
+        return {k.upper(): v for k, v in value.items()}
+
+
+class Scenario(_Strict):
+    format: int = FORMAT_VERSION
+    name: str
+    description: str = ""
+    training_notes: str = ""
+    identity: Identity
+    parameters: Parameters = Parameters()
+    keys: Keys = Keys()
+    hardware: Hardware = Hardware()
+    counters: Counters = Counters()
+    logs: Logs = Logs()
+    maintenance: Maintenance
+    self_tests: SelfTests = SelfTests()
+    network: Network = Network()
+    link: Link = Link()
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: int) -> int:
+        if value != FORMAT_VERSION:
+            raise ValueError(f"this techapp reads scenario format {FORMAT_VERSION}, the file says {value}")
+        return value
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def find_scenario(name: str) -> Path:
+    """A path as given, or ``NAME`` looked up as ``NAME.toml`` in :func:`scenario_dirs`."""
+    candidate = Path(name)
+    if candidate.suffix == ".toml" or os.sep in name or "/" in name:
+        if candidate.is_file():
+            return candidate
+        raise ScenarioError(f"{name}: scenario file not found")
+    for directory in scenario_dirs():
+        path = directory / f"{name}.toml"
+        if path.is_file():
+            return path
+    known = sorted({p.stem for d in scenario_dirs() if d.is_dir() for p in d.glob("*.toml")})
+    raise ScenarioError(f"unknown scenario {name!r}; shipped scenarios: {', '.join(known) or 'none'}")
+
+
+def list_scenarios() -> list[tuple[str, Path]]:
+    seen: dict[str, Path] = {}
+    for directory in scenario_dirs():
+        if directory.is_dir():
+            for path in sorted(directory.glob("*.toml")):
+                seen.setdefault(path.stem, path)
+    return sorted(seen.items())
+
+
+def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    if path.resolve() in chain:
+        raise ScenarioError(f"{path}: 'extends' loops back to itself")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot read ({err.strerror or err})") from err
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: not valid TOML ({err})") from err
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: key 'extends': expected a scenario name, got {parent!r}")
+    parent_path = find_scenario(parent) if "/" not in parent else (path.parent / parent)
+    return _merge(_read_raw(parent_path, (*chain, path.resolve())), data)
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        return f"key '{loc}': unknown key (see docs/scenarios.md for the keys of this table)"
+    if err["type"] == "missing":
+        return f"key '{loc}': required but missing"
+    given = err.get("input")
+    shown = "" if isinstance(given, dict) else f" (got {given!r})"
+    return f"key '{loc}': {err['msg']}{shown}"
+
+
+def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
+    path = find_scenario(str(name_or_path))
+    raw = _read_raw(path)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as err:
+        problems = "; ".join(_describe(e) for e in err.errors())
+        raise ScenarioError(f"{path}: {problems}") from None
+
+
+def load_scenario_text(text: str, *, source: str = "<text>") -> Scenario:
+    """Validate a scenario given as TOML text (used by tests and the GUI's scenario editor)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{source}: not valid TOML ({err})") from err
+    parent = raw.pop("extends", None)
+    if parent is not None:
+        raw = _merge(_read_raw(find_scenario(parent)), raw)
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as err:
+        raise ScenarioError(f"{source}: " + "; ".join(_describe(e) for e in err.errors())) from None

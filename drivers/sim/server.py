@@ -1,0 +1,240 @@
+"""Serving a simulated terminal: over a pty, over TCP on loopback, or in-process.
+
+Only loopback is ever bound or dialled; every other address in a scenario is
+emulated from its ``[network]`` rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import termios
+import threading
+import time
+import tty
+from collections.abc import Callable
+from pathlib import Path
+
+from ..framing import FrameLink
+from .ports import ConditionedPort, FdPort, QueuePort, SocketPort, cable
+from .scenario import load_scenario
+from .terminal import Session, SimulatedTerminal
+
+_BAUD_CONSTANTS = {
+    getattr(termios, f"B{rate}"): rate
+    for rate in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+    if hasattr(termios, f"B{rate}")
+}
+
+SessionEnd = str  # "disconnected" (client left), "fault" (scenario pulled the cable), "stopped"
+
+
+def run_session(
+    terminal: SimulatedTerminal,
+    raw_port,
+    stop: threading.Event,
+    client_baud: Callable[[], int | None] = lambda: None,
+) -> SessionEnd:
+    """Serve one connection until the client leaves, a fault cuts it, or ``stop``."""
+    port = ConditionedPort(raw_port, terminal.scenario.link, client_baud)
+    link = FrameLink(port, refuse_good_frame=port.refuse_good_frame)
+    session = Session(terminal, link)
+    faults = terminal.scenario.link.faults
+    cut = False
+
+    def on_frame(count: int) -> bool:
+        nonlocal cut
+        if faults.silent_after_frames and count >= faults.silent_after_frames:
+            port.silent = True
+        if faults.disconnect_after_frames and count >= faults.disconnect_after_frames:
+            cut = True
+            return False
+        return True
+
+    session.serve(stop, on_frame)
+    if stop.is_set():
+        return "stopped"
+    return "fault" if cut else "disconnected"
+
+
+class PtyServer:
+    """Serves a terminal on a pseudo-terminal; the laptop opens :attr:`path`.
+
+    When a fault pulls the cable the pty is destroyed (the laptop sees the
+    device vanish) and a new one is made, as when a USB adapter re-enumerates.
+    ``link`` (optional) is a symlink kept pointing at the current pty.
+    """
+
+    def __init__(
+        self,
+        terminal: SimulatedTerminal,
+        link: str | os.PathLike[str] | None = None,
+        on_new_path: Callable[[str], None] | None = None,
+    ) -> None:
+        self.terminal = terminal
+        self.link = Path(link) if link else None
+        self.on_new_path = on_new_path
+        self.stop_event = threading.Event()
+        self.master = -1
+        self.path = ""
+        self._open_pty()
+        self.thread = threading.Thread(target=self._run, name="sim-pty", daemon=True)
+
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        attrs = termios.tcgetattr(slave)
+        speed = getattr(termios, f"B{self.terminal.scenario.link.line_baud}", termios.B115200)
+        attrs[4] = attrs[5] = speed
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        self.master, self.path = master, os.ttyname(slave)
+        os.close(slave)  # the client opens it; EIO on the master then means "nobody connected"
+        if self.link is not None:
+            tmp = self.link.with_name(self.link.name + ".new")
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(self.path)
+            tmp.replace(self.link)
+        if self.on_new_path is not None:
+            self.on_new_path(self.path)
+
+    def _client_baud(self) -> int | None:
+        try:
+            return _BAUD_CONSTANTS.get(termios.tcgetattr(self.master)[5])
+        except termios.error:
+            return None
+
+    def start(self) -> PtyServer:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set():
+            end = run_session(self.terminal, FdPort(self.master), self.stop_event, self._client_baud)
+            if end == "fault":
+                os.close(self.master)
+                self._open_pty()
+            elif end == "disconnected":
+                time.sleep(0.05)  # EIO: no client has the slave open (yet)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
+        if self.link is not None:
+            self.link.unlink(missing_ok=True)
+
+
+def _check_loopback(host: str) -> None:
+    try:
+        ok = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        ok = host == "localhost"
+    if not ok:
+        raise ValueError(f"the simulator only listens on loopback (127.0.0.0/8, ::1), not {host!r}")
+
+
+class TcpServer:
+    """Serves a terminal on TCP (one client at a time), for ``socket://HOST:PORT``."""
+
+    def __init__(self, terminal: SimulatedTerminal, port: int = 0, host: str = "127.0.0.1") -> None:
+        _check_loopback(host)
+        self.terminal = terminal
+        self.stop_event = threading.Event()
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(1)
+        self.sock.settimeout(0.2)
+        self.host, self.port = self.sock.getsockname()[:2]
+        self.thread = threading.Thread(target=self._run, name="sim-tcp", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"socket://{host}:{self.port}"
+
+    def start(self) -> TcpServer:
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                client, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            port = SocketPort(client)
+            try:
+                run_session(self.terminal, port, self.stop_event)
+            finally:
+                port.close()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
+        self.sock.close()
+
+
+class InProcessLink:
+    """A terminal served on a thread, reached through an in-process cable."""
+
+    def __init__(self, terminal: SimulatedTerminal, client_baud: Callable[[], int | None]) -> None:
+        self.laptop_end, self._terminal_end = cable()
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(terminal, client_baud), name="sim-inproc", daemon=True)
+        self.thread.start()
+
+    def _run(self, terminal: SimulatedTerminal, client_baud: Callable[[], int | None]) -> None:
+        try:
+            run_session(terminal, self._terminal_end, self.stop_event, client_baud)
+        finally:
+            self._terminal_end.close()  # a fault or the end of the session pulls the cable
+
+    def close(self) -> None:
+        self.stop_event.set()
+        self.laptop_end.close()
+        if self.thread is not threading.current_thread():
+            self.thread.join(timeout=5)
+
+
+# -- the in-process world: one terminal per scenario, kept across reconnects ---------
+_terminals: dict[str, SimulatedTerminal] = {}
+_terminals_lock = threading.Lock()
+
+
+def terminal_for(name: str, *, fresh: bool = False) -> SimulatedTerminal:
+    """The in-process terminal for scenario ``name`` (made on first use).
+
+    Reopening ``sim://NAME`` reaches the same terminal, with what was written
+    to it, like plugging the cable back into the same device.
+    """
+    with _terminals_lock:
+        if fresh or name not in _terminals:
+            _terminals[name] = SimulatedTerminal(load_scenario(name))
+        return _terminals[name]
+
+
+def forget_terminals() -> None:
+    """Drop every in-process terminal (tests start from the scenario files)."""
+    with _terminals_lock:
+        _terminals.clear()
+
+
+__all__ = [
+    "InProcessLink",
+    "PtyServer",
+    "QueuePort",
+    "TcpServer",
+    "forget_terminals",
+    "run_session",
+    "terminal_for",
+]

@@ -1,0 +1,41 @@
+"""Opening a port by name: device paths, pyserial URLs and ``sim://SCENARIO``.
+
+Anything pyserial's ``serial_for_url`` accepts works (``/dev/ttyUSB0``,
+``COM3``, a pty path, ``socket://127.0.0.1:7000``, ``rfc2217://...``), plus
+the built-in simulator as ``sim://NAME`` (see :mod:`drivers.urlhandler`).
+"""
+
+from __future__ import annotations
+
+import serial
+
+from .errors import PortNotAvailable
+
+DEFAULT_BAUDRATE = 115200
+_HANDLER_PACKAGE = "drivers.urlhandler"
+
+
+def register_url_handlers() -> None:
+    """Make ``sim://`` known to pyserial (idempotent)."""
+    if _HANDLER_PACKAGE not in serial.protocol_handler_packages:
+        serial.protocol_handler_packages.append(_HANDLER_PACKAGE)
+
+
+def open_port(name: str, baudrate: int = DEFAULT_BAUDRATE) -> serial.SerialBase:
+    """Open ``name`` 8N1 at ``baudrate``; raise :class:`PortNotAvailable` naming the port.
+
+    Modem lines are left alone when the port refuses them (ptys answer ENOTTY
+    to RTS/DTR ioctls; pyserial tolerates that on open).
+    """
+    register_url_handlers()
+    if not name or not name.strip():
+        raise PortNotAvailable("no port given", action="opening the port")
+    is_url = "://" in name
+    try:
+        port = serial.serial_for_url(name, baudrate=baudrate, timeout=0.02, do_not_open=True)
+        if not is_url:
+            port.exclusive = True  # refuse a port another program holds open
+        port.open()
+    except (serial.SerialException, ValueError, OSError) as err:
+        raise PortNotAvailable(str(err) or type(err).__name__, action=f"opening {name}") from err
+    return port

@@ -1,0 +1,1 @@
+"""pyserial URL handlers of ours (``serial.protocol_handler_packages``)."""

@@ -1,0 +1,1 @@
+"""Shared pytest fixtures. Nothing Qt-related yet; the GUI issue extends this file."""

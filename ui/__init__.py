@@ -1,0 +1,1 @@
+"""Qt desktop app; arrives with the GUI issue."""
