@@ -1,1 +1,75 @@
-"""Shared pytest fixtures. Nothing Qt-related yet; the GUI issue extends this file."""
+"""Shared fixtures: the simulated world, served for real (pty, TCP, in-process).
+
+Tests may look inside the simulator (``server.terminal``) to check what really
+happened on the device; the app under test never does.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from drivers.sim.scenario import Scenario, load_scenario, load_scenario_text
+from drivers.sim.server import PtyServer, TcpServer, forget_terminals
+from drivers.sim.terminal import SimulatedTerminal
+
+DEMO_PASSWORD = "demo-2026"
+DATA = Path(__file__).parent / "data"
+
+
+def make_terminal(scenario: str | Scenario = "healthy", overrides: str = "") -> SimulatedTerminal:
+    """A terminal from a shipped scenario, optionally with TOML overrides merged on top."""
+    if isinstance(scenario, Scenario):
+        return SimulatedTerminal(scenario)
+    if overrides:
+        return SimulatedTerminal(load_scenario_text(f'extends = "{scenario}"\n{overrides}', source="test"))
+    return SimulatedTerminal(load_scenario(scenario))
+
+
+@pytest.fixture
+def pty_sim() -> Iterator[Callable[..., PtyServer]]:
+    """``pty_sim("healthy", overrides="...")`` serves a terminal on a real pty; stopped after the test."""
+    servers: list[PtyServer] = []
+
+    def start(scenario: str | Scenario = "healthy", overrides: str = "", **kw) -> PtyServer:
+        server = PtyServer(make_terminal(scenario, overrides), **kw).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def tcp_sim() -> Iterator[Callable[..., TcpServer]]:
+    """``tcp_sim("healthy")`` serves a terminal on 127.0.0.1:<free port>; use ``server.url``."""
+    servers: list[TcpServer] = []
+
+    def start(scenario: str | Scenario = "healthy", overrides: str = "") -> TcpServer:
+        server = TcpServer(make_terminal(scenario, overrides)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_world_and_no_leaks() -> Iterator[None]:
+    """Every test starts with no in-process terminals and must not leave threads running."""
+    forget_terminals()
+    before = set(threading.enumerate())
+    yield
+    forget_terminals()
+    deadline = threading.Event()
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    for t in leaked:
+        t.join(timeout=5)
+    leaked = [t for t in leaked if t.is_alive()]
+    deadline.set()
+    assert not leaked, f"test left threads running: {[t.name for t in leaked]}"

@@ -1,0 +1,182 @@
+"""The ``techapp`` command line.
+
+Exit codes: 0 success; 1 the command ran but found problems or read only part
+of the terminal; 2 it could not run (bad arguments, port not available, link
+lost before anything was read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from drivers.errors import TerminalError
+from drivers.ports import list_ports
+from drivers.registry import DEFAULT_DRIVER, DRIVERS, open_terminal
+from drivers.transport import DEFAULT_BAUDRATE
+
+from . import __version__
+from .credentials import DEMO_PASSWORD, PasswordUnavailable, read_password
+from .info import collect_info, render_text
+
+DEMO_SCENARIO = "demo-97"
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+def _add_connection_args(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", help="device path, pyserial URL (socket://, rfc2217://) or sim://SCENARIO")
+    where.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"use the built-in simulated terminal (sim://{DEMO_SCENARIO}) and its published demo password",
+    )
+    p.add_argument("--baud", type=int, default=DEFAULT_BAUDRATE, help=f"line speed (default {DEFAULT_BAUDRATE})")
+    p.add_argument("--driver", default=DEFAULT_DRIVER, choices=sorted(DRIVERS), help="terminal protocol")
+    p.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help="read the maintenance password from the first line of FILE "
+        "(else $TECHAPP_PASSWORD, else a prompt; never an argument)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="techapp", description="Diagnose and repair card-payment (POS) terminals over USB serial."
+    )
+    parser.add_argument("--version", action="version", version=f"techapp {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    info = sub.add_parser("info", help="read identity, parameters, keys, hardware and counters")
+    _add_connection_args(info)
+    info.add_argument("--json", action="store_true", help="print JSON (schema techapp.info/1) instead of text")
+
+    ports = sub.add_parser("ports", help="list serial ports, recognised terminals and USB-serial bridges first")
+    ports.add_argument("--json", action="store_true", help="print JSON")
+
+    sim = sub.add_parser("sim", help="run a simulated terminal on a pty or TCP port (training, tests, demos)")
+    sim.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file")
+    mode = sim.add_mutually_exclusive_group()
+    mode.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal and print its path")
+    mode.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT (0 picks a free port)")
+    mode.add_argument("--list", action="store_true", help="list the shipped scenarios")
+    mode.add_argument("--check", action="store_true", help="validate the scenario file and exit")
+    sim.add_argument("--link", metavar="PATH", help="with --pty: keep a symlink at PATH to the current pty")
+    return parser
+
+
+def _err(message: str) -> None:
+    print(f"techapp: {message}", file=sys.stderr)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
+    if args.demo:
+        password: str | None = DEMO_PASSWORD
+    else:
+        try:
+            password = read_password(args.password_file)
+        except PasswordUnavailable as err:
+            _err(str(err))
+            return EXIT_CANNOT_RUN
+    try:
+        driver = open_terminal(port, args.driver, baudrate=args.baud)
+    except TerminalError as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    with driver:
+        info = collect_info(driver, password, port=port)
+    if args.json:
+        json.dump(info.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(info))
+    if info.identity is None and info.errors:
+        if not args.json:
+            _err(f"could not read the terminal on {port}: {info.errors[0].message}")
+        return EXIT_CANNOT_RUN
+    return EXIT_OK if info.complete else EXIT_FINDINGS
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    found = list_ports()
+    if args.json:
+        json.dump([{**asdict(p), "usb_id": p.usb_id} for p in found], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not found:
+        print("No serial ports found. A pty path or a URL (socket://, sim://) can still be given with --port.")
+        return EXIT_OK
+    for p in found:
+        usb = p.usb_id or "-"
+        vendor = p.vendor or ""
+        print(f"{p.device:<20} {usb:<10} {p.kind:<18} {vendor:<12} {p.description}")
+    return EXIT_OK
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from drivers.sim.scenario import ScenarioError, list_scenarios, load_scenario
+    from drivers.sim.server import PtyServer, TcpServer
+    from drivers.sim.terminal import SimulatedTerminal
+
+    if args.list:
+        for name, path in list_scenarios():
+            try:
+                s = load_scenario(path)
+                print(f"{name:<24} {s.name} - {s.description}")
+            except ScenarioError as err:
+                print(f"{name:<24} INVALID: {err}")
+        return EXIT_OK
+    if not args.scenario:
+        _err("sim: give a scenario name or file (see `techapp sim --list`)")
+        return EXIT_CANNOT_RUN
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    if args.check:
+        print(f"{args.scenario}: valid ({scenario.name})")
+        return EXIT_OK
+    if not (args.pty or args.tcp is not None):
+        _err("sim: choose --pty or --tcp PORT")
+        return EXIT_CANNOT_RUN
+    terminal = SimulatedTerminal(scenario)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.pty:
+        server = PtyServer(terminal, args.link, on_new_path=lambda p: print(f"pty {p}", flush=True)).start()
+        where = f"on {server.path}" + (f" (link {args.link})" if args.link else "")
+    else:
+        try:
+            server = TcpServer(terminal, args.tcp).start()
+        except OSError as err:
+            _err(f"sim: cannot listen on 127.0.0.1:{args.tcp}: {err.strerror or err}")
+            return EXIT_CANNOT_RUN
+        print(f"url {server.url}", flush=True)
+        where = f"at {server.url}"
+    print(f"Simulated terminal '{scenario.name}' serving {where}. Ctrl-C stops it.", file=sys.stderr, flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"info": cmd_info, "ports": cmd_ports, "sim": cmd_sim}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return EXIT_CANNOT_RUN
