@@ -66,10 +66,8 @@ def _fresh_world_and_no_leaks() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
     forget_terminals()
-    deadline = threading.Event()
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     for t in leaked:
         t.join(timeout=5)
     leaked = [t for t in leaked if t.is_alive()]
-    deadline.set()
     assert not leaked, f"test left threads running: {[t.name for t in leaked]}"
