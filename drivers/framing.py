@@ -166,7 +166,8 @@ class Deframer:
 
 
 TraceFn = Callable[[str, str, bytes], None]
-"""trace(direction, kind, raw): direction 'tx'/'rx'; kind 'frame', 'ack', 'nak', 'garbage', 'bad'."""
+"""trace(direction, kind, raw): direction 'tx'/'rx'; kind 'frame' (raw = the frame's DATA, without
+STX/LEN/ETX/LRC), 'ack', 'nak' (the byte), 'bad' (raw = the reason, ASCII)."""
 
 
 class FrameLink:
@@ -207,8 +208,8 @@ class FrameLink:
         if self.trace is not None:
             self.trace(direction, kind, raw)
 
-    def _write(self, raw: bytes, kind: str) -> None:
-        self._trace("tx", kind, raw)
+    def _write(self, raw: bytes, kind: str, shown: bytes | None = None) -> None:
+        self._trace("tx", kind, raw if shown is None else shown)
         try:
             self.port.write(raw)
         except Exception as err:  # SerialException, OSError, closed socket
@@ -271,7 +272,7 @@ class FrameLink:
                 self.stats["retransmissions"] += 1
             self._controls.clear()
             frames_before = len(self._frames)
-            self._write(raw, "frame")
+            self._write(raw, "frame", data)
             deadline = time.monotonic() + self.ack_timeout
             while True:
                 if self._controls:

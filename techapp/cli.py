@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 
 from drivers.errors import TerminalError
 from drivers.ports import list_ports
@@ -56,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="read identity, parameters, keys, hardware and counters")
     _add_connection_args(info)
     info.add_argument("--json", action="store_true", help="print JSON (schema techapp.info/1) instead of text")
+    info.add_argument(
+        "--trace", metavar="FILE", help="append every byte on the link to FILE (time, direction, kind, hex)"
+    )
 
     ports = sub.add_parser("ports", help="list serial ports, recognised terminals and USB-serial bridges first")
     ports.add_argument("--json", action="store_true", help="print JSON")
@@ -75,6 +79,19 @@ def _err(message: str) -> None:
     print(f"techapp: {message}", file=sys.stderr)
 
 
+def _tracer(stream):
+    """Trace lines: ``2026-11-25 09:12:03.120  tx  frame  01 10 02 00``. Frame DATA, ACK/NAK, bad input."""
+    if stream is None:
+        return None
+
+    def trace(direction: str, kind: str, raw: bytes) -> None:
+        stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        shown = raw.decode("ascii", "replace") if kind == "bad" else raw.hex(" ").upper()
+        stream.write(f"{stamp}  {direction}  {kind:<7} {shown}\n")
+
+    return trace
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
     if args.demo:
@@ -85,13 +102,24 @@ def cmd_info(args: argparse.Namespace) -> int:
         except PasswordUnavailable as err:
             _err(str(err))
             return EXIT_CANNOT_RUN
+    trace_file = None
+    if args.trace:
+        try:
+            trace_file = open(args.trace, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as err:
+            _err(f"cannot write trace file {args.trace}: {err.strerror or err}")
+            return EXIT_CANNOT_RUN
     try:
-        driver = open_terminal(port, args.driver, baudrate=args.baud)
-    except TerminalError as err:
-        _err(str(err))
-        return EXIT_CANNOT_RUN
-    with driver:
-        info = collect_info(driver, password, port=port)
+        try:
+            driver = open_terminal(port, args.driver, baudrate=args.baud, trace=_tracer(trace_file))
+        except TerminalError as err:
+            _err(str(err))
+            return EXIT_CANNOT_RUN
+        with driver:
+            info = collect_info(driver, password, port=port)
+    finally:
+        if trace_file is not None:
+            trace_file.close()
     if args.json:
         json.dump(info.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
