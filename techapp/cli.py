@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -48,23 +49,31 @@ def _add_connection_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # allow_abbrev=False everywhere: argparse would otherwise take "--password SECRET" as an
+    # abbreviation of --password-file and echo the secret back as a file name.
     parser = argparse.ArgumentParser(
-        prog="techapp", description="Diagnose and repair card-payment (POS) terminals over USB serial."
+        prog="techapp",
+        description="Diagnose and repair card-payment (POS) terminals over USB serial.",
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"techapp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    info = sub.add_parser("info", help="read identity, parameters, keys, hardware and counters")
+    info = sub.add_parser("info", allow_abbrev=False, help="read identity, parameters, keys, hardware and counters")
     _add_connection_args(info)
     info.add_argument("--json", action="store_true", help="print JSON (schema techapp.info/1) instead of text")
     info.add_argument(
         "--trace", metavar="FILE", help="append every byte on the link to FILE (time, direction, kind, hex)"
     )
 
-    ports = sub.add_parser("ports", help="list serial ports, recognised terminals and USB-serial bridges first")
+    ports = sub.add_parser(
+        "ports", allow_abbrev=False, help="list serial ports, recognised terminals and USB-serial bridges first"
+    )
     ports.add_argument("--json", action="store_true", help="print JSON")
 
-    sim = sub.add_parser("sim", help="run a simulated terminal on a pty or TCP port (training, tests, demos)")
+    sim = sub.add_parser(
+        "sim", allow_abbrev=False, help="run a simulated terminal on a pty or TCP port (training, tests, demos)"
+    )
     sim.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file")
     mode = sim.add_mutually_exclusive_group()
     mode.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal and print its path")
@@ -208,3 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return EXIT_CANNOT_RUN
+    except BrokenPipeError:
+        # the reader of our output left early (`techapp info --json | head`): not an error to report;
+        # point stdout at devnull so the interpreter's final flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS

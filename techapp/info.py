@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from drivers.base import TerminalDriver
-from drivers.errors import Disconnected, TerminalError
+from drivers.errors import Disconnected, LinkTimeout, TerminalError
 from drivers.models import Counters, Hardware, Identity, KeyStatus, LogEntry, Parameters
 
 SCHEMA = "techapp.info/1"
@@ -76,13 +76,15 @@ def collect_info(driver: TerminalDriver, password: str | None, *, port: str) -> 
     """Read identity, then log in and read the rest; never raises a TerminalError.
 
     Raises nothing for a failed section: it lands in ``info.errors``. A lost
-    link stops the reading (later sections would only repeat the error).
+    link, or a terminal that stopped answering (the driver has already
+    retried), stops the reading: later sections would only repeat the error,
+    each after its own full timeout.
     """
     info = TerminalInfo(port=port, driver=driver.name, read_at=datetime.now().replace(microsecond=0))
 
     def record(section: str, err: TerminalError) -> None:
         info.errors.append(SectionError(section, type(err).__name__, str(err)))
-        if isinstance(err, Disconnected):
+        if isinstance(err, Disconnected | LinkTimeout):
             raise _Stop from err
 
     def attempt(section: str, fn):

@@ -691,7 +691,8 @@ class Session:
             raise Refusal(Status.INVALID_VALUE, f"{text} is not a valid date and time", Tag.CLOCK) from None
         if not 2000 <= when.year <= 2099:
             raise Refusal(Status.INVALID_VALUE, "year must be 2000..2099", Tag.CLOCK)
-        self.t.clock_offset = timedelta(seconds=round((when - datetime.now()).total_seconds()))
+        # keep the sub-second part: a clock set to hh:mm:ss reads hh:mm:ss right after, as a real RTC does
+        self.t.clock_offset = when - datetime.now()
         return []
 
     def _print_text(self, f: Fields):
