@@ -231,12 +231,17 @@ class FrameLink:
         now = time.monotonic()
         if not chunk:
             if self._deframer.in_frame and now - self._last_byte_at > self.inter_byte_timeout:
+                # Drop the whole partial frame, not only its STX: rescanning its tail for
+                # another STX would NAK the same frame again and burn the sender's tries.
                 self._deframer.reset()
-                self._trace("rx", "bad", b"")
+                self._trace("rx", "bad", b"frame abandoned: inter-byte timeout")
                 self._send_control(NAK)
             return
         self._last_byte_at = now
-        for event in self._deframer.feed(chunk):
+        self._handle(self._deframer.feed(chunk))
+
+    def _handle(self, events: list[Event]) -> None:
+        for event in events:
             if isinstance(event, Frame):
                 if self.refuse_good_frame is not None and self.refuse_good_frame():
                     self._send_control(NAK)
@@ -262,18 +267,21 @@ class FrameLink:
     def send(self, data: bytes) -> None:
         """Send one frame and wait for its ACK, retransmitting on NAK or silence.
 
-        A complete frame from the peer arriving instead of the ACK proves our
-        frame got through (its ACK was lost); it is kept for :meth:`receive`.
+        Frames from the peer that arrive meanwhile are ACKed and kept for
+        :meth:`receive`; they do not stand in for our ACK (the peer may be
+        sending progress while our frame was lost). The ACK wait starts when
+        the frame has left the wire at the port's baud rate.
         """
         raw = encode_frame(data, max_data=self.max_data)
+        baud = getattr(self.port, "baudrate", None)
+        wire_time = len(raw) * 10 / baud if isinstance(baud, int) and baud > 0 else 0.0
         last = "no answer"
         for attempt in range(self.max_tries):
             if attempt:
                 self.stats["retransmissions"] += 1
             self._controls.clear()
-            frames_before = len(self._frames)
             self._write(raw, "frame", data)
-            deadline = time.monotonic() + self.ack_timeout
+            deadline = time.monotonic() + wire_time + self.ack_timeout
             while True:
                 if self._controls:
                     byte = self._controls.pop(0)
@@ -281,8 +289,6 @@ class FrameLink:
                         return
                     last = "NAK"
                     break
-                if len(self._frames) > frames_before:
-                    return
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     last = "no answer"
@@ -301,6 +307,12 @@ class FrameLink:
                 raise LinkTimeout(f"no frame within {timeout:g} s")
             self._pump(remaining)
         return self._frames.pop(0)
+
+    def service(self, seconds: float) -> None:
+        """Keep the line serviced for ``seconds`` (ACK what arrives, queue it) while busy with other work."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            self._pump(remaining)
 
     def poll(self) -> bytes | None:
         """Return a frame if one is already waiting or readable now, else None."""

@@ -158,6 +158,7 @@ def render_text(info: TerminalInfo) -> str:
         )
     p = info.parameters
     if p:
+        primary = f"{p.primary_host}:{p.primary_port}" if p.primary_host else f"(blank), port {p.primary_port}"
         backup = f"{p.backup_host}:{p.backup_port}" if p.backup_host else "(none)"
         out += ["", "Payment parameters"] + _rows(
             [
@@ -165,7 +166,7 @@ def render_text(info: TerminalInfo) -> str:
                 ("MID (商户号)", p.mid or "(blank)"),
                 ("Merchant name", p.merchant_name),
                 ("Acquirer ID", p.acquirer_id),
-                ("Primary host", f"{p.primary_host}:{p.primary_port}"),
+                ("Primary host", primary),
                 ("Backup host", backup),
                 ("TLS", "on" if p.tls else "off"),
                 ("TPDU", p.tpdu),

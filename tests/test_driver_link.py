@@ -524,11 +524,12 @@ def test_print_text_refused_when_paper_is_out(pty_sim, connect):
 
 
 def test_reboot_silences_the_terminal_then_it_needs_a_new_login(pty_sim, connect):
-    server = pty_sim("healthy", overrides="[link]\nreboot_s = 2\n")
+    # longer than the link's retries (MAX_TRIES x ACK_TIMEOUT): a rebooting terminal does not even ACK
+    server = pty_sim("healthy", overrides="[link]\nreboot_s = 3.5\n")
     driver = logged_in(connect, server, response_timeout=0.5)
     seconds = driver.reboot()
     rebooted_at = time.monotonic()
-    assert seconds == 2
+    assert seconds == 4
     with pytest.raises(LinkTimeout) as exc:
         driver.counters()
     assert time.monotonic() - rebooted_at < seconds

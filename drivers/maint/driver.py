@@ -488,15 +488,29 @@ class MaintenanceDriver(TerminalDriver):
         txn = self._request(Command.PARAM_BEGIN, action=action).require(Tag.TXN_ID, "PARAM_BEGIN")
         try:
             self._request(Command.PARAM_STAGE, [(Tag.TXN_ID, txn), *items], action=action)
-            self._request(Command.PARAM_COMMIT, [(Tag.TXN_ID, txn)], action=action)
         except (RefusedByTerminal, LinkTimeout, ProtocolError):
-            if self.is_open:
-                try:
-                    self._request(Command.PARAM_ABORT, [(Tag.TXN_ID, txn)], action=action)
-                except TerminalError:
-                    pass  # the terminal discards an uncommitted transaction on its own
+            self._abort_quietly(txn, action)
             raise
+        try:
+            self._request(Command.PARAM_COMMIT, [(Tag.TXN_ID, txn)], action=action)
+        except RefusedByTerminal:
+            self._abort_quietly(txn, action)
+            raise
+        except (LinkTimeout, Disconnected) as err:
+            # the commit may have happened with only its answer lost: say so, never guess
+            raise type(err)(
+                f"{err.message}; the commit was sent but not confirmed, so the terminal holds either "
+                "all the new values or all the old ones: read the parameters back to see which",
+                action=action,
+            ) from err
         return self.parameters()
+
+    def _abort_quietly(self, txn: int, action: str) -> None:
+        if self.is_open:
+            try:
+                self._request(Command.PARAM_ABORT, [(Tag.TXN_ID, txn)], action=action)
+            except TerminalError:
+                pass  # the terminal discards an uncommitted transaction on its own
 
     def set_clock(self, when: datetime) -> None:
         self._request(Command.SET_CLOCK, [(Tag.CLOCK, when)], action="setting the terminal clock")

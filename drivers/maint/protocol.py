@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .. import tlv
@@ -23,6 +24,8 @@ SUPPORTED_VERSIONS = (1,)
 RESPONSE_BIT = 0x80
 HEADER_LEN = 4
 TIME_FORMAT = "%Y%m%d%H%M%S"
+#: LIST values nest (a log entry inside a log chunk); deeper nesting is malformed.
+MAX_LIST_DEPTH = 2
 
 
 class Command(enum.IntEnum):
@@ -437,12 +440,17 @@ def encode_value(tag: Tag, value: Any) -> bytes:
         return str(value).encode("utf-8")
     if kind is Kind.UINT:
         n = int(value)
-        if n < 0:
-            raise ValueError(f"{tag.name} must not be negative")
+        if not 0 <= n < 1 << 64:
+            raise ValueError(f"{tag.name} must be 0..2**64-1, got {n}")
         return n.to_bytes(max(1, (n.bit_length() + 7) // 8), "big")
     if kind is Kind.INT:
         n = int(value)
-        return n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big", signed=True)
+        if not -(1 << 63) <= n < 1 << 63:
+            raise ValueError(f"{tag.name} must fit in 64 signed bits, got {n}")
+        length = 1
+        while not -(1 << (8 * length - 1)) <= n < 1 << (8 * length - 1):
+            length += 1
+        return n.to_bytes(length, "big", signed=True)
     if kind is Kind.BOOL:
         return b"\x01" if value else b"\x00"
     if kind is Kind.BYTES:
@@ -459,7 +467,7 @@ def encode_fields(items: Iterable[tuple[Tag, Any]]) -> bytes:
     return tlv.encode([(int(tag), encode_value(tag, value)) for tag, value in items])
 
 
-def _decode_value(tag: Tag, raw: bytes) -> Any:
+def _decode_value(tag: Tag, raw: bytes, depth: int = 0) -> Any:
     kind = TAG_KINDS[tag]
     where = f"field {tag.name} ({tag.value:02X})"
     if kind is Kind.STR:
@@ -480,11 +488,18 @@ def _decode_value(tag: Tag, raw: bytes) -> Any:
     if kind is Kind.TIME:
         if len(raw) != 14 or not raw.isdigit():
             raise tlv.TLVError(f"{where} must be 14 ASCII digits, holds {raw!r}")
-        return raw.decode("ascii")
-    return decode_fields(raw)
+        text = raw.decode("ascii")
+        try:
+            datetime.strptime(text, TIME_FORMAT)
+        except ValueError:
+            raise tlv.TLVError(f"{where} holds {text}, which is not a valid date and time") from None
+        return text
+    if depth >= MAX_LIST_DEPTH:
+        raise tlv.TLVError(f"{where} nests lists deeper than {MAX_LIST_DEPTH} levels")
+    return decode_fields(raw, depth + 1)
 
 
-def decode_fields(data: bytes) -> Fields:
+def decode_fields(data: bytes, depth: int = 0) -> Fields:
     """Decode and type-check; unknown tags are skipped (newer terminals may add some)."""
     out = []
     for code, raw in tlv.decode(data):
@@ -492,7 +507,7 @@ def decode_fields(data: bytes) -> Fields:
             tag = Tag(code)
         except ValueError:
             continue
-        out.append((tag, _decode_value(tag, raw)))
+        out.append((tag, _decode_value(tag, raw, depth)))
     return Fields(out)
 
 

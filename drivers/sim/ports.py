@@ -174,10 +174,18 @@ class ConditionedPort:
         link: the scenario's ``[link]`` table.
         client_baud: returns the baud rate the laptop opened the port with,
             or None where the transport does not carry it (TCP).
+        muted: True while the terminal is rebooting (it sends nothing, not even ACK).
     """
 
-    def __init__(self, raw, link: Link, client_baud: Callable[[], int | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        raw,
+        link: Link,
+        client_baud: Callable[[], int | None] = lambda: None,
+        muted: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.raw = raw
+        self.muted = muted
         self.link = link
         self.client_baud = client_baud
         self.rng = random.Random(link.faults.seed)
@@ -211,8 +219,8 @@ class ConditionedPort:
         return data
 
     def write(self, data: bytes) -> int:
-        if self.silent:
-            return len(data)
+        if self.silent or self.muted():
+            return len(data)  # hung or rebooting: nothing leaves the terminal
         out = bytes(data)
         f = self.link.faults
         if len(out) > 1:  # a frame, not a lone ACK/NAK

@@ -37,7 +37,8 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # strict: `primary_port = true` or `tls = "yes"` is a mistake in the file, not a value to coerce
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
 
 
 DeviceStateText = Literal["ok", "fault", "absent"]
@@ -153,6 +154,12 @@ class Counters(_Strict):
     transaction_log_used: int = Field(default=0, ge=0)
     transaction_log_capacity: int = Field(default=1500, ge=1)
 
+    @model_validator(mode="after")
+    def _log_fits(self) -> Counters:
+        if self.transaction_log_used > self.transaction_log_capacity:
+            raise ValueError("transaction_log_used is larger than transaction_log_capacity")
+        return self
+
 
 class LogEntry(_Strict):
     time: datetime
@@ -183,9 +190,20 @@ class CardReaderTest(_Strict):
     tracks: list[Literal[1, 2, 3]] = [1, 2, 3]
 
 
+KEYPAD_KEYS = "0123456789*#CE"  # digits, star, hash, Cancel, Enter
+
+
 class KeypadTest(_Strict):
     press_after_s: float | None = Field(default=None, ge=0)  # None: nobody presses keys
     stuck_keys: list[str] = []
+
+    @field_validator("stuck_keys")
+    @classmethod
+    def _keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if len(key) != 1 or key not in KEYPAD_KEYS:
+                raise ValueError(f"{key!r} is not a key; keys are one of {' '.join(KEYPAD_KEYS)} (C Cancel, E Enter)")
+        return value
 
 
 class SelfTests(_Strict):
@@ -225,6 +243,9 @@ class Faults(_Strict):
     silent_after_frames: int = Field(default=0, ge=0)
 
 
+STANDARD_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+
+
 class Link(_Strict):
     line_baud: int = Field(default=115200, gt=0)
     pace: bool = False
@@ -232,6 +253,13 @@ class Link(_Strict):
     command_latency_ms: dict[str, int] = {}
     reboot_s: float = Field(default=2.0, ge=0, le=120)
     faults: Faults = Faults()
+
+    @field_validator("line_baud")
+    @classmethod
+    def _baud(cls, value: int) -> int:
+        if value not in STANDARD_BAUDS:
+            raise ValueError(f"{value} is not a standard rate; use one of {', '.join(map(str, STANDARD_BAUDS))}")
+        return value
 
     @field_validator("command_latency_ms")
     @classmethod
@@ -304,9 +332,52 @@ def list_scenarios() -> list[tuple[str, Path]]:
     return sorted(seen.items())
 
 
+def _parent_path(parent: Any, child: Path | None, source: str) -> Path:
+    """Resolve ``extends``; errors name the file that says ``extends``."""
+    if not isinstance(parent, str) or not parent:
+        raise ScenarioError(f"{source}: key 'extends': expected a scenario name such as \"healthy\", got {parent!r}")
+    try:
+        if child is not None and ("/" in parent or parent.endswith(".toml")):
+            candidate = (child.parent / parent).resolve()
+            if candidate.is_file():
+                return candidate
+        return find_scenario(parent)
+    except ScenarioError as err:
+        raise ScenarioError(f"{source}: key 'extends' = {parent!r}: {err}") from None
+
+
+def _unset(data: dict[str, Any], keys: Any, source: str) -> None:
+    """Apply ``unset = ["keys.last_sign_on", ...]``: remove inherited keys so their defaults apply."""
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ScenarioError(f"{source}: key 'unset': expected a list of dotted key names, got {keys!r}")
+    for dotted in keys:
+        *tables, leaf = dotted.split(".")
+        node: Any = data
+        for table in tables:
+            node = node.get(table) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or leaf not in node:
+            raise ScenarioError(f"{source}: key 'unset': {dotted!r} is not set by the scenario it extends")
+        del node[leaf]
+
+
+def _resolve(data: dict[str, Any], path: Path | None, source: str, chain: tuple[Path, ...]) -> dict[str, Any]:
+    parent = data.pop("extends", None)
+    unset = data.pop("unset", None)
+    if parent is None:
+        if unset is not None:
+            raise ScenarioError(f"{source}: key 'unset' only makes sense together with 'extends'")
+        return data
+    parent_path = _parent_path(parent, path, source)
+    if parent_path.resolve() in chain:
+        names = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
+        raise ScenarioError(f"{chain[0] if chain else source}: 'extends' makes a loop: {names}")
+    base = _read_raw(parent_path, chain)
+    if unset is not None:
+        _unset(base, unset, source)
+    return _merge(base, data)
+
+
 def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    if path.resolve() in chain:
-        raise ScenarioError(f"{path}: 'extends' loops back to itself")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
@@ -315,13 +386,7 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: not valid TOML ({err})") from err
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: key 'extends': expected a scenario name, got {parent!r}")
-    parent_path = find_scenario(parent) if "/" not in parent else (path.parent / parent)
-    return _merge(_read_raw(parent_path, (*chain, path.resolve())), data)
+    return _resolve(data, path, str(path), (*chain, path.resolve()))
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -351,9 +416,7 @@ def load_scenario_text(text: str, *, source: str = "<text>") -> Scenario:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{source}: not valid TOML ({err})") from err
-    parent = raw.pop("extends", None)
-    if parent is not None:
-        raw = _merge(_read_raw(find_scenario(parent)), raw)
+    raw = _resolve(raw, None, source, ())
     try:
         return Scenario.model_validate(raw)
     except ValidationError as err:

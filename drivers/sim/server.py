@@ -37,7 +37,9 @@ def run_session(
     client_baud: Callable[[], int | None] = lambda: None,
 ) -> SessionEnd:
     """Serve one connection until the client leaves, a fault cuts it, or ``stop``."""
-    port = ConditionedPort(raw_port, terminal.scenario.link, client_baud)
+    port = ConditionedPort(
+        raw_port, terminal.scenario.link, client_baud, muted=lambda: time.monotonic() < terminal.busy_until
+    )
     link = FrameLink(port, refuse_good_frame=port.refuse_good_frame)
     session = Session(terminal, link)
     faults = terminal.scenario.link.faults

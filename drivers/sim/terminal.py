@@ -48,13 +48,14 @@ from ..maint.protocol import (
     encode_message,
     enum_from_text,
 )
-from .scenario import Scenario
+from .scenario import KEYPAD_KEYS, Scenario
 
+PRINTER_OVERHEAT_C = 65  # thermal heads shut down around here
 PRINTER_COLUMNS = 32  # characters per line on 58 mm paper
 PRINT_SECONDS_PER_LINE = 0.02
 MAX_PRINT_LINES = 200
 PROGRESS_INTERVAL = 0.5
-KEYPAD_KEYS = "0123456789*#CE"  # digits, star, hash, Cancel, Enter
+
 TID_RE = re.compile(r"^[0-9A-Za-z]{8}$")
 MID_RE = re.compile(r"^[0-9]{15}$")
 HOSTNAME_RE = re.compile(
@@ -73,30 +74,36 @@ class Refusal(Exception):
         self.extra = list(extra)
 
 
+def _shown(value: Any) -> str:
+    """A value quoted in a refusal, cut short: the answer must fit in one frame."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _is_host(value: str) -> bool:
     try:
         ipaddress.ip_address(value)
         return True
     except ValueError:
-        return bool(HOSTNAME_RE.match(value)) and not value.replace(".", "").isdigit()
+        return bool(HOSTNAME_RE.fullmatch(value)) and not value.replace(".", "").isdigit()
 
 
 def validate_parameter(tag: Tag, value: Any) -> str | None:
     """The terminal's own format rules for one parameter; returns the reason when invalid."""
     if tag == Tag.TID:
-        return None if TID_RE.match(value) else f"TID must be 8 letters or digits, got {value!r}"
+        return None if TID_RE.fullmatch(value) else f"TID must be 8 letters or digits, got {_shown(value)}"
     if tag == Tag.MID:
-        return None if MID_RE.match(value) else f"MID must be 15 digits, got {value!r}"
+        return None if MID_RE.fullmatch(value) else f"MID must be 15 digits, got {_shown(value)}"
     if tag == Tag.MERCHANT_NAME:
         return None if 1 <= len(value) <= 40 else "merchant name must be 1 to 40 characters"
     if tag == Tag.ACQUIRER_ID:
         ok = value.isdigit() and len(value) <= 11 and value.isascii()
-        return None if ok else f"acquirer ID must be up to 11 digits, got {value!r}"
+        return None if ok else f"acquirer ID must be up to 11 digits, got {_shown(value)}"
     if tag == Tag.PRIMARY_HOST:
-        return None if _is_host(value) else f"primary host must be an IP address or host name, got {value!r}"
+        return None if _is_host(value) else f"primary host must be an IP address or host name, got {_shown(value)}"
     if tag == Tag.BACKUP_HOST:
         ok = value == "" or _is_host(value)
-        return None if ok else f"backup host must be empty, an IP address or a host name, got {value!r}"
+        return None if ok else f"backup host must be empty, an IP address or a host name, got {_shown(value)}"
     if tag == Tag.PRIMARY_PORT:
         return None if 1 <= value <= 65535 else f"primary port must be 1..65535, got {value}"
     if tag == Tag.BACKUP_PORT:
@@ -120,7 +127,7 @@ def validate_parameter(tag: Tag, value: Any) -> str | None:
             ipaddress.ip_address(value)
             return None
         except ValueError:
-            return f"DNS server must be an IP address, got {value!r}"
+            return f"DNS server must be an IP address, got {_shown(value)}"
     if tag in (Tag.CONNECT_TIMEOUT, Tag.RESPONSE_TIMEOUT):
         return None if 1 <= value <= 300 else f"timeout must be 1..300 seconds, got {value}"
     if tag in (Tag.STAN, Tag.BATCH):
@@ -229,7 +236,8 @@ class Session:
             Command.PRINT_TEXT: self._print_text,
             Command.REBOOT: self._reboot,
         }
-        self._current: tuple[int, int] | None = None  # command, seq being handled
+        self._current: tuple[int, int, bytes] | None = None  # command, seq, raw request being handled
+        self.reboot_pending: float | None = None
 
     # -- loop ------------------------------------------------------------------
     def serve(self, stop: threading.Event, on_frame: Callable[[int], bool] | None = None) -> None:
@@ -257,6 +265,13 @@ class Session:
 
     def _send(self, command: int, seq: int, items, status: Status = Status.OK) -> bytes:
         raw = encode_message(command | RESPONSE_BIT, seq, items, status=status)
+        if len(raw) > MAX_DATA_LEN:  # never happens with sane data; answer rather than stay silent
+            raw = encode_message(
+                command | RESPONSE_BIT,
+                seq,
+                [(Tag.ERROR_TEXT, f"answer of {len(raw)} bytes exceeds the frame limit")],
+                status=Status.INTERNAL_ERROR,
+            )
         try:
             self.link.send(raw)
         except (LinkTimeout, ProtocolError):
@@ -264,29 +279,24 @@ class Session:
         return raw
 
     def dispatch(self, data: bytes) -> None:
-        try:
-            msg = decode_message(data)
-        except ProtocolError as err:
-            if len(data) >= 3 and not data[1] & RESPONSE_BIT:
-                self._send(
-                    data[1],
-                    data[2],
-                    [(Tag.ERROR_TEXT, f"malformed request: {err.message}")],
-                    Status.MALFORMED,
-                )
-            return
-        if msg.is_response:
-            return
-        if msg.version not in SUPPORTED_VERSIONS:
+        if len(data) < 3 or data[1] & RESPONSE_BIT:
+            return  # too short to answer, or not a request
+        if data[0] not in SUPPORTED_VERSIONS:
+            # checked before the fields: a newer version's body need not parse as v1
             self._send(
-                msg.command,
-                msg.seq,
+                data[1],
+                data[2],
                 [
-                    (Tag.ERROR_TEXT, f"protocol version {msg.version} not supported"),
+                    (Tag.ERROR_TEXT, f"protocol version {data[0]} not supported"),
                     (Tag.SUPPORTED_VERSIONS, bytes(SUPPORTED_VERSIONS)),
                 ],
                 Status.UNSUPPORTED_VERSION,
             )
+            return
+        try:
+            msg = decode_message(data)
+        except ProtocolError as err:
+            self._send(data[1], data[2], [(Tag.ERROR_TEXT, f"malformed request: {err.message}")], Status.MALFORMED)
             return
         if self._cache and self._cache[0] == msg.seq and self._cache[1] == data:
             try:
@@ -294,18 +304,19 @@ class Session:
             except (LinkTimeout, ProtocolError):
                 pass
             return
+        known = msg.command in Command._value2member_map_
         latency = self.t.scenario.link.command_latency_ms.get(
-            Command(msg.command).name if msg.command in Command._value2member_map_ else "",
-            self.t.scenario.link.processing_latency_ms,
+            Command(msg.command).name if known else "", self.t.scenario.link.processing_latency_ms
         )
         if latency:
-            time.sleep(latency / 1000)
+            self.link.service(latency / 1000)
         now = time.monotonic()
         if self.logged_in and now - self.last_activity > self.t.scenario.maintenance.session_timeout_s:
             self.logged_in = False
+            self.staged.clear()  # an unattended session loses what it had staged
         self.last_activity = now
         handler = self.handlers.get(msg.command)
-        self._current = (msg.command, msg.seq)
+        self._current = (msg.command, msg.seq, data)
         try:
             if handler is None:
                 raise Refusal(Status.UNKNOWN_COMMAND, f"unknown command 0x{msg.command:02X}")
@@ -319,11 +330,19 @@ class Session:
             if r.field is not None:
                 items.append((Tag.ERROR_FIELD, int(r.field)))
             raw = self._send(msg.command, msg.seq, items, r.status)
+        except (Disconnected, LinkTimeout):
+            raise
+        except Exception as err:  # a bug in the simulator must not look like a dead terminal
+            text = f"internal error: {type(err).__name__}: {err}"[:200]
+            raw = self._send(msg.command, msg.seq, [(Tag.ERROR_TEXT, text)], Status.INTERNAL_ERROR)
         self._cache = (msg.seq, data, raw)
+        if self.reboot_pending is not None:  # the answer is out; now the terminal goes dark
+            self.t.busy_until = time.monotonic() + self.reboot_pending
+            self.reboot_pending = None
 
     def progress(self, percent: int, text: str) -> None:
         assert self._current is not None
-        cmd, seq = self._current
+        cmd, seq, _ = self._current
         self._send(cmd, seq, [(Tag.PROGRESS_PCT, percent), (Tag.PROGRESS_TEXT, text)], Status.IN_PROGRESS)
 
     def wait_or_cancel(self, seconds: float) -> bool:
@@ -344,6 +363,8 @@ class Session:
             if msg.command == Command.CANCEL:
                 self._send(msg.command, msg.seq, [])
                 return True
+            if self._current is not None and data == self._current[2]:
+                continue  # the running request again (its ACK was lost): it is being answered
             self._send(msg.command, msg.seq, [(Tag.ERROR_TEXT, "a self-test is running")], Status.BUSY)
 
     # -- helpers ---------------------------------------------------------------
@@ -561,6 +582,8 @@ class Session:
             return "printer out of paper"
         if h.cover == "open":
             return "printer cover open"
+        if h.head_temp_c >= PRINTER_OVERHEAT_C:
+            return f"print head overheated ({h.head_temp_c} °C); let it cool down"
         return None
 
     def _printer_test(self, timeout: int):
@@ -657,6 +680,10 @@ class Session:
         changes = [(tag, value) for tag, value in f if tag != Tag.TXN_ID]
         if not changes:
             raise Refusal(Status.MISSING_FIELD, "no parameters to stage")
+        tags = [tag for tag, _ in changes]
+        for tag in tags:
+            if tags.count(tag) > 1:
+                raise Refusal(Status.INVALID_VALUE, f"{tag.name} given more than once", tag)
         for tag, value in changes:
             if tag not in WRITABLE_PARAMETERS:
                 raise Refusal(Status.INVALID_VALUE, f"{tag.name} is not a writable parameter", tag)
@@ -707,13 +734,13 @@ class Session:
         page: list[str] = []
         for line in lines:
             page += [line[i : i + PRINTER_COLUMNS] for i in range(0, max(len(line), 1), PRINTER_COLUMNS)]
-        time.sleep(PRINT_SECONDS_PER_LINE * len(page))
+        self.link.service(PRINT_SECONDS_PER_LINE * len(page))
         self.t.printed.append(page)
         return []
 
     def _reboot(self, f: Fields):
         seconds = self.t.scenario.link.reboot_s
-        self.t.busy_until = time.monotonic() + seconds
+        self.reboot_pending = seconds
         self.logged_in = False
         self.challenge = None
         self.staged.clear()
