@@ -31,11 +31,24 @@ def open_port(name: str, baudrate: int = DEFAULT_BAUDRATE) -> serial.SerialBase:
     if not name or not name.strip():
         raise PortNotAvailable("no port given", action="opening the port")
     is_url = "://" in name
+    port = None
     try:
         port = serial.serial_for_url(name, baudrate=baudrate, timeout=0.02, do_not_open=True)
         if not is_url:
             port.exclusive = True  # refuse a port another program holds open
         port.open()
     except (serial.SerialException, ValueError, OSError) as err:
+        if port is not None:
+            _close_quietly(port)  # a half-open URL port (rfc2217) keeps its socket otherwise
         raise PortNotAvailable(str(err) or type(err).__name__, action=f"opening {name}") from err
     return port
+
+
+def _close_quietly(port: serial.SerialBase) -> None:
+    try:
+        port.close()
+    except Exception:
+        pass
+    sock = getattr(port, "_socket", None)
+    if sock is not None:
+        sock.close()
