@@ -125,4 +125,4 @@ def test_a_tcp_listener_that_does_not_speak_rfc2217_is_port_not_available():
         with pytest.raises(PortNotAvailable) as err:
             open_terminal(f"rfc2217://127.0.0.1:{port}?timeout=0.5")
     assert f"opening rfc2217://127.0.0.1:{port}?timeout=0.5" in str(err.value)
-    assert "timeout while waiting for option" in str(err.value)
+    assert "does not seem to support RFC2217" in str(err.value)
