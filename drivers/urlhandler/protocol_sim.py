@@ -60,32 +60,26 @@ class Serial(SerialBase):
         if not self.is_open:
             raise PortNotOpenError()
 
+    def _io(self, operation):
+        self._check()
+        try:
+            return operation()
+        except ConnectionResetError as err:  # the simulated cable was pulled
+            raise SerialException(f"device disconnected ({err})") from err
+
     @property
     def in_waiting(self) -> int:
-        self._check()
-        try:
-            return self._end.in_waiting
-        except ConnectionResetError as err:
-            raise SerialException(f"device disconnected ({err})") from err
+        return self._io(lambda: self._end.in_waiting)
 
     def read(self, size: int = 1) -> bytes:
-        self._check()
         self._end.timeout = self._timeout
-        try:
-            return self._end.read(size)
-        except ConnectionResetError as err:
-            raise SerialException(f"device disconnected ({err})") from err
+        return self._io(lambda: self._end.read(size))
 
     def write(self, data) -> int:
-        self._check()
-        try:
-            return self._end.write(bytes(data))
-        except ConnectionResetError as err:
-            raise SerialException(f"device disconnected ({err})") from err
+        return self._io(lambda: self._end.write(bytes(data)))
 
     def reset_input_buffer(self) -> None:
-        self._check()
-        self._end.read(1 << 20) if self._end.in_waiting else None
+        self._io(lambda: self._end.rx.get(1 << 20, 0))
 
     def reset_output_buffer(self) -> None:
         self._check()
