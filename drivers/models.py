@@ -118,7 +118,7 @@ class Hardware(_Model):
     storage_total_kb: int
     storage_free_kb: int
     tamper: str  # "ok" | "tampered"
-    clock: datetime
+    clock: datetime | None  # None: the terminal's clock is not set
 
 
 @dataclass(frozen=True)

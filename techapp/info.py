@@ -208,7 +208,7 @@ def render_text(info: TerminalInfo) -> str:
             if h.battery_present
             else "no battery"
         )
-        drift = (h.clock - info.read_at).total_seconds()
+        drift = (h.clock - info.read_at).total_seconds() if h.clock else 0.0
         drift_text = (
             "in step with the laptop"
             if abs(drift) < 2
@@ -225,7 +225,7 @@ def render_text(info: TerminalInfo) -> str:
                 ("Battery", battery),
                 ("Storage", f"{h.storage_free_kb} of {h.storage_total_kb} KB free"),
                 ("Tamper", h.tamper),
-                ("Clock", f"{_t(h.clock)} ({drift_text})"),
+                ("Clock", f"{_t(h.clock)} ({drift_text})" if h.clock else "not set"),
             ]
         )
     c = info.counters

@@ -38,6 +38,7 @@ from .protocol import (
     RESPONSE_BIT,
     SUPPORTED_VERSIONS,
     TIME_FORMAT,
+    TIME_UNSET,
     CardType,
     Command,
     CommMode,
@@ -124,7 +125,8 @@ def parameter_to_wire(name: str, value: Any) -> tuple[Tag, Any]:
 
 
 def _time(text: str | None) -> datetime | None:
-    return datetime.strptime(text, TIME_FORMAT) if text else None
+    """A TIME field; None when absent or all zeros (the terminal's "not set")."""
+    return datetime.strptime(text, TIME_FORMAT) if text and text != TIME_UNSET else None
 
 
 class MaintenanceDriver(TerminalDriver):
@@ -405,7 +407,7 @@ class MaintenanceDriver(TerminalDriver):
             storage_total_kb=f.get(Tag.STORAGE_TOTAL_KB, 0),
             storage_free_kb=f.get(Tag.STORAGE_FREE_KB, 0),
             tamper=enum_text(TamperState, f.get(Tag.TAMPER_STATE, 0)),
-            clock=_time(f.require(Tag.CLOCK, "hardware status")),
+            clock=_time(f.get(Tag.CLOCK)),
         )
 
     def counters(self) -> Counters:
@@ -496,7 +498,7 @@ class MaintenanceDriver(TerminalDriver):
         except RefusedByTerminal:
             self._abort_quietly(txn, action)
             raise
-        except (LinkTimeout, Disconnected) as err:
+        except (LinkTimeout, Disconnected, ProtocolError) as err:
             # the commit may have happened with only its answer lost: say so, never guess
             raise type(err)(
                 f"{err.message}; the commit was sent but not confirmed, so the terminal holds either "

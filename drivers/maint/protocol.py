@@ -24,6 +24,8 @@ SUPPORTED_VERSIONS = (1,)
 RESPONSE_BIT = 0x80
 HEADER_LEN = 4
 TIME_FORMAT = "%Y%m%d%H%M%S"
+#: A TIME of all zeros means "not set" (a clock never set, a key never loaded).
+TIME_UNSET = "0" * 14
 #: LIST values nest (a log entry inside a log chunk); deeper nesting is malformed.
 MAX_LIST_DEPTH = 2
 
@@ -467,6 +469,11 @@ def encode_fields(items: Iterable[tuple[Tag, Any]]) -> bytes:
     return tlv.encode([(int(tag), encode_value(tag, value)) for tag, value in items])
 
 
+def _quote(raw: bytes) -> str:
+    """Bytes quoted in an error, cut short: an error answer must fit in one frame."""
+    return repr(raw) if len(raw) <= 24 else f"{raw[:24]!r}... ({len(raw)} bytes)"
+
+
 def _decode_value(tag: Tag, raw: bytes, depth: int = 0) -> Any:
     kind = TAG_KINDS[tag]
     where = f"field {tag.name} ({tag.value:02X})"
@@ -487,8 +494,10 @@ def _decode_value(tag: Tag, raw: bytes, depth: int = 0) -> Any:
         return raw
     if kind is Kind.TIME:
         if len(raw) != 14 or not raw.isdigit():
-            raise tlv.TLVError(f"{where} must be 14 ASCII digits, holds {raw!r}")
+            raise tlv.TLVError(f"{where} must be 14 ASCII digits, holds {_quote(raw)}")
         text = raw.decode("ascii")
+        if text == TIME_UNSET:
+            return text
         try:
             datetime.strptime(text, TIME_FORMAT)
         except ValueError:

@@ -12,11 +12,12 @@ import ipaddress
 import os
 import sys
 import tomllib
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 FORMAT_VERSION = 1
 
@@ -42,6 +43,15 @@ class _Strict(BaseModel):
 
 
 DeviceStateText = Literal["ok", "fault", "absent"]
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        raise ValueError("write the terminal's local time without an offset (a terminal clock has no time zone)")
+    return value
+
+
+LocalDateTime = Annotated[datetime, AfterValidator(_local)]
 HexKey = Annotated[str, Field(pattern=r"^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48})$")]
 
 
@@ -93,16 +103,16 @@ class TmkSlot(_Strict):
 class WorkingKey(_Strict):
     type: Literal["pik", "mak", "tdk"]
     key: HexKey  # clear key: lives only in the simulator
-    loaded_at: datetime | None = None
+    loaded_at: LocalDateTime | None = None
 
 
 class Keys(_Strict):
     scheme: Literal["ms-single", "ms-double", "ms-double-tdk", "dukpt-tdes"] = "ms-double"
-    active_tmk_index: int | None = Field(default=0, ge=0, le=99)
+    active_tmk_index: int | None = Field(default=None, ge=0, le=99)  # None: no key index configured
     tmk: list[TmkSlot] = []
     working: list[WorkingKey] = []
     ksn: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f]{20}$")
-    last_sign_on: datetime | None = None
+    last_sign_on: LocalDateTime | None = None
 
     @model_validator(mode="after")
     def _unique_slots(self) -> Keys:
@@ -162,7 +172,7 @@ class Counters(_Strict):
 
 
 class LogEntry(_Strict):
-    time: datetime
+    time: LocalDateTime
     code: str
     text: str = ""
 
@@ -200,9 +210,10 @@ class KeypadTest(_Strict):
     @field_validator("stuck_keys")
     @classmethod
     def _keys(cls, value: list[str]) -> list[str]:
-        for key in value:
-            if len(key) != 1 or key not in KEYPAD_KEYS:
-                raise ValueError(f"{key!r} is not a key; keys are one of {' '.join(KEYPAD_KEYS)} (C Cancel, E Enter)")
+        bad = [key for key in value if len(key) != 1 or key not in KEYPAD_KEYS]
+        if bad:
+            names = ", ".join(f'"{key}"' for key in bad)
+            raise ValueError(f"not keys of the keypad: {names}; keys are {' '.join(KEYPAD_KEYS)} (C Cancel, E Enter)")
         return value
 
 
@@ -308,13 +319,23 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def find_scenario(name: str) -> Path:
-    """A path as given, or ``NAME`` looked up as ``NAME.toml`` in :func:`scenario_dirs`."""
-    candidate = Path(name)
-    if candidate.suffix == ".toml" or os.sep in name or "/" in name:
+def _is_path(name: str) -> bool:
+    return name.endswith(".toml") or os.sep in name or "/" in name
+
+
+def find_scenario(name: str, relative_to: Path | None = None) -> Path:
+    """``NAME`` looked up as ``NAME.toml`` in :func:`scenario_dirs`, or a path.
+
+    A path is taken relative to ``relative_to`` (the directory of a file that
+    says ``extends``) when given, else to the current directory.
+    """
+    if _is_path(name):
+        candidate = Path(name)
+        if relative_to is not None and not candidate.is_absolute():
+            candidate = relative_to / candidate
         if candidate.is_file():
             return candidate
-        raise ScenarioError(f"{name}: scenario file not found")
+        raise ScenarioError(f"{name}: scenario file not found (looked for {candidate.resolve()})")
     for directory in scenario_dirs():
         path = directory / f"{name}.toml"
         if path.is_file():
@@ -337,11 +358,7 @@ def _parent_path(parent: Any, child: Path | None, source: str) -> Path:
     if not isinstance(parent, str) or not parent:
         raise ScenarioError(f"{source}: key 'extends': expected a scenario name such as \"healthy\", got {parent!r}")
     try:
-        if child is not None and ("/" in parent or parent.endswith(".toml")):
-            candidate = (child.parent / parent).resolve()
-            if candidate.is_file():
-                return candidate
-        return find_scenario(parent)
+        return find_scenario(parent, child.parent if child is not None else None)
     except ScenarioError as err:
         raise ScenarioError(f"{source}: key 'extends' = {parent!r}: {err}") from None
 
@@ -389,15 +406,29 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _resolve(data, path, str(path), (*chain, path.resolve()))
 
 
+def _toml_value(value: Any) -> str:
+    """A value as it is spelled in a TOML file (true, 2026-11-25T08:00:00, "text")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date | clock_time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)
+
+
 def _describe(err: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
         return f"key '{loc}': unknown key (see docs/scenarios.md for the keys of this table)"
     if err["type"] == "missing":
         return f"key '{loc}': required but missing"
+    message = err["msg"].removeprefix("Value error, ")
     given = err.get("input")
-    shown = "" if isinstance(given, dict) else f" (got {given!r})"
-    return f"key '{loc}': {err['msg']}{shown}"
+    shown = "" if isinstance(given, dict) else f" (got {_toml_value(given)})"
+    return f"key '{loc}': {message}{shown}"
 
 
 def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
