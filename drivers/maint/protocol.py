@@ -471,7 +471,9 @@ def encode_fields(items: Iterable[tuple[Tag, Any]]) -> bytes:
 
 def _quote(raw: bytes) -> str:
     """Bytes quoted in an error, cut short: an error answer must fit in one frame."""
-    return repr(raw) if len(raw) <= 24 else f"{raw[:24]!r}... ({len(raw)} bytes)"
+    if len(raw) <= 16:
+        return raw.hex(" ").upper() or "nothing"
+    return f"{raw[:16].hex(' ').upper()} ... ({len(raw)} bytes)"
 
 
 def _decode_value(tag: Tag, raw: bytes, depth: int = 0) -> Any:
