@@ -137,6 +137,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     if info.identity is None and info.errors:
         if not args.json:
             _err(f"could not read the terminal on {port}: {info.errors[0].message}")
+            if info.errors[0].error_type == "LinkTimeout":
+                _err(
+                    f"nothing answered at {args.baud} baud: check the cable, that the terminal shows its "
+                    "maintenance/ECR screen, and the line speed (--baud 9600 is common on older terminals)"
+                )
         return EXIT_CANNOT_RUN
     return EXIT_OK if info.complete else EXIT_FINDINGS
 

@@ -143,7 +143,8 @@ def render_text(info: TerminalInfo) -> str:
     out: list[str] = []
     i = info.identity
     title = f"{i.vendor} {i.model}  SN {i.serial_number}" if i else "unknown terminal"
-    out.append(f"Terminal: {title}   (port {info.port}, driver {info.driver}, protocol v{info.protocol_version})")
+    protocol = f", protocol v{info.protocol_version}" if info.protocol_version else ""
+    out.append(f"Terminal: {title}   (port {info.port}, driver {info.driver}{protocol})")
     if i:
         out += ["", "Identity"] + _rows(
             [

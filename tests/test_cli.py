@@ -296,3 +296,17 @@ def test_ports():
     result = techapp("ports", "--json")
     assert result.returncode == 0
     assert isinstance(json.loads(result.stdout), list)
+
+
+def test_a_silent_line_tells_the_technician_what_to_check():
+    result = subprocess.run(
+        [sys.executable, "-m", "techapp", "info", "--port", "sim://wrong-baud"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TECHAPP_PASSWORD": "demo-2026"},
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "nothing answered at 115200 baud" in result.stderr
+    assert "--baud 9600" in result.stderr
+    assert "Traceback" not in result.stderr

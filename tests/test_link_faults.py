@@ -289,3 +289,34 @@ def test_unknown_command_is_refused(pty_sim, connect):
     assert "unknown command 0x5E" in str(exc.value)
     assert "asking for something new" in str(exc.value)
     assert driver.identity().serial_number == "82412345"
+
+
+def test_noise_instead_of_answers_points_at_the_line_settings():
+    """A device that only babbles (another protocol, or the wrong speed) gets a hint, not just a timeout."""
+    import os
+    import threading
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    path = os.ttyname(slave)
+    stop = threading.Event()
+
+    def babble() -> None:
+        while not stop.wait(0.05):
+            os.write(master, bytes([0xE5, 0x9A, 0xFE, 0x80]))
+
+    talker = threading.Thread(target=babble, name="babbler")
+    talker.start()
+    try:
+        driver = MaintenanceDriver(path, response_timeout=0.5)
+        with driver, pytest.raises(LinkTimeout) as err:
+            driver.hello()
+    finally:
+        stop.set()
+        talker.join()
+        os.close(master)
+        os.close(slave)
+    message = str(err.value)
+    assert message.startswith("greeting the terminal: the terminal did not answer")
+    assert "bytes of noise arrived instead: check the baud rate (this port is at 115200 baud) and the cable" in message

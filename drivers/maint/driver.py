@@ -207,7 +207,9 @@ class MaintenanceDriver(TerminalDriver):
             self.close()
             raise Disconnected(err.message, action=action) from err
         except LinkTimeout as err:
-            raise LinkTimeout(f"the terminal did not answer ({err.message})", action=action) from err
+            raise LinkTimeout(
+                f"the terminal did not answer ({err.message}){self._noise_hint()}", action=action
+            ) from err
         except ProtocolError as err:
             raise ProtocolError(err.message, action=action) from err
 
@@ -246,6 +248,15 @@ class MaintenanceDriver(TerminalDriver):
             if msg.status != Status.OK:
                 raise self._error_for(msg.status, msg.fields, action)
             return msg.fields
+
+    def _noise_hint(self) -> str:
+        """Bytes that never made a frame point at the line settings, not at the terminal."""
+        noise = self._link.stats["garbage_bytes"]
+        if not noise:
+            return ""
+        baud = getattr(self._port, "baudrate", None)
+        rate = f" (this port is at {baud} baud)" if baud else ""
+        return f"; {noise} bytes of noise arrived instead: check the baud rate{rate} and the cable"
 
     @staticmethod
     def _error_for(status: int, fields: Fields, action: str) -> TerminalError:

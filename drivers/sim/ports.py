@@ -111,7 +111,7 @@ class ByteQueue:
     def put(self, data: bytes) -> None:
         with self._cond:
             if self.closed:
-                raise ConnectionResetError("cable disconnected")
+                raise ConnectionResetError("cable pulled")
             self._buf += data
             self._cond.notify_all()
 
@@ -120,7 +120,7 @@ class ByteQueue:
             if not self._buf and not self.closed and timeout > 0:
                 self._cond.wait(timeout)
             if not self._buf and self.closed:
-                raise ConnectionResetError("cable disconnected")
+                raise ConnectionResetError("cable pulled")
             out = bytes(self._buf[:size])
             del self._buf[:size]
             return out
@@ -128,7 +128,7 @@ class ByteQueue:
     def __len__(self) -> int:
         with self._cond:
             if not self._buf and self.closed:
-                raise ConnectionResetError("cable disconnected")
+                raise ConnectionResetError("cable pulled")
             return len(self._buf)
 
     def close(self) -> None:

@@ -65,7 +65,7 @@ class Serial(SerialBase):
         try:
             return operation()
         except ConnectionResetError as err:  # the simulated cable was pulled
-            raise SerialException(f"device disconnected ({err})") from err
+            raise SerialException(f"device disconnected: {err}") from err
 
     @property
     def in_waiting(self) -> int:
