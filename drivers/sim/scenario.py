@@ -231,10 +231,30 @@ class HostRule(_Strict):
 
 
 class Network(_Strict):
+    """One side's view of the network: the terminal's ([network]) or the laptop's ([laptop_network])."""
+
     link_up: bool = True
     ip_address: str = "192.168.1.50"
+    dns: dict[str, str] = {}  # host name -> address; a name not listed fails to resolve
     hosts: list[HostRule] = []
     default: Literal["ok", "refused", "timeout", "dns-failure", "reset"] = "timeout"
+
+    @field_validator("dns")
+    @classmethod
+    def _dns(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, address in value.items():
+            try:
+                ipaddress.ip_address(address)
+            except ValueError:
+                raise ValueError(f"dns entry {name!r} must map to an IP address, got {address!r}") from None
+        return value
+
+    def rule_for(self, address: str, port: int) -> HostRule:
+        """The first rule matching ``address:port`` (a rule without port matches every port)."""
+        for rule in self.hosts:
+            if rule.address == address and rule.port in (None, port):
+                return rule
+        return HostRule(address=address, port=port, result=self.default, latency_ms=0)
 
     @field_validator("ip_address")
     @classmethod
@@ -285,6 +305,52 @@ class Link(_Strict):
         return {k.upper(): v for k, v in value.items()}
 
 
+HostBehaviour = Literal["normal", "down", "refusing", "no-answer", "slow", "close-mid-message", "garbage", "bad-key-cv"]
+
+
+class AcquirerTerminal(_Strict):
+    """A terminal record in the acquirer host's registry."""
+
+    tid: str = Field(pattern=r"^[0-9A-Za-z]{8}$")
+    mid: str = Field(pattern=r"^[0-9]{15}$")
+    serial_number: str = ""  # the serial number the TID is bound to; "" = not bound
+    tmk: HexKey  # the host's copy of the terminal master key (clear: simulator only)
+    active: bool = True
+    roles: list[Literal["production", "test"]] = ["production"]  # which host systems know this TID
+
+
+class AcquirerHost(_Strict):
+    """One host server of the acquirer (production and test hosts are separate servers)."""
+
+    role: Literal["production", "test"] = "production"
+    address: str = Field(min_length=1)  # the address terminals dial; served on loopback by the simulator
+    port: int = Field(ge=1, le=65535)
+    tls: bool = False
+    behaviour: HostBehaviour = "normal"
+    delay_ms: int = Field(default=0, ge=0, le=120000)  # answer delay ("slow", or always)
+    processing_requirement: int = Field(default=0, ge=0, le=9)  # header nibble in every answer
+
+
+class Acquirer(_Strict):
+    """The acquirer's host side of the world. The terminal and techapp never read this table."""
+
+    name: str = "示例收单行 Demo Acquirer"
+    institution_id: str = Field(default="48020000", pattern=r"^[0-9]{1,11}$")
+    check_serial_number: bool = False  # answer 97 when the sign-on's serial number is not the bound one
+    terminals: list[AcquirerTerminal] = []
+    hosts: list[AcquirerHost] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> Acquirer:
+        tids = [t.tid for t in self.terminals]
+        if len(tids) != len(set(tids)):
+            raise ValueError("two [[acquirer.terminals]] entries have the same tid")
+        ends = [(h.address, h.port) for h in self.hosts]
+        if len(ends) != len(set(ends)):
+            raise ValueError("two [[acquirer.hosts]] entries have the same address and port")
+        return self
+
+
 class Scenario(_Strict):
     format: int = FORMAT_VERSION
     name: str
@@ -299,6 +365,8 @@ class Scenario(_Strict):
     maintenance: Maintenance
     self_tests: SelfTests = SelfTests()
     network: Network = Network()
+    laptop_network: Network | None = None  # None: the laptop sees the network as the terminal does
+    acquirer: Acquirer = Acquirer()
     link: Link = Link()
 
     @field_validator("format")
