@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from .models import (
+    CommTestResult,
     Counters,
     Hardware,
     HelloInfo,
@@ -18,6 +19,7 @@ from .models import (
     Parameters,
     Progress,
     SelfTestResult,
+    SignOnResult,
 )
 
 TraceFn = Callable[[str, str, bytes], None]
@@ -80,6 +82,12 @@ class TerminalDriver(abc.ABC):
 
     @abc.abstractmethod
     def print_text(self, lines: list[str]) -> None: ...
+
+    @abc.abstractmethod
+    def comm_test(self, *, on_progress: ProgressFn | None = None) -> CommTestResult: ...
+
+    @abc.abstractmethod
+    def sign_on(self, *, on_progress: ProgressFn | None = None) -> SignOnResult: ...
 
     @abc.abstractmethod
     def reboot(self) -> int: ...

@@ -151,3 +151,55 @@ class SelfTestResult(_Model):
 class Progress(_Model):
     percent: int
     text: str
+
+
+@dataclass(frozen=True)
+class HostReach(_Model):
+    """One host as the terminal reached it (comm test) or tried to (sign-on)."""
+
+    role: str  # "primary" | "backup"
+    address: str
+    port: int
+    resolved: str
+    outcome: str  # CommOutcome in words: "ok", "no-link", "dns-failure", "refused", "timeout", ...
+    connect_ms: int | None = None
+    tls: str = "off"  # "off", "ok", "not-yet-valid", "expired", "untrusted", "failed"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CommTestResult(_Model):
+    link_up: bool
+    local_address: str
+    hosts: list[HostReach]
+
+
+@dataclass(frozen=True)
+class SignOnCheck(_Model):
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class SignOnResult(_Model):
+    """The terminal's own account of a sign-on (0800/0810) to its host."""
+
+    outcome: str  # "ok", "declined", "no-answer", "closed-mid-message", "garbage", "mismatch", ...
+    response_code: str | None  # field 39 when a host answered
+    host_role: str
+    host_address: str
+    host_port: int
+    resolved: str
+    stan: int
+    sent_at: datetime | None
+    elapsed_ms: int
+    acquirer_id: str  # field 32 of the answer: who answered
+    processing_requirement: int | None
+    rrn: str
+    keys_updated: bool
+    clock_updated: bool
+    host_batch: int | None
+    detail: str
+    attempts: list[HostReach]
+    checks: list[SignOnCheck]

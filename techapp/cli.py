@@ -81,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--list", action="store_true", help="list the shipped scenarios")
     mode.add_argument("--check", action="store_true", help="validate the scenario file and exit")
     sim.add_argument("--link", metavar="PATH", help="with --pty: keep a symlink at PATH to the current pty")
+
+    acq = sub.add_parser(
+        "acquirer",
+        allow_abbrev=False,
+        help="run a scenario's simulated acquirer hosts (CUP-style ISO 8583) on loopback ports",
+    )
+    acq.add_argument("scenario", help="shipped scenario name or path to a .toml file")
+    acq.add_argument("--trace", metavar="FILE", help="append every message to FILE (time, rx/tx, host, hex)")
+    acq.add_argument("--ca", metavar="FILE", help="write the demo CA certificate (PEM) to FILE when a host uses TLS")
     return parser
 
 
@@ -214,9 +223,75 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_acquirer(args: argparse.Namespace) -> int:
+    """Serve the scenario's acquirer hosts until Ctrl-C or SIGTERM; one line per host on stdout."""
+    from drivers.sim.acquirer import AcquirerServer
+    from drivers.sim.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    if not scenario.acquirer.hosts:
+        _err(f"acquirer: scenario {args.scenario!r} has no [[acquirer.hosts]]")
+        return EXIT_CANNOT_RUN
+    trace_file = None
+    if args.trace:
+        try:
+            trace_file = open(args.trace, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as err:
+            _err(f"cannot write trace file {args.trace}: {err.strerror or err}")
+            return EXIT_CANNOT_RUN
+    trace_lock = threading.Lock()
+
+    def trace(direction: str, host: str, wire: bytes) -> None:
+        stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        with trace_lock:
+            trace_file.write(f"{stamp}  {direction}  {host}  {wire.hex().upper()}\n")
+            trace_file.flush()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server = AcquirerServer(scenario.acquirer, trace=trace if trace_file is not None else None)
+    try:
+        try:
+            server.start()
+        except OSError as err:
+            _err(f"acquirer: cannot listen on loopback: {err.strerror or err}")
+            return EXIT_CANNOT_RUN
+        if args.ca and server.ca_pem is not None:
+            try:
+                with open(args.ca, "wb") as out:
+                    out.write(server.ca_pem)
+            except OSError as err:
+                _err(f"cannot write CA file {args.ca}: {err.strerror or err}")
+                return EXIT_CANNOT_RUN
+        for host in scenario.acquirer.hosts:
+            name = f"host {host.role} {host.address}:{host.port}"
+            endpoint = server.endpoints.get((host.address, host.port))
+            if endpoint is None:
+                print(f"{name} -> down: nothing listens (connections are refused)", flush=True)
+                continue
+            extra = "" if host.behaviour == "normal" else f", {host.behaviour}"
+            tls = "on" if host.tls else "off"
+            print(f"{name} -> {endpoint[0]}:{endpoint[1]} (tls {tls}{extra})", flush=True)
+        print(f"Acquirer '{scenario.acquirer.name}' serving. Ctrl-C stops it.", file=sys.stderr, flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    finally:
+        server.stop()
+        if trace_file is not None:
+            trace_file.close()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"info": cmd_info, "ports": cmd_ports, "sim": cmd_sim}
+    handlers = {"info": cmd_info, "ports": cmd_ports, "sim": cmd_sim, "acquirer": cmd_acquirer}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

@@ -6,6 +6,8 @@ happened on the device; the app under test never does.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +59,35 @@ def tcp_sim() -> Iterator[Callable[..., TcpServer]]:
     yield start
     for server in servers:
         server.stop()
+
+
+def _is_loopback(address: object) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workplace rule: tests reach only 127.0.0.0/8 and ::1. Any other connect fails the test."""
+    real = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "sendto")}
+
+    def guard(name: str):
+        def method(self, *args):
+            address = args[-1]
+            if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+                raise AssertionError(f"a test tried to reach {address!r}, which is not loopback")
+            return real[name](self, *args)
+
+        return method
+
+    for name in real:
+        monkeypatch.setattr(socket.socket, name, guard(name))
+    monkeypatch.setenv("TECHAPP_LOOPBACK_ONLY", "1")
 
 
 @pytest.fixture(autouse=True)

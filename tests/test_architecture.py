@@ -242,3 +242,13 @@ def test_import_linter_config_catches_violations(tmp_path):
     assert result.returncode != 0, output
     assert "techapp.core -> ui" in output, output
     assert "drivers.link -> PySide6" in output, output
+
+
+def test_the_suite_refuses_to_leave_loopback():
+    """The autouse guard in conftest.py: a connect to a routable address fails before any packet leaves."""
+    import socket
+
+    import pytest
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock, pytest.raises(AssertionError, match="not loopback"):
+        sock.connect(("10.20.30.40", 5000))

@@ -266,6 +266,8 @@ def make_terminal(overrides: str) -> SimulatedTerminal:
 
 
 FAST_TERMINAL = """
+[network]
+default = "refused"
 [link]
 processing_latency_ms = 0
 reboot_s = 0
@@ -301,6 +303,7 @@ def running_session(overrides: str = FAST_TERMINAL) -> Iterator[tuple[FrameLink,
         stop.set()
         laptop_end.close()
         thread.join(timeout=5)
+        terminal.close()  # a fuzzed COMM_TEST or SIGN_ON starts the terminal's acquirer
     assert not thread.is_alive()
 
 

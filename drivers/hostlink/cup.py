@@ -190,19 +190,35 @@ def _recv_exactly(sock: socket.socket, n: int, deadline: float, what: str) -> by
     return bytes(data)
 
 
+def receive_frame(sock: socket.socket, timeout: float) -> bytes:
+    """Read one length-prefixed message without decoding it; returns the wire bytes, prefix included.
+
+    For a peer that must answer bytes it cannot decode (a host answers 30 when it can
+    still read TPDU, header and MTI). Raises :class:`HostTimeout`, :class:`HostClosed`
+    or :class:`HostProtocolError` (length prefix 0 or oversize).
+    """
+    deadline = time.monotonic() + timeout
+    previous = sock.gettimeout()
+    try:
+        prefix = _recv_exactly(sock, 2, deadline, "waiting for the length prefix")
+        length = int.from_bytes(prefix, "big")
+        if not 0 < length <= MAX_MESSAGE_LEN:
+            raise HostProtocolError(f"length prefix says {length} bytes (1..{MAX_MESSAGE_LEN} allowed)")
+        return prefix + _recv_exactly(sock, length, deadline, f"reading a {length}-byte message")
+    finally:
+        # _recv_exactly shortens the socket's timeout as the deadline nears; do not leave a
+        # nearly-spent timeout behind for the caller's next send()
+        sock.settimeout(previous)
+
+
 def receive(sock: socket.socket, timeout: float) -> tuple[bytes, HostMessage]:
     """Read one length-prefixed message; returns (wire bytes, message).
 
     Raises :class:`HostTimeout`, :class:`HostClosed` or :class:`HostProtocolError`
     (oversize, undecodable), each saying how far the message got.
     """
-    deadline = time.monotonic() + timeout
-    prefix = _recv_exactly(sock, 2, deadline, "waiting for the length prefix")
-    length = int.from_bytes(prefix, "big")
-    if not 0 < length <= MAX_MESSAGE_LEN:
-        raise HostProtocolError(f"length prefix says {length} bytes (1..{MAX_MESSAGE_LEN} allowed)")
-    body = _recv_exactly(sock, length, deadline, f"reading a {length}-byte message")
-    return prefix + body, decode(body)
+    wire = receive_frame(sock, timeout)
+    return wire, decode(wire[2:])
 
 
 # -- field helpers ----------------------------------------------------------------------
@@ -230,6 +246,34 @@ def bcd_time(value: str) -> str:
     if not re.fullmatch(r"[0-9]{6}", value):
         raise HostProtocolError(f"field 12 must be hhmmss, got {value!r}")
     return value
+
+
+#: Field 62 of a sign-on request carries device data (reference §4.2; LiaoYang sends the SN there).
+#: Our terminals and simulated acquirer use ASCII "SN" followed by the serial number.
+DEVICE_DATA_TAG = "SN"
+
+
+def device_data(serial_number: str) -> str:
+    """Field 62 of a sign-on request (pyiso8583 hex value): ASCII ``"SN" + serial number``."""
+    if not serial_number or not serial_number.isascii() or not serial_number.isprintable():
+        raise HostProtocolError(f"serial number must be printable ASCII, got {serial_number!r}")
+    data = (DEVICE_DATA_TAG + serial_number).encode("ascii")
+    if len(data) > SPEC["62"]["max_len"]:
+        raise HostProtocolError(f"serial number too long for field 62 ({len(serial_number)} characters)")
+    return data.hex().upper()
+
+
+def parse_device_data(value: str | None) -> str | None:
+    """The serial number in a sign-on request's field 62, or None when absent or not ``"SN" + ASCII``."""
+    if not value:
+        return None
+    try:
+        text = bytes.fromhex(value).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not text.startswith(DEVICE_DATA_TAG) or not text.isprintable():
+        return None
+    return text[len(DEVICE_DATA_TAG) :] or None
 
 
 @dataclass(frozen=True)
@@ -276,17 +320,28 @@ def verify_working_key(tmk: bytes, block: WorkingKeyBlock) -> bytes | None:
 
 # -- message builders -----------------------------------------------------------------
 def sign_on_request(
-    *, tid: str, mid: str, stan: int, batch: int, nmc: str, tpdu: Tpdu, header: Header, operator: str = "01 "
+    *,
+    tid: str,
+    mid: str,
+    stan: int,
+    batch: int,
+    nmc: str,
+    tpdu: Tpdu,
+    header: Header,
+    operator: str = "01 ",
+    serial_number: str | None = None,
 ) -> HostMessage:
-    """0800 sign-on as the terminal builds it (reference §4.2, §4.7)."""
+    """0800 sign-on as the terminal builds it (reference §4.2, §4.7).
+
+    ``serial_number`` adds field 62 device data (:func:`device_data`); without it the
+    message is exactly the reference's worked example.
+    """
     if nmc not in SIGN_ON_CODES:
         raise HostProtocolError(f"60.3 = {nmc} is not a sign-on code (001/003/004)")
-    return HostMessage(
-        "0800",
-        {"11": f"{stan:06d}", "41": tid, "42": mid, "60": field_60(batch, nmc), "63": operator},
-        tpdu,
-        header,
-    )
+    fields = {"11": f"{stan:06d}", "41": tid, "42": mid, "60": field_60(batch, nmc), "63": operator}
+    if serial_number is not None:
+        fields["62"] = device_data(serial_number)
+    return HostMessage("0800", fields, tpdu, header)
 
 
 def echo_request(*, tid: str, mid: str, stan: int, batch: int, tpdu: Tpdu, header: Header) -> HostMessage:

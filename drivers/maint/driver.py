@@ -20,15 +20,19 @@ from ..errors import (
 )
 from ..framing import FrameLink
 from ..models import (
+    CommTestResult,
     Counters,
     Hardware,
     HelloInfo,
+    HostReach,
     Identity,
     KeyStatus,
     LogEntry,
     Parameters,
     Progress,
     SelfTestResult,
+    SignOnCheck,
+    SignOnResult,
     TmkSlot,
     WorkingKey,
 )
@@ -42,10 +46,12 @@ from .protocol import (
     CardType,
     Command,
     CommMode,
+    CommOutcome,
     CoverState,
     DeviceState,
     Fields,
     HeaderStatus,
+    HostRole,
     KeyScheme,
     KeyType,
     LogKind,
@@ -55,6 +61,7 @@ from .protocol import (
     TamperState,
     TestKind,
     TestResult,
+    TlsOutcome,
     decode_message,
     encode_message,
     enum_from_text,
@@ -66,6 +73,9 @@ RESPONSE_TIMEOUT = 5.0
 #: A request whose answer never comes is sent again (same SEQ, so the terminal
 #: answers from its cache instead of executing twice) this many times in all.
 REQUEST_TRIES = 2
+#: Longest silence accepted during a host operation: the terminal sends progress at least every
+#: 0.5 s while it waits on the network, and a TLS handshake takes at most 5 s without progress.
+HOST_SILENCE_GRACE = 10.0
 #: Extra seconds granted beyond a self-test's own timeout before giving up.
 SELF_TEST_GRACE = 5.0
 
@@ -534,6 +544,74 @@ class MaintenanceDriver(TerminalDriver):
             [(Tag.TEXT_LINE, line) for line in lines],
             action="printing on the terminal",
             timeout=self.response_timeout + 0.5 * len(lines),
+        )
+
+    # -- host link -------------------------------------------------------------------------
+    def _host_timeout(self) -> float:
+        """Silence allowed between progress frames of a comm test or sign-on."""
+        return self.response_timeout + HOST_SILENCE_GRACE
+
+    @staticmethod
+    def _reach(entry: Fields) -> HostReach:
+        return HostReach(
+            role=enum_text(HostRole, entry.get(Tag.HOST_ROLE, 1)),
+            address=entry.get(Tag.HOST_ADDRESS, ""),
+            port=entry.get(Tag.HOST_PORT, 0),
+            resolved=entry.get(Tag.RESOLVED_ADDRESS, ""),
+            outcome=enum_text(CommOutcome, entry.require(Tag.OUTCOME, "host result")),
+            connect_ms=entry.get(Tag.CONNECT_MS),
+            tls=enum_text(TlsOutcome, entry.get(Tag.TLS_OUTCOME, 0)),
+            detail=entry.get(Tag.DETAIL, ""),
+        )
+
+    def comm_test(self, *, on_progress: ProgressFn | None = None) -> CommTestResult:
+        """The terminal tests its own link and its primary and backup hosts (DNS, TCP, TLS)."""
+        f = self._request(
+            Command.COMM_TEST,
+            action="running the terminal's comm test",
+            timeout=self._host_timeout(),
+            on_progress=on_progress or (lambda p: None),
+        )
+        return CommTestResult(
+            link_up=f.get(Tag.LINK_UP, False),
+            local_address=f.get(Tag.LOCAL_ADDRESS, ""),
+            hosts=[self._reach(h) for h in f.all(Tag.HOST_RESULT)],
+        )
+
+    def sign_on(self, *, on_progress: ProgressFn | None = None) -> SignOnResult:
+        """The terminal signs on to its host (0800/0810) and reports what happened.
+
+        This changes the terminal: it takes the next STAN and, when approved
+        and verified, loads new working keys, sets its clock and batch.
+        """
+        f = self._request(
+            Command.SIGN_ON,
+            action="signing on to the host",
+            timeout=self._host_timeout(),
+            on_progress=on_progress or (lambda p: None),
+        )
+        return SignOnResult(
+            outcome=enum_text(CommOutcome, f.require(Tag.OUTCOME, "sign-on result")),
+            response_code=f.get(Tag.RESPONSE_CODE),
+            host_role=enum_text(HostRole, f.get(Tag.HOST_ROLE, 1)),
+            host_address=f.get(Tag.HOST_ADDRESS, ""),
+            host_port=f.get(Tag.HOST_PORT, 0),
+            resolved=f.get(Tag.RESOLVED_ADDRESS, ""),
+            stan=f.get(Tag.STAN, 0),
+            sent_at=_time(f.get(Tag.SENT_AT)),
+            elapsed_ms=f.get(Tag.ELAPSED_MS, 0),
+            acquirer_id=f.get(Tag.ACQUIRER_ID_ANSWERED, ""),
+            processing_requirement=f.get(Tag.PROCESSING_REQUIREMENT),
+            rrn=f.get(Tag.RRN, ""),
+            keys_updated=f.get(Tag.KEYS_UPDATED, False),
+            clock_updated=f.get(Tag.CLOCK_UPDATED, False),
+            host_batch=f.get(Tag.HOST_BATCH),
+            detail=f.get(Tag.DETAIL, ""),
+            attempts=[self._reach(h) for h in f.all(Tag.HOST_RESULT)],
+            checks=[
+                SignOnCheck(c.get(Tag.CHECK_NAME, ""), c.get(Tag.CHECK_OK, False), c.get(Tag.DETAIL, ""))
+                for c in f.all(Tag.CHECK)
+            ],
         )
 
     def reboot(self) -> int:

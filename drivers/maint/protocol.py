@@ -50,6 +50,8 @@ class Command(enum.IntEnum):
     SET_CLOCK = 0x40
     PRINT_TEXT = 0x41
     REBOOT = 0x42
+    COMM_TEST = 0x50
+    SIGN_ON = 0x51
 
 
 #: Commands a terminal answers without a maintenance login.
@@ -196,6 +198,30 @@ class Tag(enum.IntEnum):
     TXN_ID = 0x90
     TEXT_LINE = 0x91
     REBOOT_SECONDS = 0x92
+    # host link: comm test and sign-on 0xA0-0xBF
+    LINK_UP = 0xA0
+    LOCAL_ADDRESS = 0xA1
+    HOST_RESULT = 0xA2
+    HOST_ROLE = 0xA3
+    HOST_ADDRESS = 0xA4
+    HOST_PORT = 0xA5
+    RESOLVED_ADDRESS = 0xA6
+    OUTCOME = 0xA7
+    CONNECT_MS = 0xA8
+    TLS_OUTCOME = 0xA9
+    DETAIL = 0xAA
+    RESPONSE_CODE = 0xAB
+    ACQUIRER_ID_ANSWERED = 0xAC
+    PROCESSING_REQUIREMENT = 0xAD
+    ELAPSED_MS = 0xAE
+    SENT_AT = 0xAF
+    CHECK = 0xB0
+    CHECK_NAME = 0xB1
+    CHECK_OK = 0xB2
+    KEYS_UPDATED = 0xB3
+    CLOCK_UPDATED = 0xB4
+    HOST_BATCH = 0xB5
+    RRN = 0xB6
 
 
 K = Kind
@@ -299,6 +325,29 @@ TAG_KINDS: dict[Tag, Kind] = {
     Tag.TXN_ID: K.UINT,
     Tag.TEXT_LINE: K.STR,
     Tag.REBOOT_SECONDS: K.UINT,
+    Tag.LINK_UP: K.BOOL,
+    Tag.LOCAL_ADDRESS: K.STR,
+    Tag.HOST_RESULT: K.LIST,
+    Tag.HOST_ROLE: K.UINT,
+    Tag.HOST_ADDRESS: K.STR,
+    Tag.HOST_PORT: K.UINT,
+    Tag.RESOLVED_ADDRESS: K.STR,
+    Tag.OUTCOME: K.UINT,
+    Tag.CONNECT_MS: K.UINT,
+    Tag.TLS_OUTCOME: K.UINT,
+    Tag.DETAIL: K.STR,
+    Tag.RESPONSE_CODE: K.STR,
+    Tag.ACQUIRER_ID_ANSWERED: K.STR,
+    Tag.PROCESSING_REQUIREMENT: K.UINT,
+    Tag.ELAPSED_MS: K.UINT,
+    Tag.SENT_AT: K.TIME,
+    Tag.CHECK: K.LIST,
+    Tag.CHECK_NAME: K.STR,
+    Tag.CHECK_OK: K.BOOL,
+    Tag.KEYS_UPDATED: K.BOOL,
+    Tag.CLOCK_UPDATED: K.BOOL,
+    Tag.HOST_BATCH: K.UINT,
+    Tag.RRN: K.STR,
 }
 assert set(TAG_KINDS) == set(Tag), "every tag needs a kind"
 
@@ -396,6 +445,39 @@ class TestResult(enum.IntEnum):
     FAIL = 1
     NO_INPUT = 2  # nobody presented a card / pressed keys before the timeout
     CANCELLED = 3
+
+
+class HostRole(enum.IntEnum):
+    PRIMARY = 1
+    BACKUP = 2
+
+
+class CommOutcome(enum.IntEnum):
+    """How reaching a host (or signing on) ended. The names are the technician's vocabulary."""
+
+    OK = 0  # comm test: connected (and TLS done); sign-on: the host answered 00
+    NO_LINK = 1  # no network link (cable, Wi-Fi, SIM/APN)
+    DNS_FAILURE = 2
+    REFUSED = 3  # the address answered but nothing listens on the port
+    TIMEOUT = 4  # no TCP answer within the connect timeout
+    RESET = 5  # connection reset by the network or the host
+    TLS_FAILURE = 6
+    NOT_CONFIGURED = 7  # no address or port set
+    DECLINED = 20  # sign-on: the host answered, with a response code other than 00
+    NO_ANSWER = 21  # connected and sent, no answer within the response timeout
+    CLOSED_MID_MESSAGE = 22
+    GARBAGE = 23  # the answer is not a valid CUP message
+    MISMATCH = 24  # MTI, STAN, TID or MID of the answer do not match the request
+    KEY_VERIFY_FAILED = 25  # 00, but the new working keys do not verify under the TMK (解包密钥验证不符)
+
+
+class TlsOutcome(enum.IntEnum):
+    OFF = 0
+    OK = 1
+    NOT_YET_VALID = 2
+    EXPIRED = 3
+    UNTRUSTED = 4
+    FAILED = 5
 
 
 class CardType(enum.IntEnum):

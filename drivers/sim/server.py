@@ -123,6 +123,7 @@ class PtyServer:
         self.stop_event.set()
         if self.thread.is_alive():
             self.thread.join(timeout=5)
+        self.terminal.close()
         if self.master >= 0:
             os.close(self.master)
             self.master = -1
@@ -183,6 +184,7 @@ class TcpServer:
         self.stop_event.set()
         if self.thread.is_alive():
             self.thread.join(timeout=5)
+        self.terminal.close()
         self.sock.close()
 
 
@@ -221,13 +223,17 @@ def terminal_for(name: str, *, fresh: bool = False) -> SimulatedTerminal:
     """
     with _terminals_lock:
         if fresh or name not in _terminals:
+            if name in _terminals:
+                _terminals[name].close()
             _terminals[name] = SimulatedTerminal(load_scenario(name))
         return _terminals[name]
 
 
 def forget_terminals() -> None:
-    """Drop every in-process terminal (tests start from the scenario files)."""
+    """Drop every in-process terminal (tests start from the scenario files), stopping their acquirers."""
     with _terminals_lock:
+        for terminal in _terminals.values():
+            terminal.close()
         _terminals.clear()
 
 

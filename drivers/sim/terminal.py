@@ -48,7 +48,9 @@ from ..maint.protocol import (
     encode_message,
     enum_from_text,
 )
-from .scenario import KEYPAD_KEYS, Scenario
+from . import hostside
+from .scenario import KEYPAD_KEYS, LogEntry, Scenario
+from .world import SimWorld
 
 PRINTER_OVERHEAT_C = 65  # thermal heads shut down around here
 PRINTER_COLUMNS = 32  # characters per line on 58 mm paper
@@ -183,6 +185,10 @@ class SimulatedTerminal:
         self.working: dict[str, tuple[bytes, datetime | None]] = (
             {} if self.tampered else {w.type: (bytes.fromhex(w.key), w.loaded_at) for w in scenario.keys.working}
         )
+        self.last_sign_on = None if self.tampered else scenario.keys.last_sign_on
+        self.response_log = list(scenario.logs.response_codes)
+        self.error_log = list(scenario.logs.errors)
+        self.world = SimWorld(scenario)
         self.clock_offset = timedelta(seconds=hw.clock_offset_s)
         self.unsettled = scenario.counters.unsettled_transactions
         self.failed_logins = 0
@@ -191,6 +197,18 @@ class SimulatedTerminal:
         self.next_txn = 1
         self.printed: list[list[str]] = []
         self.commits = 0
+
+    def scenario_scheme(self) -> KeyScheme:
+        return enum_from_text(KeyScheme, self.scenario.keys.scheme)
+
+    def log(self, which: str, code: str, text: str) -> None:
+        """Append to the terminal's response-code or error log, stamped with its own clock."""
+        entry = LogEntry(time=self.now(), code=code, text=text)
+        (self.response_log if which == "response" else self.error_log).append(entry)
+
+    def close(self) -> None:
+        """Stop what the terminal started around it (its acquirer's servers)."""
+        self.world.close()
 
     def now(self) -> datetime:
         return (datetime.now() + self.clock_offset).replace(microsecond=0)
@@ -235,6 +253,8 @@ class Session:
             Command.SET_CLOCK: self._set_clock,
             Command.PRINT_TEXT: self._print_text,
             Command.REBOOT: self._reboot,
+            Command.COMM_TEST: self._comm_test,
+            Command.SIGN_ON: self._sign_on,
         }
         self._current: tuple[int, int, bytes] | None = None  # command, seq, raw request being handled
         self.reboot_pending: float | None = None
@@ -485,8 +505,8 @@ class Session:
             items.append((Tag.WORKING_KEY, entry))
         if k.ksn:
             items.append((Tag.KSN, bytes.fromhex(k.ksn)))
-        if k.last_sign_on is not None and not self.t.tampered:
-            items.append((Tag.LAST_SIGN_ON, k.last_sign_on))
+        if self.t.last_sign_on is not None:
+            items.append((Tag.LAST_SIGN_ON, self.t.last_sign_on))
         return items
 
     def _hardware(self, f: Fields):
@@ -532,9 +552,9 @@ class Session:
         kind = self._need(f, Tag.LOG_KIND)
         offset = f.get(Tag.LOG_OFFSET, 0)
         if kind == LogKind.RESPONSE_CODES:
-            entries = self.t.scenario.logs.response_codes
+            entries = self.t.response_log
         elif kind == LogKind.ERRORS:
-            entries = self.t.scenario.logs.errors
+            entries = self.t.error_log
         else:
             raise Refusal(Status.INVALID_VALUE, f"unknown log kind {kind}", Tag.LOG_KIND)
         if offset > len(entries):
@@ -745,3 +765,28 @@ class Session:
         self.challenge = None
         self.staged.clear()
         return [(Tag.REBOOT_SECONDS, int(seconds + 0.999))]
+
+    # -- host link ---------------------------------------------------------------------
+    def wait_serviced(self, seconds: float) -> None:
+        """Let ``seconds`` pass while keeping the line alive: ACKs, and progress for the laptop."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            self.link.service(min(left, PROGRESS_INTERVAL))
+            if end - time.monotonic() > 0:
+                self.progress(0, "waiting for the network")
+
+    def _comm_test(self, f: Fields):
+        self._refuse_if_tampered()
+        self.t.lock.release()  # network waits must not block other users of the terminal state
+        try:
+            return hostside.comm_test(self)
+        finally:
+            self.t.lock.acquire()
+
+    def _sign_on(self, f: Fields):
+        self._refuse_if_tampered()
+        self.t.lock.release()
+        try:
+            return hostside.sign_on(self)
+        finally:
+            self.t.lock.acquire()

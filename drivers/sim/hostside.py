@@ -1,0 +1,424 @@
+"""What the simulated terminal does on its host link: the comm test and the sign-on.
+
+The terminal works only from its own parameters and keys, as a real one does:
+it dials its configured hosts through the scenario's network (``SimWorld``),
+builds the 0800 itself and validates the 0810 like a CUP terminal application
+(reference §2 "local failures", §4.4). It reports every step to the laptop.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..hostlink import cup
+from ..maint.protocol import CommMode, CommOutcome, HeaderStatus, HostRole, KeyScheme, Tag, TlsOutcome
+
+if TYPE_CHECKING:
+    from .terminal import Session
+
+#: 60.3 a terminal sends for its key scheme (DUKPT terminals sign on for the session but load no keys).
+SCHEME_NMC = {
+    KeyScheme.MS_SINGLE: cup.SIGN_ON_SINGLE,
+    KeyScheme.MS_DOUBLE: cup.SIGN_ON_DOUBLE,
+    KeyScheme.MS_DOUBLE_TDK: cup.SIGN_ON_DOUBLE_TDK,
+    KeyScheme.DUKPT_TDES: cup.SIGN_ON_DOUBLE,
+}
+DIAL_OUTCOME = {
+    "ok": CommOutcome.OK,
+    "no-link": CommOutcome.NO_LINK,
+    "dns-failure": CommOutcome.DNS_FAILURE,
+    "refused": CommOutcome.REFUSED,
+    "timeout": CommOutcome.TIMEOUT,
+    "reset": CommOutcome.RESET,
+}
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _hosts(session: Session) -> list[tuple[HostRole, str, int]]:
+    p = session.t.params
+    hosts = [(HostRole.PRIMARY, p[Tag.PRIMARY_HOST], p[Tag.PRIMARY_PORT])]
+    if p[Tag.BACKUP_HOST]:
+        hosts.append((HostRole.BACKUP, p[Tag.BACKUP_HOST], p[Tag.BACKUP_PORT]))
+    return hosts
+
+
+def _link_state(session: Session) -> tuple[bool, str]:
+    """Whether the terminal has a data link at all; cellular without an APN has none."""
+    t = session.t
+    network = t.scenario.network
+    # the APN first: it is the more specific reason, and the one the technician can fix
+    if t.params[Tag.COMM_MODE] == CommMode.CELLULAR and not t.params[Tag.APN]:
+        return False, "cellular mode without an APN: the modem has no data connection"
+    if not network.link_up:
+        return False, "no network link"
+    return True, ""
+
+
+def _tls(session: Session, sock, host: str) -> tuple[TlsOutcome, str, Any]:
+    """TLS as the terminal does it: the chain against the acquirer's CA, validity at the TERMINAL's clock."""
+    world = session.t.world
+    ca = getattr(world.acquirer(), "ca_pem", None)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    if ca:
+        context.load_verify_locations(cadata=ca.decode() if isinstance(ca, bytes) else ca)
+    else:
+        context.verify_mode = ssl.CERT_NONE
+    sock.settimeout(5)
+    try:
+        wrapped = context.wrap_socket(sock)
+    except ssl.SSLCertVerificationError as err:
+        sock.close()
+        return TlsOutcome.UNTRUSTED, f"certificate not trusted: {err.verify_message}", None
+    except (ssl.SSLError, OSError) as err:
+        sock.close()
+        return TlsOutcome.FAILED, f"TLS handshake failed: {err}", None
+    cert = wrapped.getpeercert()
+    now = session.t.now()
+    if cert:
+        not_before = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notBefore"]))
+        not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(cert["notAfter"]))
+        if now < not_before:
+            wrapped.close()
+            return (
+                TlsOutcome.NOT_YET_VALID,
+                f"certificate not yet valid at the terminal's clock {now:%Y-%m-%d %H:%M}",
+                None,
+            )
+        if now > not_after:
+            wrapped.close()
+            return TlsOutcome.EXPIRED, f"certificate expired at the terminal's clock {now:%Y-%m-%d %H:%M}", None
+    return TlsOutcome.OK, "", wrapped
+
+
+def _reach(session: Session, host: str, port: int):
+    """Dial one host as the terminal: (outcome, resolved, connect_ms, tls outcome, detail, socket or None)."""
+    p = session.t.params
+    if not host or not port:
+        return CommOutcome.NOT_CONFIGURED, "", 0, TlsOutcome.OFF, "no address or port set", None
+    up, why = _link_state(session)
+    if not up:
+        return CommOutcome.NO_LINK, "", 0, TlsOutcome.OFF, why, None
+    if not _is_ip(host) and not (p[Tag.DNS_PRIMARY] or p[Tag.DNS_SECONDARY]):
+        # the terminal resolves names through its own DNS servers; with none set, no name resolves
+        return CommOutcome.DNS_FAILURE, "", 0, TlsOutcome.OFF, f"{host}: no DNS server configured", None
+    dialled = session.t.world.dial(
+        session.t.scenario.network, host, port, p[Tag.CONNECT_TIMEOUT], session.wait_serviced
+    )
+    outcome = DIAL_OUTCOME[dialled.outcome]
+    if outcome != CommOutcome.OK or dialled.sock is None:
+        return outcome, dialled.resolved, dialled.connect_ms, TlsOutcome.OFF, dialled.detail, None
+    sock = dialled.sock
+    if p[Tag.TLS]:
+        tls, detail, sock = _tls(session, sock, dialled.resolved)
+        if tls != TlsOutcome.OK:
+            return CommOutcome.TLS_FAILURE, dialled.resolved, dialled.connect_ms, tls, detail, None
+        return CommOutcome.OK, dialled.resolved, dialled.connect_ms, tls, "", sock
+    return CommOutcome.OK, dialled.resolved, dialled.connect_ms, TlsOutcome.OFF, "", sock
+
+
+def comm_test(session: Session) -> list[tuple[Tag, Any]]:
+    up, why = _link_state(session)
+    items: list[tuple[Tag, Any]] = [
+        (Tag.LINK_UP, up),
+        (Tag.LOCAL_ADDRESS, session.t.scenario.network.ip_address if up else ""),
+    ]
+    for role, host, port in _hosts(session):
+        session.progress(0, f"testing {host}:{port}")
+        outcome, resolved, ms, tls, detail, sock = _reach(session, host, port)
+        if sock is not None:
+            sock.close()
+        entry = [
+            (Tag.HOST_ROLE, int(role)),
+            (Tag.HOST_ADDRESS, host),
+            (Tag.HOST_PORT, port),
+            (Tag.RESOLVED_ADDRESS, resolved),
+            (Tag.OUTCOME, int(outcome)),
+            (Tag.CONNECT_MS, ms),
+            (Tag.TLS_OUTCOME, int(tls)),
+            (Tag.DETAIL, detail or why),
+        ]
+        items.append((Tag.HOST_RESULT, entry))
+    return items
+
+
+class _ClosedBeforeAnswer(Exception):
+    """The host closed or reset the connection before sending a single byte of an answer."""
+
+
+class _FirstByteRead:
+    """A connection whose first answer byte was already read, handed to :func:`cup.receive` whole."""
+
+    def __init__(self, sock, first: bytes) -> None:
+        self._sock = sock
+        self._first = first
+
+    def recv(self, n: int) -> bytes:
+        if self._first:
+            data, self._first = self._first, b""
+            return data
+        return self._sock.recv(n)
+
+    def settimeout(self, value: float | None) -> None:
+        self._sock.settimeout(value)
+
+    def gettimeout(self) -> float | None:
+        return self._sock.gettimeout()
+
+
+def _await_answer(session: Session, sock, timeout: float) -> tuple[bytes, cup.HostMessage]:
+    """Wait for the 0810 in slices, keeping the maintenance link alive, then read it whole.
+
+    The wait is a read of the answer's first byte in short slices rather than a
+    ``select``: under TLS the socket turns readable for records that carry no
+    answer (TLS 1.3 session tickets), and a blocking read then would starve the
+    maintenance link for the whole response timeout.
+    """
+    end = time.monotonic() + timeout
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            raise cup.HostTimeout(f"no answer within {timeout:g} s")
+        sock.settimeout(min(left, 0.25))
+        try:
+            first = sock.recv(1)
+        except TimeoutError:
+            session.progress(0, "waiting for the host's answer")
+            session.link.service(0)
+            continue
+        except (ConnectionResetError, BrokenPipeError) as err:
+            raise _ClosedBeforeAnswer("the host reset the connection without answering") from err
+        if not first:
+            raise _ClosedBeforeAnswer("the host closed the connection without answering")
+        return cup.receive(_FirstByteRead(sock, first), max(end - time.monotonic(), 0.5))
+
+
+def _nmc(session: Session) -> str:
+    scheme = KeyScheme(int(session.t.scenario_scheme()))
+    return SCHEME_NMC[scheme]
+
+
+def sign_on(session: Session) -> list[tuple[Tag, Any]]:
+    t = session.t
+    p = t.params
+    nmc = _nmc(session)
+    with t.lock:
+        stan = p[Tag.STAN] % 999999 + 1  # every message takes the next STAN, answered or not
+        t.params = {**p, Tag.STAN: stan}
+        p = t.params
+    tpdu = cup.Tpdu.from_hex(p[Tag.TPDU].hex())
+    header = cup.Header(terminal_status=1 if p[Tag.HEADER_STATUS] == HeaderStatus.TEST else 0)
+    serial = t.scenario.identity.serial_number
+    request = cup.sign_on_request(
+        tid=p[Tag.TID], mid=p[Tag.MID], stan=stan, batch=p[Tag.BATCH], nmc=nmc, tpdu=tpdu, header=header
+    )
+    request.fields["62"] = ("SN" + serial).encode("ascii", "replace").hex().upper()
+    attempts: list[_Attempt] = []
+    sent_at = t.now()
+    started = time.monotonic()
+    answer = None
+    for role, host, port in _hosts(session):
+        session.progress(0, f"signing on at {host}:{port}")
+        outcome, resolved, ms, tls, detail, sock = _reach(session, host, port)
+        reached = _Attempt(role, host, port, outcome, detail, resolved, ms, tls)
+        if sock is None:
+            attempts.append(reached)
+            _log_connection_failure(t, reached)
+            continue  # connection failures move on to the backup host
+        try:
+            sock.settimeout(5)
+            cup.send(sock, request)
+            _, answer = _await_answer(session, sock, p[Tag.RESPONSE_TIMEOUT])
+            attempts.append(reached)
+        except cup.HostTimeout as err:
+            attempts.append(reached._replace(outcome=CommOutcome.NO_ANSWER, detail=str(err)))
+        except cup.HostClosed as err:
+            attempts.append(reached._replace(outcome=CommOutcome.CLOSED_MID_MESSAGE, detail=str(err)))
+        except cup.HostProtocolError as err:
+            attempts.append(reached._replace(outcome=CommOutcome.GARBAGE, detail=str(err)))
+        except _ClosedBeforeAnswer as err:
+            attempts.append(reached._replace(outcome=CommOutcome.RESET, detail=str(err)))
+        except OSError as err:
+            attempts.append(reached._replace(outcome=CommOutcome.RESET, detail=f"connection lost: {err}"))
+        finally:
+            sock.close()
+        if answer is None:
+            last = attempts[-1]
+            t.log("error", "COM-03", f"数据接收失败 {last.host}:{last.port}: {last.detail}")
+        break  # a connection was made: real terminals do not retry the backup after sending
+    elapsed = int((time.monotonic() - started) * 1000)
+    role, host, port, outcome, detail, resolved, _ms, _tls = (
+        attempts[-1]
+        if attempts
+        else _Attempt(HostRole.PRIMARY, "", 0, CommOutcome.NOT_CONFIGURED, "no host configured", "", 0, TlsOutcome.OFF)
+    )
+    items: list[tuple[Tag, Any]] = [
+        (Tag.HOST_ROLE, int(role)),
+        (Tag.HOST_ADDRESS, host),
+        (Tag.HOST_PORT, port),
+        (Tag.RESOLVED_ADDRESS, resolved),
+        (Tag.STAN, stan),
+        (Tag.SENT_AT, sent_at),
+        (Tag.ELAPSED_MS, elapsed),
+    ]
+    for a in attempts:
+        items.append(
+            (
+                Tag.HOST_RESULT,
+                [
+                    (Tag.HOST_ROLE, int(a.role)),
+                    (Tag.HOST_ADDRESS, a.host),
+                    (Tag.HOST_PORT, a.port),
+                    (Tag.RESOLVED_ADDRESS, a.resolved),
+                    (Tag.OUTCOME, int(a.outcome)),
+                    (Tag.CONNECT_MS, a.connect_ms),
+                    (Tag.TLS_OUTCOME, int(a.tls)),
+                    (Tag.DETAIL, a.detail),
+                ],
+            )
+        )
+    if answer is None:
+        if not attempts:
+            t.log("error", "COM-01", "联接失败 no host configured")
+        items += [(Tag.OUTCOME, int(outcome)), (Tag.DETAIL, detail)]
+        return items
+    return items + _judge_answer(session, request, answer, nmc)
+
+
+class _Attempt(NamedTuple):
+    role: HostRole
+    host: str
+    port: int
+    outcome: CommOutcome
+    detail: str
+    resolved: str
+    connect_ms: int
+    tls: TlsOutcome
+
+
+def _log_connection_failure(t, a: _Attempt) -> None:
+    """The terminal's error log for one host it could not reach, in its own codes (COM-0x)."""
+    if a.outcome == CommOutcome.DNS_FAILURE:
+        t.log("error", "COM-06", f"域名解析失败 DNS lookup failed: {a.detail}")
+    elif a.outcome == CommOutcome.NO_LINK and "APN" in a.detail:
+        t.log("error", "COM-05", f"无线拨号失败 cellular data connection failed: {a.detail}")
+    elif a.outcome == CommOutcome.TLS_FAILURE:
+        t.log("error", "TLS-02", f"TLS握手失败 {a.host}:{a.port}: {a.detail}")
+    t.log("error", "COM-01", f"联接失败 connection to {a.host}:{a.port} failed: {a.detail}")
+
+
+def _judge_answer(session: Session, request: cup.HostMessage, answer: cup.HostMessage, nmc: str):
+    """Validate the 0810 like a CUP terminal and apply it; the result fields for the laptop."""
+    t = session.t
+    checks: list[tuple[str, bool, str]] = []
+    code = answer.get(39, "")
+    checks.append(("MTI is 0810", answer.mti == "0810", f"got {answer.mti}"))
+    checks.append(("STAN echoed", answer.get(11) == request.get(11), f"sent {request.get(11)}, got {answer.get(11)}"))
+    checks.append(("TID echoed", answer.get(41) == request.get(41), f"sent {request.get(41)}, got {answer.get(41)}"))
+    checks.append(("MID echoed", answer.get(42) == request.get(42), f"sent {request.get(42)}, got {answer.get(42)}"))
+    items: list[tuple[Tag, Any]] = [
+        (Tag.RESPONSE_CODE, code),
+        (Tag.ACQUIRER_ID_ANSWERED, answer.get(32, "")),
+        (Tag.PROCESSING_REQUIREMENT, answer.header.processing_requirement),
+        (Tag.RRN, answer.get(37, "")),
+    ]
+    outcome = CommOutcome.OK if code == "00" else CommOutcome.DECLINED
+    if not all(ok for _, ok, _ in checks[:4]):
+        outcome = CommOutcome.MISMATCH  # 解包流水号/终端号/商户号不符: a wrong host or a shared TID
+    keys_updated = clock_updated = False
+    if outcome == CommOutcome.OK:
+        keys_ok, detail, new_keys = _verify_keys(session, answer, nmc)
+        checks.append(("working keys verify under the TMK", keys_ok, detail))
+        if not keys_ok:
+            outcome = CommOutcome.KEY_VERIFY_FAILED  # 解包密钥验证不符: old keys stay
+        else:
+            with t.lock:
+                now = t.now()
+                if new_keys:
+                    t.working = {name: (key, now) for name, key in new_keys.items()}
+                    keys_updated = True
+                t.last_sign_on = now
+                clock_updated = _set_clock_from_host(t, answer)
+                host_batch = cup.parse_field_60(answer.get(60)).batch if answer.get(60) else None
+                if host_batch:
+                    t.params = {**t.params, Tag.BATCH: host_batch}
+                    items.append((Tag.HOST_BATCH, host_batch))
+    failure = "" if outcome == CommOutcome.OK else f" ({outcome.name.lower().replace('_', '-')})"
+    t.log("response", code or "--", "签到 sign-on" + failure)
+    if outcome == CommOutcome.KEY_VERIFY_FAILED:
+        # the terminal's own code, as in the shipped scenarios' logs (wrong-tmk-a0)
+        t.log("error", "KEY-03", f"解包密钥验证不符 KEY VERIFY ERR ({_first_failure(checks)})")
+    for name, ok, detail in checks:
+        items.append((Tag.CHECK, [(Tag.CHECK_NAME, name), (Tag.CHECK_OK, ok), (Tag.DETAIL, "" if ok else detail)]))
+    items += [
+        (Tag.OUTCOME, int(outcome)),
+        (Tag.KEYS_UPDATED, keys_updated),
+        (Tag.CLOCK_UPDATED, clock_updated),
+        (Tag.DETAIL, "" if outcome in (CommOutcome.OK, CommOutcome.DECLINED) else _first_failure(checks)),
+    ]
+    return items
+
+
+def _first_failure(checks: list[tuple[str, bool, str]]) -> str:
+    for name, ok, detail in checks:
+        if not ok:
+            return f"{name}: {detail}"
+    return ""
+
+
+def _verify_keys(session: Session, answer: cup.HostMessage, nmc: str) -> tuple[bool, str, dict[str, bytes]]:
+    t = session.t
+    if t.scenario_scheme() == KeyScheme.DUKPT_TDES:
+        return True, "DUKPT: no working keys in the sign-on", {}
+    index = t.scenario.keys.active_tmk_index
+    tmk = t.tmk.get(index) if index is not None else None
+    if tmk is None:
+        return False, "no TMK in the active slot (请确认主密钥下载)", {}
+    raw = answer.get(62)
+    if not raw:
+        return False, "the approval carries no working keys (field 62 missing)", {}
+    try:
+        blocks = cup.unpack_working_keys(nmc, bytes.fromhex(raw))
+    except cup.HostProtocolError as err:
+        return False, str(err), {}
+    keys: dict[str, bytes] = {}
+    for block in blocks:
+        clear = cup.verify_working_key(tmk, block)
+        if clear is None:
+            return False, f"{block.key_type.upper()} check value {block.check_value.hex().upper()} does not verify", {}
+        keys[block.key_type] = clear
+    return True, "", keys
+
+
+def _set_clock_from_host(t, answer: cup.HostMessage) -> bool:
+    """Fields 12/13 set the terminal's clock; they carry no year, so the year nearest the terminal's own is taken.
+
+    (Across New Year a terminal at 31 December 23:59 answered "0101 000001" moves
+    to next year, not back to January of its own year.)
+    """
+    hhmmss, mmdd = answer.get(12), answer.get(13)
+    if not (hhmmss and mmdd):
+        return False
+    now = t.now()
+    candidates = []
+    for year in (now.year - 1, now.year, now.year + 1):
+        try:
+            candidates.append(datetime.strptime(f"{year}{mmdd}{hhmmss}", "%Y%m%d%H%M%S"))
+        except ValueError:
+            continue  # 29 February in a year that has none
+    if not candidates:
+        return False
+    host_time = min(candidates, key=lambda moment: abs(moment - now))
+    t.clock_offset = host_time - datetime.now()
+    return True

@@ -1,0 +1,231 @@
+"""The host link seen from both ends: the laptop's echo test and the comparison with the terminal.
+
+The laptop may send an **echo test** (0820, 60.3 = 301) to the terminal's hosts:
+it changes nothing on the host. It must never **sign on** in the terminal's
+name: a sign-on makes the host issue new working keys for that TID, the real
+terminal keeps the old ones, and its next transaction is answered A0 (MAC
+error). Signing on is done only by the terminal itself (``driver.sign_on()``).
+
+:func:`compare` turns the terminal's comm test and sign-on and the laptop's
+checks from the same site into one verdict, following the decision table in
+``docs/diagnosis.md``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import ssl
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from drivers.hostlink import cup
+from drivers.models import CommTestResult, SignOnResult
+
+from .netcheck import Dialer, HostCheck, NotAllowed
+
+#: Laptop echo tests use STANs from this range so they never look like the terminal's own sequence.
+LAPTOP_STAN_RANGE = (900000, 999999)
+
+
+@dataclass(frozen=True)
+class EchoResult:
+    """An 0820/0830 echo test from the laptop to one host."""
+
+    host: str
+    port: int
+    outcome: str  # "ok", "declined", "no-answer", "closed-mid-message", "garbage", "mismatch", or a connect outcome
+    response_code: str | None
+    acquirer_id: str
+    elapsed_ms: float
+    detail: str
+    request_hex: str = ""
+    answer_hex: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def echo_test(
+    host: str,
+    port: int,
+    *,
+    tpdu: str,
+    header: cup.Header,
+    tid: str,
+    mid: str,
+    batch: int,
+    dialer: Dialer,
+    timeout: float,
+    tls: bool = False,
+    cafile: str | None = None,
+    stan: int | None = None,
+) -> EchoResult:
+    """Send one 0820/301 through ``dialer`` and judge the 0830. Never raises for network conditions."""
+    stan = (
+        stan
+        if stan is not None
+        else secrets.randbelow(LAPTOP_STAN_RANGE[1] - LAPTOP_STAN_RANGE[0]) + LAPTOP_STAN_RANGE[0]
+    )
+    request = cup.echo_request(tid=tid, mid=mid, stan=stan, batch=batch, tpdu=cup.Tpdu.from_hex(tpdu), header=header)
+    wire = cup.encode(request)
+    started = time.perf_counter()
+
+    def result(outcome: str, detail: str, answer: cup.HostMessage | None = None, raw: bytes = b"") -> EchoResult:
+        return EchoResult(
+            host=host,
+            port=port,
+            outcome=outcome,
+            response_code=answer.get(39) if answer else None,
+            acquirer_id=(answer.get(32) or "") if answer else "",
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+            detail=detail,
+            request_hex=wire.hex().upper(),
+            answer_hex=raw.hex().upper(),
+        )
+
+    try:
+        sock = dialer.connect(host, port, timeout)
+    except NotAllowed as err:
+        return result("not-allowed", str(err))
+    except TimeoutError:
+        return result("timeout", f"no TCP answer from {host}:{port}")
+    except ConnectionRefusedError:
+        return result("refused", f"{host}:{port} refused the connection")
+    except ConnectionResetError:
+        return result("reset", f"{host}:{port} reset the connection")
+    except socket.gaierror as err:
+        return result("dns-failure", f"{host} does not resolve ({err})")
+    except OSError as err:
+        return result("unreachable", f"{host}:{port}: {err.strerror or err}")
+    try:
+        if tls:
+            context = ssl.create_default_context(cafile=cafile)
+            context.check_hostname = False
+            sock = context.wrap_socket(sock, server_hostname=host)
+        sock.sendall(wire)
+        raw, answer = cup.receive(sock, timeout)
+    except ssl.SSLError as err:
+        return result("tls-failure", f"TLS: {err}")
+    except cup.HostTimeout as err:
+        return result("no-answer", str(err))
+    except cup.HostClosed as err:
+        return result("closed-mid-message", str(err))
+    except cup.HostProtocolError as err:
+        return result("garbage", str(err))
+    except OSError as err:
+        return result("reset", f"connection lost: {err.strerror or err}")
+    finally:
+        sock.close()
+    if answer.mti != "0830" or answer.get(11) != request.get(11):
+        return result(
+            "mismatch", f"answer {answer.mti} STAN {answer.get(11)} to 0820 STAN {request.get(11)}", answer, raw
+        )
+    code = answer.get(39) or ""
+    return result("ok" if code == "00" else "declined", "" if code == "00" else f"response code {code}", answer, raw)
+
+
+# -- the comparison -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class NetworkVerdict:
+    """Where the fault lies, in the technician's words, and the evidence behind it."""
+
+    code: str  # see VERDICTS
+    summary_en: str
+    summary_zh: str
+    evidence: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+VERDICTS: dict[str, tuple[str, str]] = {
+    "healthy": ("The terminal reaches its host and the host accepts it.", "终端可连通主机，签到成功。"),
+    "terminal-no-link": (
+        "The terminal has no network link: its cable, Wi-Fi, or SIM/APN.",
+        "终端没有网络连接：检查网线、Wi-Fi 或 SIM 卡/APN。",
+    ),
+    "terminal-comms": (
+        "The laptop reaches the host from this site but the terminal does not: the terminal's comms settings "
+        "(host address, port, DNS, APN) or its modem/SIM.",
+        "笔记本在同一现场可连通主机而终端不能：检查终端通讯参数（主机地址、端口、DNS、APN）或其模块/SIM 卡。",
+    ),
+    "site-or-host-down": (
+        "Neither the terminal nor the laptop reaches the host from this site: the shop's internet, a firewall, "
+        "or the acquirer's host is down.",
+        "终端和笔记本都连不上主机：检查商户网络、防火墙，或收单行主机故障。",
+    ),
+    "tls-clock": (
+        "TLS fails on the terminal because its clock is wrong (certificate not yet valid or expired at the "
+        "terminal's time); set the clock.",
+        "终端时钟错误导致 TLS 证书校验失败（证书未生效或已过期）：校准时钟。",
+    ),
+    "tls": ("TLS fails between the terminal and the host.", "终端与主机之间 TLS 握手失败。"),
+    "host-answered-refusal": (
+        "The host answered the sign-on with a refusal: the network and routing work; look at the terminal's "
+        "identity, registration or keys (see the response code).",
+        "主机已应答但拒绝签到：网络和路由正常，请根据应答码检查终端标识、登记或密钥。",
+    ),
+    "host-misbehaves": (
+        "The terminal connects but the host's answer is missing, cut or unreadable: wrong port or TPDU, or a "
+        "host application problem.",
+        "终端可连接但主机无应答、应答中断或无法解析：端口或 TPDU 错误，或主机应用故障。",
+    ),
+    "keys": (
+        "The host approved but the new working keys do not verify under the terminal's master key: wrong TMK.",
+        "主机批准签到，但新工作密钥在终端主密钥下校验失败：主密钥错误。",
+    ),
+    "wrong-host": (
+        "The answer does not match the request (STAN, TID or MID): the terminal talks to the wrong host or "
+        "shares its TID.",
+        "应答与请求不符（流水号、终端号或商户号）：终端连到了错误的主机或终端号被共用。",
+    ),
+    "unknown": ("The evidence does not point at one cause.", "现有证据无法确定单一原因。"),
+}
+
+_CONNECT_FAILURES = {"dns-failure", "refused", "timeout", "reset", "unreachable", "no-link", "not-configured"}
+
+
+def _verdict(code: str, evidence: list[str]) -> NetworkVerdict:
+    en, zh = VERDICTS[code]
+    return NetworkVerdict(code, en, zh, evidence)
+
+
+def compare(
+    terminal: CommTestResult | None,
+    sign_on: SignOnResult | None,
+    laptop: list[HostCheck],
+) -> NetworkVerdict:
+    """Combine both ends' evidence (decision table in docs/diagnosis.md). Order matters: first match wins."""
+    evidence: list[str] = []
+    if terminal is not None:
+        evidence += [f"terminal -> {h.address}:{h.port}: {h.outcome} {h.detail}".rstrip() for h in terminal.hosts]
+    evidence += [f"laptop -> {c.host}:{c.port}: {c.outcome} {c.detail}".rstrip() for c in laptop]
+    if sign_on is not None:
+        code = f", response code {sign_on.response_code}" if sign_on.response_code else ""
+        evidence.append(f"sign-on via {sign_on.host_address}:{sign_on.host_port}: {sign_on.outcome}{code}")
+        if sign_on.outcome == "ok":
+            return _verdict("healthy", evidence)
+        if sign_on.outcome == "declined":
+            return _verdict("host-answered-refusal", evidence)
+        if sign_on.outcome == "key-verify-failed":
+            return _verdict("keys", evidence)
+        if sign_on.outcome == "mismatch":
+            return _verdict("wrong-host", evidence)
+        if sign_on.outcome in ("no-answer", "closed-mid-message", "garbage"):
+            return _verdict("host-misbehaves", evidence)
+    hosts = terminal.hosts if terminal is not None else []
+    if terminal is not None and not terminal.link_up:
+        return _verdict("terminal-no-link", evidence)
+    tls = [h for h in hosts if h.outcome == "tls-failure"]
+    if tls:
+        clock = any(h.tls in ("not-yet-valid", "expired") for h in tls)
+        return _verdict("tls-clock" if clock else "tls", evidence)
+    terminal_reaches = any(h.outcome == "ok" for h in hosts)
+    laptop_reaches = any(c.outcome == "ok" for c in laptop)
+    if hosts and not terminal_reaches:
+        return _verdict("terminal-comms" if laptop_reaches else "site-or-host-down", evidence)
+    if terminal_reaches and sign_on is None:
+        return _verdict("healthy", evidence)
+    return _verdict("unknown", evidence)

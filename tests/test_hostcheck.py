@@ -1,0 +1,141 @@
+"""The laptop's echo test against the simulated acquirer, and the two-ended verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from drivers.hostlink import cup
+from drivers.models import CommTestResult, HostReach, SignOnResult
+from drivers.sim.scenario import load_scenario_text
+from drivers.sim.world import SimWorld
+from techapp.hostcheck import LAPTOP_STAN_RANGE, compare, echo_test
+from techapp.netcheck import MappedDialer, check_host
+
+
+@pytest.fixture
+def world():
+    worlds: list[SimWorld] = []
+
+    def make(overrides: str = "") -> SimWorld:
+        w = SimWorld(load_scenario_text(f'extends = "healthy"\n{overrides}', source="test"))
+        worlds.append(w)
+        return w
+
+    yield make
+    for w in worlds:
+        w.close()
+
+
+def _echo(world: SimWorld, host="10.20.30.40", port=5000, **kw):
+    dialer = MappedDialer.from_dict(world.laptop_netmap())
+    args = dict(tpdu="6000030000", header=cup.Header(), tid="12345678", mid="123456789012345", batch=37)
+    args.update(kw)
+    return echo_test(host, port, dialer=dialer, timeout=2.0, **args)
+
+
+def test_echo_from_the_laptop_reaches_the_production_host(world):
+    result = _echo(world())
+    assert result.outcome == "ok"
+    assert result.response_code == "00"
+    assert result.acquirer_id == "48020000"
+    answer = cup.decode(bytes.fromhex(result.answer_hex)[2:])
+    request = cup.decode(bytes.fromhex(result.request_hex)[2:])
+    assert (request.mti, answer.mti) == ("0820", "0830")
+    assert cup.parse_field_60(request.get(60)).nmc == cup.ECHO_TEST
+    assert LAPTOP_STAN_RANGE[0] <= int(request.get(11)) <= LAPTOP_STAN_RANGE[1]
+
+
+def test_echo_names_each_failure(world):
+    hosts = """
+[[acquirer.hosts]]
+address = "10.20.30.40"
+port = 5000
+behaviour = "no-answer"
+
+[[acquirer.hosts]]
+address = "10.20.30.41"
+port = 5000
+behaviour = "garbage"
+"""
+    w = world(hosts)
+    assert _echo(w, "10.20.30.40").outcome == "no-answer"
+    assert _echo(w, "10.20.30.41").outcome == "garbage"
+    assert _echo(w, "10.9.9.9").outcome == "timeout"  # default rule of the healthy network
+    cut = world('[[acquirer.hosts]]\naddress = "10.20.30.40"\nport = 5000\nbehaviour = "close-mid-message"\n')
+    assert _echo(cut, "10.20.30.40").outcome == "closed-mid-message"
+    assert _echo(cut, "10.20.30.41").outcome == "refused"  # the network lets it through; nothing listens
+
+
+def test_the_laptop_network_can_differ_from_the_terminals(world):
+    w = world('[laptop_network]\ndefault = "timeout"\n')
+    assert _echo(w).outcome == "timeout"
+    dialer = MappedDialer.from_dict(w.laptop_netmap())
+    assert check_host("10.20.30.40", 5000, tls=False, dialer=dialer, timeout=0.5).outcome == "timeout"
+
+
+# -- the decision table of docs/diagnosis.md ----------------------------------------------
+def reach(outcome: str, tls: str = "off", address: str = "10.20.30.40") -> HostReach:
+    return HostReach("primary", address, 5000, address, outcome, 40 if outcome == "ok" else None, tls)
+
+
+def terminal(*hosts: HostReach, link_up: bool = True) -> CommTestResult:
+    return CommTestResult(link_up=link_up, local_address="192.168.1.50", hosts=list(hosts))
+
+
+def signed(outcome: str, code: str | None) -> SignOnResult:
+    return SignOnResult(
+        outcome=outcome,
+        response_code=code,
+        host_role="primary",
+        host_address="10.20.30.40",
+        host_port=5000,
+        resolved="10.20.30.40",
+        stan=1209,
+        sent_at=None,
+        elapsed_ms=80,
+        acquirer_id="48020000" if code else "",
+        processing_requirement=0,
+        rrn="",
+        keys_updated=outcome == "ok",
+        clock_updated=outcome == "ok",
+        host_batch=None,
+        detail="",
+        attempts=[],
+        checks=[],
+    )
+
+
+class Laptop:
+    """A HostCheck stand-in: compare() reads host, port, outcome and detail."""
+
+    def __init__(self, outcome: str) -> None:
+        self.host, self.port, self.outcome, self.detail = "10.20.30.40", 5000, outcome, ""
+
+
+@pytest.mark.parametrize(
+    "term, sign_on, laptop, verdict",
+    [
+        (terminal(reach("ok")), signed("ok", "00"), [Laptop("ok")], "healthy"),
+        (terminal(reach("ok")), signed("declined", "97"), [Laptop("ok")], "host-answered-refusal"),
+        (terminal(reach("ok")), signed("key-verify-failed", "00"), [], "keys"),
+        (terminal(reach("ok")), signed("mismatch", "00"), [], "wrong-host"),
+        (terminal(reach("ok")), signed("no-answer", None), [], "host-misbehaves"),
+        (terminal(reach("no-link"), link_up=False), signed("no-link", None), [Laptop("ok")], "terminal-no-link"),
+        (terminal(reach("tls-failure", "not-yet-valid")), signed("tls-failure", None), [], "tls-clock"),
+        (terminal(reach("tls-failure", "failed")), None, [], "tls"),
+        (terminal(reach("timeout")), signed("timeout", None), [Laptop("ok")], "terminal-comms"),
+        (terminal(reach("timeout")), signed("timeout", None), [Laptop("timeout")], "site-or-host-down"),
+        (terminal(reach("ok")), None, [], "healthy"),
+    ],
+)
+def test_the_decision_table(term, sign_on, laptop, verdict):
+    result = compare(term, sign_on, laptop)
+    assert result.code == verdict
+    assert result.summary_en and result.summary_zh
+    assert any("terminal -> 10.20.30.40:5000" in line for line in result.evidence)
+
+
+def test_a_97_verdict_quotes_the_answer_as_evidence():
+    result = compare(terminal(reach("ok")), signed("declined", "97"), [Laptop("ok")])
+    assert "sign-on via 10.20.30.40:5000: declined, response code 97" in result.evidence
+    assert "laptop -> 10.20.30.40:5000: ok" in result.evidence
