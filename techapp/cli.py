@@ -66,6 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--trace", metavar="FILE", help="append every byte on the link to FILE (time, direction, kind, hex)"
     )
 
+    network = sub.add_parser(
+        "network",
+        allow_abbrev=False,
+        help="the terminal's comm test and the laptop's checks of the same hosts, compared",
+    )
+    _add_connection_args(network)
+    network.add_argument(
+        "--sign-on",
+        action="store_true",
+        help="also have the TERMINAL sign on to its host (it takes new working keys); the laptop never signs on",
+    )
+    network.add_argument("--json", action="store_true", help="print JSON (schema techapp.network/1)")
+
     ports = sub.add_parser(
         "ports", allow_abbrev=False, help="list serial ports, recognised terminals and USB-serial bridges first"
     )
@@ -153,6 +166,50 @@ def cmd_info(args: argparse.Namespace) -> int:
                 )
         return EXIT_CANNOT_RUN
     return EXIT_OK if info.complete else EXIT_FINDINGS
+
+
+def _laptop_dialer(port: str):
+    """The laptop's network: the simulated world's map for sim:// terminals, else the real one."""
+    from .netcheck import MappedDialer, default_dialer
+
+    if port.startswith("sim://"):
+        from drivers.sim.server import terminal_for
+        from drivers.urlhandler.protocol_sim import parse_sim_url
+
+        name, _ = parse_sim_url(port)
+        return MappedDialer.from_dict(terminal_for(name).world.laptop_netmap())
+    return default_dialer()
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    from .hostcheck import gather, render_report
+
+    port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
+    try:
+        password = DEMO_PASSWORD if args.demo else read_password(args.password_file)
+    except PasswordUnavailable as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    try:
+        driver = open_terminal(port, args.driver, baudrate=args.baud)
+    except TerminalError as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    with driver:
+        try:
+            driver.login(password)
+        except TerminalError as err:
+            _err(str(err))
+            return EXIT_CANNOT_RUN
+        progress = (lambda p: print(f"  {p.text}", file=sys.stderr)) if sys.stderr.isatty() else None
+        report = gather(driver, _laptop_dialer(port), sign_on=args.sign_on, on_progress=progress)
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_report(report))
+    fine = report.verdict.code in ("healthy", "reachable")
+    return EXIT_OK if fine and not report.errors else EXIT_FINDINGS
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
@@ -291,7 +348,13 @@ def cmd_acquirer(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"info": cmd_info, "ports": cmd_ports, "sim": cmd_sim, "acquirer": cmd_acquirer}
+    handlers = {
+        "info": cmd_info,
+        "ports": cmd_ports,
+        "sim": cmd_sim,
+        "acquirer": cmd_acquirer,
+        "network": cmd_network,
+    }
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

@@ -142,6 +142,10 @@ class NetworkVerdict:
 
 VERDICTS: dict[str, tuple[str, str]] = {
     "healthy": ("The terminal reaches its host and the host accepts it.", "终端可连通主机，签到成功。"),
+    "reachable": (
+        "The terminal reaches its host; run a sign-on to test its registration.",
+        "终端可连通主机；请签到以检查终端登记。",
+    ),
     "terminal-no-link": (
         "The terminal has no network link: its cable, Wi-Fi, or SIM/APN.",
         "终端没有网络连接：检查网线、Wi-Fi 或 SIM 卡/APN。",
@@ -227,5 +231,123 @@ def compare(
     if hosts and not terminal_reaches:
         return _verdict("terminal-comms" if laptop_reaches else "site-or-host-down", evidence)
     if terminal_reaches and sign_on is None:
-        return _verdict("healthy", evidence)
+        return _verdict("reachable", evidence)
     return _verdict("unknown", evidence)
+
+
+# -- both ends, in one run ----------------------------------------------------------------
+@dataclass
+class NetworkReport:
+    """Everything ``techapp network`` gathers: the terminal's view, the laptop's, and the verdict."""
+
+    terminal: CommTestResult | None
+    sign_on: SignOnResult | None
+    local: Any  # netcheck.LocalNetwork
+    laptop: list[HostCheck]
+    echo: list[EchoResult]
+    verdict: NetworkVerdict
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "techapp.network/1",
+            "terminal": self.terminal.to_dict() if self.terminal else None,
+            "sign_on": self.sign_on.to_dict() if self.sign_on else None,
+            "laptop": {
+                "local": self.local.to_dict(),
+                "hosts": [c.to_dict() for c in self.laptop],
+                "echo": [e.to_dict() for e in self.echo],
+            },
+            "verdict": self.verdict.to_dict(),
+            "errors": self.errors,
+        }
+
+
+def gather(driver, dialer: Dialer, *, sign_on: bool, timeout: float = 5.0, on_progress=None) -> NetworkReport:
+    """Run the terminal's comm test (and sign-on when asked), then the laptop's checks of the same hosts.
+
+    ``driver`` must be logged in. Terminal errors are recorded, not raised, so
+    the laptop's half still runs.
+    """
+    from drivers.errors import TerminalError
+
+    from .netcheck import check_host, local_network
+
+    errors: list[str] = []
+    params = terminal_view = signed = None
+    try:
+        params = driver.parameters()
+        terminal_view = driver.comm_test(on_progress=on_progress)
+        if sign_on:
+            signed = driver.sign_on(on_progress=on_progress)
+    except TerminalError as err:
+        errors.append(str(err))
+    laptop: list[HostCheck] = []
+    echoes: list[EchoResult] = []
+    if params is not None:
+        hosts = [(params.primary_host, params.primary_port)]
+        if params.backup_host:
+            hosts.append((params.backup_host, params.backup_port))
+        header = cup.Header(terminal_status=1 if params.header_status == "test" else 0)
+        for host, port in hosts:
+            if not host or not port:
+                continue
+            laptop.append(check_host(host, port, tls=params.tls, dialer=dialer, timeout=timeout))
+            echoes.append(
+                echo_test(
+                    host,
+                    port,
+                    tpdu=params.tpdu,
+                    header=header,
+                    tid=params.tid,
+                    mid=params.mid,
+                    batch=params.batch,
+                    dialer=dialer,
+                    timeout=timeout,
+                    tls=params.tls,
+                )
+            )
+    return NetworkReport(
+        terminal=terminal_view,
+        sign_on=signed,
+        local=local_network(),
+        laptop=laptop,
+        echo=echoes,
+        verdict=compare(terminal_view, signed, laptop),
+        errors=errors,
+    )
+
+
+def render_report(report: NetworkReport) -> str:
+    out = ["Terminal's view (comm test)"]
+    if report.terminal is None:
+        out.append("  not available")
+    else:
+        out.append(
+            f"  link {'up' if report.terminal.link_up else 'DOWN'}, address {report.terminal.local_address or '-'}"
+        )
+        for h in report.terminal.hosts:
+            ms = f" {h.connect_ms} ms" if h.connect_ms is not None else ""
+            tls = f", TLS {h.tls}" if h.tls != "off" else ""
+            out.append(f"  {h.role:<8} {h.address}:{h.port}  {h.outcome}{ms}{tls}  {h.detail}".rstrip())
+    if report.sign_on is not None:
+        s = report.sign_on
+        code = f" response code {s.response_code}" if s.response_code else ""
+        out += ["", "Sign-on by the terminal (签到)"]
+        out.append(f"  {s.host_address}:{s.host_port}  {s.outcome}{code}  STAN {s.stan:06d}  {s.elapsed_ms} ms")
+        if s.acquirer_id:
+            out.append(f"  answered by institution {s.acquirer_id}, processing requirement {s.processing_requirement}")
+        out += [f"  check failed: {c.name}: {c.detail}" for c in s.checks if not c.ok]
+        if s.detail:
+            out.append(f"  {s.detail}")
+    out += ["", "Laptop's view from the same site"]
+    up = [i.name for i in report.local.interfaces if i.is_up and not i.is_loopback]
+    route = {True: "yes", False: "no", None: "unknown"}[report.local.default_route]
+    out.append(f"  interfaces up: {', '.join(up) or 'none'}; default route: {route}")
+    for c, e in zip(report.laptop, report.echo, strict=False):
+        code = f" ({e.response_code})" if e.response_code else ""
+        out.append(f"  {c.host}:{c.port}  connect {c.outcome}; echo 0820 {e.outcome}{code}  {c.detail}".rstrip())
+    v = report.verdict
+    out += ["", f"Verdict: {v.code}", f"  {v.summary_en}", f"  {v.summary_zh}"]
+    out += [f"  note: {e}" for e in report.errors]
+    return "\n".join(out) + "\n"

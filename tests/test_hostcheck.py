@@ -125,7 +125,7 @@ class Laptop:
         (terminal(reach("tls-failure", "failed")), None, [], "tls"),
         (terminal(reach("timeout")), signed("timeout", None), [Laptop("ok")], "terminal-comms"),
         (terminal(reach("timeout")), signed("timeout", None), [Laptop("timeout")], "site-or-host-down"),
-        (terminal(reach("ok")), None, [], "healthy"),
+        (terminal(reach("ok")), None, [], "reachable"),
     ],
 )
 def test_the_decision_table(term, sign_on, laptop, verdict):
@@ -139,3 +139,17 @@ def test_a_97_verdict_quotes_the_answer_as_evidence():
     result = compare(terminal(reach("ok")), signed("declined", "97"), [Laptop("ok")])
     assert "sign-on via 10.20.30.40:5000: declined, response code 97" in result.evidence
     assert "laptop -> 10.20.30.40:5000: ok" in result.evidence
+
+
+def test_techapp_network_on_the_demo_terminal_blames_registration_not_the_network(capsys):
+    from techapp import cli
+
+    assert cli.main(["network", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "primary  10.20.30.40:5000  ok" in out
+    assert "Verdict: reachable" in out
+    assert cli.main(["network", "--demo", "--sign-on"]) == 1
+    out = capsys.readouterr().out
+    assert "declined response code 97" in out
+    assert "Verdict: host-answered-refusal" in out
+    assert "echo 0820 ok (00)" in out  # the laptop only ever echoes
