@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--list", action="store_true", help="list the shipped scenarios")
     mode.add_argument("--check", action="store_true", help="validate the scenario file and exit")
     sim.add_argument("--link", metavar="PATH", help="with --pty: keep a symlink at PATH to the current pty")
+    sim.add_argument(
+        "--netmap",
+        metavar="FILE",
+        help="write the laptop's view of the simulated network to FILE; run techapp with TECHAPP_NETMAP=FILE",
+    )
 
     acq = sub.add_parser(
         "acquirer",
@@ -256,6 +261,14 @@ def cmd_sim(args: argparse.Namespace) -> int:
         _err("sim: choose --pty or --tcp PORT")
         return EXIT_CANNOT_RUN
     terminal = SimulatedTerminal(scenario)
+    if args.netmap:
+        try:
+            terminal.world.write_laptop_netmap(args.netmap)
+        except OSError as err:
+            terminal.close()
+            _err(f"sim: cannot write {args.netmap}: {err.strerror or err}")
+            return EXIT_CANNOT_RUN
+        print(f"netmap {args.netmap}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if args.pty:
