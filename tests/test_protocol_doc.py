@@ -15,15 +15,19 @@ import importlib.util
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from drivers.framing import ETX, STX, lrc
+from drivers.hostlink import cup
 from drivers.maint import auth
 from drivers.maint import protocol as proto
+from drivers.sim import hostside
 from drivers.sim import terminal as sim_terminal
+from drivers.sim import world as sim_world
 
 REPO = Path(__file__).resolve().parent.parent
 TOOL = REPO / "docs" / "tools" / "protocol_examples.py"
@@ -39,7 +43,7 @@ def load_tool() -> ModuleType:
 
 
 tool = load_tool()
-NAMES = [block.name for block in tool.BLOCKS] + ["integers"]
+NAMES = [block.name for block in tool.BLOCKS] + [block.name for block in tool.HOST_BLOCKS] + ["integers"]
 PROGRESS_INTERVAL = sim_terminal.PROGRESS_INTERVAL  # before the generator runs
 
 
@@ -100,6 +104,24 @@ def test_the_generator_restores_what_it_pins(captured):
     assert len({auth.new_nonce(), auth.new_nonce()}) == 2  # random again
     assert sim_terminal.SimulatedTerminal.now.__module__ == sim_terminal.__name__
     assert sim_terminal.PROGRESS_INTERVAL == PROGRESS_INTERVAL
+    assert sim_terminal.Session.wait_serviced.__module__ == sim_terminal.__name__
+    assert sim_world.SimWorld.acquirer.__module__ == sim_world.__name__
+    assert sim_world.time is time and hostside.time is time
+    assert hostside.sign_on.__module__ == hostside.__name__
+
+
+def test_the_host_examples_are_what_the_terminal_and_host_exchanged(captured):
+    """The 0800 is the terminal's own (its parameters, STAN + 1, "SN" + serial) and the keys of the
+    0810 verify under the example terminal's TMK, as the terminal checked them."""
+    (rx, _, request), (tx, _, answer) = captured.host["sign_on"]
+    assert (rx, tx) == ("rx", "tx")
+    sent, got = cup.decode(request[2:]), cup.decode(answer[2:])
+    assert sent.mti == "0800" and got.mti == "0810" and got.get(39) == "00"
+    assert (sent.get(11), sent.get(41), sent.get(42)) == ("001209", "12345678", "123456789012345")
+    assert cup.parse_device_data(sent.get(62)) == "82412345"
+    tmk = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+    blocks = cup.unpack_working_keys(cup.parse_field_60(sent.get(60)).nmc, bytes.fromhex(got.get(62)))
+    assert [cup.verify_working_key(tmk, b) is not None for b in blocks] == [True, True]
 
 
 def test_the_update_replaces_only_between_markers(generated):

@@ -281,7 +281,7 @@ def test_seq_is_one_byte_and_version_can_be_set():
 
 
 def test_describe_unknown_command_and_status():
-    assert decode_message(bytes([1, 0xD0, 3, 0x99])).describe() == "0x50 response seq=3 status=0x99"
+    assert decode_message(bytes([1, 0xFE, 3, 0x99])).describe() == "0x7E response seq=3 status=0x99"
 
 
 @pytest.mark.parametrize("length", range(HEADER_LEN))
@@ -493,6 +493,7 @@ def test_doc_login_example_matches_the_code():
         ("RESPONSE_TIMEOUT", f"{driver.RESPONSE_TIMEOUT:.1f} s"),
         ("REQUEST_TRIES", f"{driver.REQUEST_TRIES} transmissions"),
         ("SELF_TEST_GRACE", f"{driver.SELF_TEST_GRACE:.1f} s"),
+        ("HOST_SILENCE_GRACE", f"{driver.HOST_SILENCE_GRACE:.1f} s"),
         ("PROTOCOL_VERSION", f"{PROTOCOL_VERSION}"),
         ("NONCE_LEN", f"{auth.NONCE_LEN} bytes"),
         ("DEFAULT_KDF_ITERATIONS", f"{auth.DEFAULT_KDF_ITERATIONS}"),

@@ -7,6 +7,19 @@ production), with the nonces fixed to those of §8.1 and the terminal clock
 pinned to 2026-11-25 10:30:00, so every run produces the same bytes. The
 laptop's link trace is rendered as the annotated ``frame`` blocks of the doc.
 
+COMM_TEST and SIGN_ON reach the simulated acquirer (:mod:`drivers.sim.acquirer`)
+through the emulated network of the example terminal (:mod:`drivers.sim.world`).
+What would vary from run to run is pinned as well (:func:`pinned`): the
+acquirer's clock (fields 12/13 and the RRN, which is ``hhmmss`` of that clock
+plus a per-server counter) and the working keys it hands out; CONNECT_MS and
+ELAPSED_MS count the scenario's emulated network latency only (45 ms to the
+primary host, 60 ms to the backup), not the milliseconds the loopback and the
+simulated host themselves take. (The terminal sends a "waiting for the host's
+answer" progress frame when the simulated host takes more than 0.25 s to
+answer, which it does not on any but a badly overloaded machine.) The
+0800/0810 the acquirer saw are rendered as annotated ``text`` blocks
+(:func:`host_block`).
+
 Each rendered example sits in docs/protocol.md between
 ``<!-- example: NAME -->`` and ``<!-- /example -->``;
 tests/test_protocol_doc.py checks that they are byte-identical, so a code
@@ -30,15 +43,19 @@ import json
 import re
 import sys
 import threading
+import time
 import tomllib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import iso8583
+
 from drivers import tlv
 from drivers.errors import TerminalError
 from drivers.framing import encode_frame
+from drivers.hostlink import cup
 from drivers.maint import auth
 from drivers.maint import protocol as proto
 from drivers.maint.driver import MaintenanceDriver
@@ -53,7 +70,10 @@ from drivers.maint.protocol import (
     encode_message,
     encode_value,
 )
+from drivers.sim import hostside
 from drivers.sim import terminal as sim_terminal
+from drivers.sim import world as sim_world
+from drivers.sim.acquirer import AcquirerServer
 from drivers.sim.ports import cable
 from drivers.sim.scenario import Scenario
 from drivers.sim.server import run_session
@@ -67,6 +87,19 @@ NONCE_TERMINAL = bytes(range(0x00, 0x10))  # Nt of §8.1
 NONCE_CLIENT = bytes(range(0x10, 0x20))  # Nc of §8.1
 PASSWORD = "demo-2026"
 TERMINAL_THREAD = "doc-example-terminal"
+#: The acquirer host's clock: fields 12/13 of its answers and the hhmmss of its RRNs.
+HOST_NOW = FIXED_NOW
+#: The working keys the pinned acquirer hands out, in the order it asks for them
+#: (PIK, MAK, TDK; each cut to the length 60.3 asks for). Arbitrary values.
+PINNED_WORKING_KEYS = (
+    "0B1C2D3E4F5A6B7C8D9EAFB0C1D2E3F4",
+    "5E4D3C2B1A0F9E8D7C6B5A4938271605",
+    "13579BDF2468ACE0FDB97531ECA86420",
+)
+#: Real time beyond the emulated network latency that ELAPSED_MS ignores (the loopback's
+#: own milliseconds). Past it real time counts again, so a host that never answers still
+#: times out instead of hanging the generator.
+HOST_CLOCK_SLACK = 5.0
 
 #: The terminal of the examples: the data of the shipped ``healthy`` scenario, pinned
 #: here so that editing a scenario file does not change the protocol doc.
@@ -182,6 +215,46 @@ duration_s = 1.5
 
 # (no [self_tests.keypad] press_after_s: nobody presses keys, the keypad example ends by CANCEL)
 
+[network]
+link_up = true
+ip_address = "192.168.1.50"
+default = "timeout"
+
+[[network.hosts]]
+address = "10.20.30.40"
+port = 5000
+result = "ok"
+latency_ms = 45
+
+[[network.hosts]]
+address = "10.20.30.41"
+port = 5000
+result = "ok"
+latency_ms = 60
+
+[acquirer]
+name = "示例收单行 Demo Acquirer"
+institution_id = "48020000"
+check_serial_number = false
+
+[[acquirer.terminals]]
+tid = "12345678"
+mid = "123456789012345"
+serial_number = "82412345"
+tmk = "0123456789ABCDEFFEDCBA9876543210"
+active = true
+roles = ["production"]
+
+[[acquirer.hosts]]
+role = "production"
+address = "10.20.30.40"
+port = 5000
+
+[[acquirer.hosts]]
+role = "production"
+address = "10.20.30.41"
+port = 5000
+
 [link]
 line_baud = 115200
 pace = false
@@ -210,21 +283,102 @@ def terminal_scenario(variant: str = "healthy") -> Scenario:
     return Scenario.model_validate(data)
 
 
+class PinnedKeys:
+    """``key_source`` of the pinned acquirer: :data:`PINNED_WORKING_KEYS` in turn, cut to length."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, length: int) -> bytes:
+        key = bytes.fromhex(PINNED_WORKING_KEYS[self.calls % len(PINNED_WORKING_KEYS)])[:length]
+        self.calls += 1
+        return key
+
+
+class _TimeWith:
+    """The :mod:`time` module with some functions replaced (for a module's ``time`` global)."""
+
+    def __init__(self, **overrides: Callable[..., Any]) -> None:
+        self._overrides = overrides
+
+    def __getattr__(self, name: str) -> Any:
+        return self._overrides[name] if name in self._overrides else getattr(time, name)
+
+
+class NetworkClock:
+    """``time.monotonic`` of :mod:`drivers.sim.hostside` in the examples: the emulated network
+    waits of the sign-on under way (the scenario's latency), plus real time only beyond
+    :data:`HOST_CLOCK_SLACK`. ELAPSED_MS is then the emulated latency, the same on every run."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.emulated = 0.0
+        self.started = time.monotonic()
+
+    def wait(self, seconds: float) -> None:
+        self.emulated += seconds
+
+    def monotonic(self) -> float:
+        overrun = time.monotonic() - self.started - self.emulated - HOST_CLOCK_SLACK
+        return self.emulated + max(0.0, overrun)
+
+
 @contextlib.contextmanager
-def pinned() -> Iterator[None]:
-    """Fixed nonces (Nt for the terminal, Nc for the laptop) and a fixed terminal clock; restored after."""
+def pinned(recorder: Recorder | None = None) -> Iterator[None]:
+    """Pin what would differ from run to run; everything is restored after.
+
+    Fixed nonces (Nt for the terminal, Nc for the laptop) and a fixed terminal clock; for
+    COMM_TEST and SIGN_ON an acquirer with a fixed clock and fixed working keys (whose
+    0800/0810 go to ``recorder``), CONNECT_MS and ELAPSED_MS without the loopback's own
+    time.
+    """
     saved_nonce, saved_now = auth.new_nonce, sim_terminal.SimulatedTerminal.now
+    saved_acquirer, saved_wait = sim_world.SimWorld.acquirer, sim_terminal.Session.wait_serviced
+    saved_world_time, saved_host_time = sim_world.time, hostside.time
+    saved_sign_on = hostside.sign_on
+    clock = NetworkClock()
 
     def nonce() -> bytes:
         return NONCE_TERMINAL if threading.current_thread().name == TERMINAL_THREAD else NONCE_CLIENT
 
+    def acquirer(world: sim_world.SimWorld) -> AcquirerServer:
+        with world._lock:
+            if world._acquirer is None:
+                world._acquirer = AcquirerServer(
+                    world.scenario.acquirer,
+                    clock=lambda: HOST_NOW,
+                    key_source=PinnedKeys(),
+                    trace=recorder.host_trace if recorder is not None else None,
+                ).start()
+            return world._acquirer
+
+    def wait_serviced(session: sim_terminal.Session, seconds: float) -> None:
+        clock.wait(seconds)
+        saved_wait(session, seconds)
+
+    def sign_on(session: sim_terminal.Session):
+        clock.reset()
+        return saved_sign_on(session)
+
     auth.new_nonce = nonce
     sim_terminal.SimulatedTerminal.now = lambda self: FIXED_NOW
+    sim_world.SimWorld.acquirer = acquirer
+    sim_terminal.Session.wait_serviced = wait_serviced
+    # the loopback connect() counts 0 ms: CONNECT_MS is the emulated latency of the network rule
+    sim_world.time = _TimeWith(perf_counter=lambda: 0.0)
+    hostside.time = _TimeWith(monotonic=clock.monotonic)
+    hostside.sign_on = sign_on
     try:
         yield
     finally:
         auth.new_nonce = saved_nonce
         sim_terminal.SimulatedTerminal.now = saved_now
+        sim_world.SimWorld.acquirer = saved_acquirer
+        sim_terminal.Session.wait_serviced = saved_wait
+        sim_world.time, hostside.time = saved_world_time, saved_host_time
+        hostside.sign_on = saved_sign_on
 
 
 @contextlib.contextmanager
@@ -239,22 +393,46 @@ def progress_interval(seconds: float) -> Iterator[None]:
         sim_terminal.PROGRESS_INTERVAL = saved
 
 
-class Recorder:
-    """Collects the laptop's link trace under the name of the example being captured."""
+class Captured(dict[str, list[Event]]):
+    """The laptop's link trace per example; :attr:`host`, the acquirer's messages per example
+    (``(direction, "address:port", wire bytes)``, "rx" to the host, "tx" from it)."""
 
     def __init__(self) -> None:
-        self.examples: dict[str, list[Event]] = {}
+        super().__init__()
+        self.host: dict[str, list[Event]] = {}
+
+
+class Recorder:
+    """Collects the laptop's link trace (and the acquirer's) under the name of the example being captured."""
+
+    def __init__(self) -> None:
+        self.examples = Captured()
         self._current: list[Event] = []
+        self._current_host: list[Event] = []
+        self._connection = threading.local()  # per acquirer connection thread: the example of its request
 
     def trace(self, direction: str, kind: str, raw: bytes) -> None:
         self._current.append((direction, kind, bytes(raw)))
 
+    def host_trace(self, direction: str, host: str, wire: bytes) -> None:
+        """The acquirer's trace: "rx" a message the host received, "tx" one it sent (wire bytes).
+
+        Called from the acquirer's connection threads. The host traces its answer after
+        sending it, when the terminal may already have answered the laptop and the next
+        example begun: an answer goes with the example its request was recorded in.
+        """
+        if direction == "rx":
+            self._connection.example = self._current_host
+        getattr(self._connection, "example", self._current_host).append((direction, host, bytes(wire)))
+
     def start(self, name: str | None) -> None:
         """Record into example ``name`` from now on (None: record nothing)."""
         self._current = []
+        self._current_host = []
         if name is not None:
             assert name not in self.examples, f"example {name} captured twice"
             self.examples[name] = self._current
+            self.examples.host[name] = self._current_host
 
 
 @contextlib.contextmanager
@@ -273,6 +451,7 @@ def connection(recorder: Recorder, variant: str = "healthy") -> Iterator[Mainten
         stop.set()
         laptop_end.close()
         thread.join(5)
+        terminal.close()  # stops the acquirer's servers, if COMM_TEST or SIGN_ON started them
         assert not thread.is_alive(), "the simulated terminal did not stop"
 
 
@@ -304,11 +483,11 @@ def refused(call: Callable[[], Any]) -> TerminalError:
     raise AssertionError("the terminal should have refused")
 
 
-def capture() -> dict[str, list[Event]]:
-    """Run every example against the simulator; returns the laptop's trace per example."""
+def capture() -> Captured:
+    """Run every example against the simulator; returns the laptop's trace per example (and the host's)."""
     rec = Recorder()
     ex = rec.start
-    with pinned():
+    with pinned(rec):
         with connection(rec) as d:  # one connection: SEQ 1 .. 38
             ex("hello")
             d.hello()
@@ -362,7 +541,7 @@ def capture() -> dict[str, list[Event]]:
             ex("missing_field")
             refused(lambda: d._request(Command.GET_LOG, [], action="example"))
             ex("unknown_command")
-            send_raw(d, 0x50)
+            send_raw(d, 0x7E)
             ex("malformed")
             seq = d._next_seq()
             send_raw(d, 0, data=bytes([1, Command.GET_LOG, seq, 0, 0x74, 0x00, 0x05, 0x01]))
@@ -384,6 +563,18 @@ def capture() -> dict[str, list[Event]]:
             d.login(PASSWORD)
             ex("param_commit")
             d.set_parameters({"tid": "12345678"})
+
+        with connection(rec) as d:
+            d.login(PASSWORD)
+            ex("comm_test")
+            d.comm_test()
+            ex("sign_on")
+            d.sign_on()
+
+        with connection(rec, "tid-typo") as d:
+            d.login(PASSWORD)
+            ex("sign_on_97")
+            d.sign_on()
 
         with connection(rec, "unsettled") as d:
             d.login(PASSWORD)
@@ -463,6 +654,9 @@ BLOCKS = [
     Block("print_text", "print_text"),
     Block("print_no_paper", "print_no_paper"),
     Block("reboot", "reboot"),
+    Block("comm_test", "comm_test"),
+    Block("sign_on", "sign_on"),
+    Block("sign_on_97", "sign_on_97"),
     Block("duplicate_seq", "duplicate_seq"),
     Block("unknown_command", "unknown_command"),
     Block("malformed", "malformed"),
@@ -475,6 +669,14 @@ BLOCKS = [
 
 def block_events(block: Block, examples: dict[str, list[Event]]) -> list[Event]:
     return examples[block.capture][block.start : block.stop]
+
+
+#: The host messages (0800/0810 as the acquirer received and sent them) shown in the doc:
+#: the same slicing as :data:`BLOCKS`, over :attr:`Captured.host`.
+HOST_BLOCKS = [
+    Block("sign_on_host", "sign_on"),
+    Block("sign_on_97_host", "sign_on_97", 1),  # the 0810 only: the 0800 differs only in field 41
+]
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -500,6 +702,9 @@ ENUM_OF_TAG: dict[Tag, type] = {
     Tag.TEST_KIND: proto.TestKind,
     Tag.TEST_RESULT: proto.TestResult,
     Tag.CARD_TYPE: proto.CardType,
+    Tag.HOST_ROLE: proto.HostRole,
+    Tag.OUTCOME: proto.CommOutcome,
+    Tag.TLS_OUTCOME: proto.TlsOutcome,
 }
 
 
@@ -611,6 +816,106 @@ def render(events: list[Event]) -> str:
     return "\n".join(parts)
 
 
+# -- host messages (ISO 8583, reference §4) -----------------------------------------------------
+
+#: 60.3 network management codes as the doc explains them.
+NMC_TEXT = {
+    cup.SIGN_ON_SINGLE: "sign-on, single-length keys",
+    cup.SIGN_ON_DOUBLE: "sign-on, double-length keys",
+    cup.SIGN_ON_DOUBLE_TDK: "sign-on, double-length keys + TDK",
+    cup.ECHO_TEST: "echo test",
+}
+
+
+def _host_field_comment(number: str, value: str, length: bytes, request: bool) -> str:
+    size = int(length.hex()) if length else 0  # LLVAR/LLLVAR lengths are BCD here (reference §4.7)
+    if number == "11":
+        return f"11 STAN (n6 BCD): {value}"
+    if number == "12":
+        return f"12 host time hhmmss (n6 BCD): {value[0:2]}:{value[2:4]}:{value[4:6]}"
+    if number == "13":
+        return f"13 host date MMDD (n4 BCD): {value[0:2]}-{value[2:4]}"
+    if number == "32":
+        return f"32 acquirer that answered (LLVAR, {size} digits, BCD): {value}"
+    if number == "37":
+        return f'37 RRN (an12): "{value}"'
+    if number == "39":
+        return f'39 response code (an2): "{value}"'
+    if number == "41":
+        return f'41 TID (ans8): "{value}"'
+    if number == "42":
+        return f'42 MID (ans15): "{value}"'
+    if number == "60":
+        f60 = cup.parse_field_60(value)
+        nmc = f"{f60.nmc} {NMC_TEXT[f60.nmc]}" if f60.nmc in NMC_TEXT else str(f60.nmc)
+        batch = "" if f60.batch is None else f"{f60.batch:06d}"
+        return f"60 (LLLVAR, {size} digits, BCD + pad 0): 60.1 {f60.message_type}, 60.2 batch {batch}, 60.3 {nmc}"
+    if number == "62" and request:
+        return f'62 device data (LLLVAR, {size} bytes): "{bytes.fromhex(value).decode("ascii", "replace")}"'
+    if number == "62":
+        return f"62 working keys (LLLVAR, {size} bytes), in the layout of 60.3:"
+    if number == "63":
+        return f'63 operator code (LLLVAR, {size} bytes): "{value}"'
+    return f"{number} ({size} bytes)" if length else number
+
+
+def host_block(wire: bytes) -> str:
+    """A ```text block: one CUP message (length prefix included), one part per line, explained."""
+    body = wire[2:]
+    msg = cup.decode(body)
+    values, parts = iso8583.decode(body, cup.SPEC)
+    request = msg.mti[2] in "02"
+    tpdu, header = msg.tpdu, msg.header
+    status = "TEST" if header.terminal_status == 1 else "NORMAL" if header.terminal_status == 0 else "?"
+    lines = [
+        _line(hx(wire[:2]), f"length: {len(body)} bytes follow (binary, big-endian)"),
+        _line(hx(parts["h"]["data"][:5]), f"TPDU: ID {tpdu.id}, destination {tpdu.destination}, source {tpdu.source}"),
+        _line(
+            hx(parts["h"]["data"][5:]),
+            f"header: {header.app_category} | {header.software_version} | terminal status {header.terminal_status}"
+            f" = {status} | processing requirement {header.processing_requirement} | {header.sub_version}",
+        ),
+        _line(hx(parts["t"]["data"]), f"MTI {msg.mti}"),
+    ]
+    numbers = sorted((n for n in values if n.isdigit() and n != "1"), key=int)
+    lines.append(_line(hx(parts["p"]["data"]), "bitmap: fields " + ", ".join(numbers)))
+    for number in numbers:
+        length, data = parts[number]["len"], parts[number]["data"]
+        comment = _host_field_comment(number, values[number], length, request)
+        if number == "62" and not request:
+            lines.append(_line(hx(length), comment, 3))
+            nmc = cup.parse_field_60(msg.get(60)).nmc if msg.get(60) else None
+            pos = 0
+            for key_type, key_len in cup.KEY_LAYOUT.get(nmc or "", ()):
+                name = key_type.upper()
+                lines.append(_line(hx(data[pos : pos + key_len]), f"{name}, TDES-ECB under the TMK", 6))
+                pos += key_len
+                lines.append(_line(hx(data[pos : pos + cup.CV_LEN]), f"{name} check value", 6))
+                pos += cup.CV_LEN
+            if pos != len(data):
+                lines.append(_line(hx(data[pos:]), "(not in the 60.3 layout)", 6))
+            continue
+        raw = length + data
+        if len(raw) <= 16:
+            lines.append(_line(hx(raw), comment, 3))
+        else:
+            lines.append(_line(hx(length), comment, 3))
+            lines += [_line(hx(data[i : i + 16]), "", 6) for i in range(0, len(data), 16)]
+    return "```text\n" + "\n".join(lines) + "\n```"
+
+
+def render_host(events: list[Event]) -> str:
+    """The 0800/0810 of an example, as the acquirer received ("rx") and sent ("tx") them."""
+    parts = []
+    for direction, host, wire in events:
+        mti = cup.decode(wire[2:]).mti
+        if direction == "rx":
+            parts.append(f"Terminal → host {host}: {mti}\n\n{host_block(wire)}\n")
+        else:
+            parts.append(f"Host {host} → terminal: {mti}\n\n{host_block(wire)}\n")
+    return "\n".join(parts)
+
+
 #: Integers in the examples of §5.2 (UINT and INT encodings).
 INTEGERS: list[tuple[str, int]] = [
     ("0", 0),
@@ -643,10 +948,12 @@ def integer_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-def generate(examples: dict[str, list[Event]] | None = None) -> dict[str, str]:
-    """Every marked block of the doc, rendered: name -> text (the exchanges, then ``integers``)."""
+def generate(examples: Captured | None = None) -> dict[str, str]:
+    """Every marked block of the doc, rendered: name -> text (the exchanges, the host messages, ``integers``)."""
     examples = capture() if examples is None else examples
     out = {b.name: render(block_events(b, examples)) for b in BLOCKS}
+    for b in HOST_BLOCKS:
+        out[b.name] = render_host(block_events(b, examples.host))
     out["integers"] = integer_table()
     return out
 
