@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also have the TERMINAL sign on to its host (it takes new working keys); the laptop never signs on",
     )
     network.add_argument("--json", action="store_true", help="print JSON (schema techapp.network/1)")
+    network.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="acquirer profile that explains response codes (resources/acquirers/; --demo uses 'demo')",
+    )
 
     ports = sub.add_parser(
         "ports", allow_abbrev=False, help="list serial ports, recognised terminals and USB-serial bridges first"
@@ -188,8 +193,15 @@ def _laptop_dialer(port: str):
 
 def cmd_network(args: argparse.Namespace) -> int:
     from .hostcheck import gather, render_report
+    from .profiles import ProfileError, load_profile
 
     port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
+    profile_name = args.profile or ("demo" if args.demo else None)
+    try:
+        profile = load_profile(profile_name) if profile_name else None
+    except ProfileError as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
     try:
         password = DEMO_PASSWORD if args.demo else read_password(args.password_file)
     except PasswordUnavailable as err:
@@ -212,7 +224,7 @@ def cmd_network(args: argparse.Namespace) -> int:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_report(report))
+        sys.stdout.write(render_report(report, profile))
     fine = report.verdict.code in ("healthy", "reachable")
     return EXIT_OK if fine and not report.errors else EXIT_FINDINGS
 

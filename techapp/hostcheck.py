@@ -318,7 +318,8 @@ def gather(driver, dialer: Dialer, *, sign_on: bool, timeout: float = 5.0, on_pr
     )
 
 
-def render_report(report: NetworkReport) -> str:
+def render_report(report: NetworkReport, profile=None) -> str:
+    """Text for people. ``profile`` (an AcquirerProfile) explains the response code; nothing else does."""
     out = ["Terminal's view (comm test)"]
     if report.terminal is None:
         out.append("  not available")
@@ -337,6 +338,12 @@ def render_report(report: NetworkReport) -> str:
         out.append(f"  {s.host_address}:{s.host_port}  {s.outcome}{code}  STAN {s.stan:06d}  {s.elapsed_ms} ms")
         if s.acquirer_id:
             out.append(f"  answered by institution {s.acquirer_id}, processing requirement {s.processing_requirement}")
+        if s.response_code and profile is not None:
+            info = profile.explain(s.response_code)
+            source = f"acquirer profile {profile.id}" + ("" if info.known else ": code not in the profile")
+            out.append(f"  {s.response_code} {info.zh} / {info.en}  ({source})")
+            if info.action_en:
+                out += [f"  what to do: {info.action_en}", f"  处理: {info.action_zh}"]
         out += [f"  check failed: {c.name}: {c.detail}" for c in s.checks if not c.ok]
         if s.detail:
             out.append(f"  {s.detail}")

@@ -151,5 +151,6 @@ def test_techapp_network_on_the_demo_terminal_blames_registration_not_the_networ
     assert cli.main(["network", "--demo", "--sign-on"]) == 1
     out = capsys.readouterr().out
     assert "declined response code 97" in out
+    assert "97 终端未登记 / Terminal ID not found at centre/acquirer  (acquirer profile demo)" in out
     assert "Verdict: host-answered-refusal" in out
     assert "echo 0820 ok (00)" in out  # the laptop only ever echoes
