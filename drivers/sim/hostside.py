@@ -157,51 +157,50 @@ class _ClosedBeforeAnswer(Exception):
     """The host closed or reset the connection before sending a single byte of an answer."""
 
 
-class _FirstByteRead:
-    """A connection whose first answer byte was already read, handed to :func:`cup.receive` whole."""
-
-    def __init__(self, sock, first: bytes) -> None:
-        self._sock = sock
-        self._first = first
-
-    def recv(self, n: int) -> bytes:
-        if self._first:
-            data, self._first = self._first, b""
-            return data
-        return self._sock.recv(n)
-
-    def settimeout(self, value: float | None) -> None:
-        self._sock.settimeout(value)
-
-    def gettimeout(self) -> float | None:
-        return self._sock.gettimeout()
-
-
 def _await_answer(session: Session, sock, timeout: float) -> tuple[bytes, cup.HostMessage]:
-    """Wait for the 0810 in slices, keeping the maintenance link alive, then read it whole.
+    """Read the 0810 (length prefix and body, decoded by :func:`cup.decode`) in short slices.
 
-    The wait is a read of the answer's first byte in short slices rather than a
-    ``select``: under TLS the socket turns readable for records that carry no
-    answer (TLS 1.3 session tickets), and a blocking read then would starve the
-    maintenance link for the whole response timeout.
+    Between slices the maintenance link is serviced and the laptop gets progress,
+    for the whole wait: before the first byte and while an answer trickles in.
+    Reads rather than ``select``: under TLS a socket turns readable for records
+    that carry no answer (TLS 1.3 session tickets), and a blocking read then
+    would starve the maintenance link for the rest of the response timeout.
+
+    Raises :class:`_ClosedBeforeAnswer` when the host hangs up before answering,
+    :class:`cup.HostTimeout`, :class:`cup.HostClosed` (part of an answer came) or
+    :class:`cup.HostProtocolError` (impossible length, undecodable answer).
     """
     end = time.monotonic() + timeout
-    while True:
+    data = bytearray()
+    need = 2  # the length prefix, then the whole message
+    while len(data) < need:
         left = end - time.monotonic()
         if left <= 0:
-            raise cup.HostTimeout(f"no answer within {timeout:g} s")
+            if not data:
+                raise cup.HostTimeout(f"no answer within {timeout:g} s")
+            raise cup.HostTimeout(f"answer incomplete after {timeout:g} s: got {len(data)} of {need} bytes")
         sock.settimeout(min(left, 0.25))
         try:
-            first = sock.recv(1)
+            chunk = sock.recv(need - len(data))
         except TimeoutError:
             session.progress(0, "waiting for the host's answer")
             session.link.service(0)
             continue
         except (ConnectionResetError, BrokenPipeError) as err:
-            raise _ClosedBeforeAnswer("the host reset the connection without answering") from err
-        if not first:
-            raise _ClosedBeforeAnswer("the host closed the connection without answering")
-        return cup.receive(_FirstByteRead(sock, first), max(end - time.monotonic(), 0.5))
+            if not data:
+                raise _ClosedBeforeAnswer("the host reset the connection without answering") from err
+            raise cup.HostClosed(f"connection reset after {len(data)} of {need} bytes of the answer") from err
+        if not chunk:
+            if not data:
+                raise _ClosedBeforeAnswer("the host closed the connection without answering")
+            raise cup.HostClosed(f"connection closed after {len(data)} of {need} bytes of the answer")
+        data += chunk
+        if need == 2 and len(data) == 2:
+            length = int.from_bytes(data, "big")
+            if not 0 < length <= cup.MAX_MESSAGE_LEN:
+                raise cup.HostProtocolError(f"length prefix says {length} bytes (1..{cup.MAX_MESSAGE_LEN} allowed)")
+            need += length
+    return bytes(data), cup.decode(bytes(data[2:]))
 
 
 def _nmc(session: Session) -> str:

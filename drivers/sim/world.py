@@ -87,7 +87,8 @@ class SimWorld:
         if rule.result == "dns-failure" and not _is_ip(host):
             return Dialled("dns-failure", address, detail=f"{host} does not resolve")
         latency = rule.latency_ms / 1000
-        if rule.result in ("timeout",):
+        # any answer to a connect (accept or refusal) takes a round trip: a slower path times out
+        if rule.result == "timeout" or latency >= timeout:
             wait(timeout)
             return Dialled("timeout", address, int(timeout * 1000), detail=f"no answer from {address}:{port}")
         wait(min(latency, timeout))
