@@ -381,8 +381,10 @@ def test_network_rules_describe_the_terminals_view():
         ("10.20.30.40", "timeout"),
         ("10.20.30.41", "timeout"),
     }
-    cellular = load_scenario("cellular-no-apn").network
-    assert not cellular.link_up and cellular.hosts == [] and cellular.default == "timeout"
+    cellular = load_scenario("cellular-no-apn")
+    # the carrier's network is fine: only the blank APN keeps the modem offline (the terminal's own rule)
+    assert cellular.network == load_scenario("healthy").network
+    assert (cellular.parameters.comm_mode, cellular.parameters.apn) == ("cellular", "")
     dns = load_scenario("dns-failure")
     rules = {h.address: h.result for h in dns.network.hosts}
     assert rules[dns.parameters.primary_host] == rules[dns.parameters.backup_host] == "dns-failure"

@@ -360,6 +360,15 @@ def test_cellular_without_apn_names_the_apn(terminal):
     assert "APN" in d.sign_on().detail
 
 
+def test_cellular_without_apn_is_repaired_by_entering_the_apn(terminal):
+    _, d = terminal("cellular-no-apn")
+    assert d.comm_test().link_up is False
+    d.set_parameters({"apn": "CMNET"})
+    comm = d.comm_test()
+    assert comm.link_up and [h.outcome for h in comm.hosts] == ["ok", "ok"]
+    assert (d.sign_on().outcome, d.sign_on().response_code) == ("ok", "00")
+
+
 def test_dns_failure_is_repaired_by_entering_a_dns_server(terminal):
     _, d = terminal("dns-failure")
     failed = d.sign_on()
@@ -654,3 +663,14 @@ def test_waiting_for_a_silent_tls_host_keeps_the_laptop_informed(terminal):
     gaps = [later - earlier for earlier, later in zip(seen, seen[1:], strict=False)]
     assert max(gaps) < 1.0, f"the terminal went silent for {max(gaps):.1f} s while waiting"
     assert result.outcome == "no-answer" and result.attempts[0].tls == "ok"
+
+
+def test_wrong_tpdu_connects_but_is_never_answered_until_the_tpdu_is_fixed(terminal):
+    _, d = terminal("wrong-tpdu")
+    comm = d.comm_test()
+    assert [h.outcome for h in comm.hosts] == ["ok", "ok"]  # the network is fine
+    lost = d.sign_on()
+    assert (lost.outcome, lost.response_code) == ("no-answer", None)
+    d.set_parameters({"tpdu": "6000030000"})
+    fixed = d.sign_on()
+    assert (fixed.outcome, fixed.response_code) == ("ok", "00")

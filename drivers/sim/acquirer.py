@@ -411,6 +411,12 @@ class AcquirerServer:
                 self._connections.pop(key, None)
             conn.close()
 
+    @staticmethod
+    def _routed_here(host: AcquirerHost, wire: bytes) -> bool:
+        """The front end routes by the TPDU's destination (NII): other destinations never reach this host."""
+        tpdu = wire[2:7]
+        return len(tpdu) < 5 or tpdu[1:3].hex().upper() in host.tpdu_destinations
+
     def _wait_for_message(self, conn: socket.socket) -> bool:
         """True when bytes arrive before the idle timeout; False on idle timeout or stop()."""
         deadline = time.monotonic() + self.idle_timeout_s
@@ -434,7 +440,7 @@ class AcquirerServer:
             except cup.HostProtocolError:
                 return  # client left, stalled mid-message, or sent an impossible length prefix
             self._trace("rx", label, wire)
-            if host.behaviour == "no-answer":
+            if host.behaviour == "no-answer" or not self._routed_here(host, wire):
                 continue
             answer = self.answer(host, wire[2:])
             if answer is None:

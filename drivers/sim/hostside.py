@@ -128,6 +128,10 @@ def _reach(session: Session, host: str, port: int):
     return CommOutcome.OK, dialled.resolved, dialled.connect_ms, TlsOutcome.OFF, "", sock
 
 
+def _where(host: str, port: int) -> str:
+    return f"{host}:{port}" if host else "(no host configured)"
+
+
 def comm_test(session: Session) -> list[tuple[Tag, Any]]:
     up, why = _link_state(session)
     items: list[tuple[Tag, Any]] = [
@@ -135,7 +139,7 @@ def comm_test(session: Session) -> list[tuple[Tag, Any]]:
         (Tag.LOCAL_ADDRESS, session.t.scenario.network.ip_address if up else ""),
     ]
     for role, host, port in _hosts(session):
-        session.progress(0, f"testing {host}:{port}")
+        session.progress(0, f"testing {_where(host, port)}")
         outcome, resolved, ms, tls, detail, sock = _reach(session, host, port)
         if sock is not None:
             sock.close()
@@ -220,15 +224,21 @@ def sign_on(session: Session) -> list[tuple[Tag, Any]]:
     header = cup.Header(terminal_status=1 if p[Tag.HEADER_STATUS] == HeaderStatus.TEST else 0)
     serial = t.scenario.identity.serial_number
     request = cup.sign_on_request(
-        tid=p[Tag.TID], mid=p[Tag.MID], stan=stan, batch=p[Tag.BATCH], nmc=nmc, tpdu=tpdu, header=header
+        tid=p[Tag.TID],
+        mid=p[Tag.MID],
+        stan=stan,
+        batch=p[Tag.BATCH],
+        nmc=nmc,
+        tpdu=tpdu,
+        header=header,
+        serial_number=serial,
     )
-    request.fields["62"] = ("SN" + serial).encode("ascii", "replace").hex().upper()
     attempts: list[_Attempt] = []
     sent_at = t.now()
     started = time.monotonic()
     answer = None
     for role, host, port in _hosts(session):
-        session.progress(0, f"signing on at {host}:{port}")
+        session.progress(0, f"signing on at {_where(host, port)}")
         outcome, resolved, ms, tls, detail, sock = _reach(session, host, port)
         reached = _Attempt(role, host, port, outcome, detail, resolved, ms, tls)
         if sock is None:

@@ -329,6 +329,8 @@ class AcquirerHost(_Strict):
     behaviour: HostBehaviour = "normal"
     delay_ms: int = Field(default=0, ge=0, le=120000)  # answer delay ("slow", or always)
     processing_requirement: int = Field(default=0, ge=0, le=9)  # header nibble in every answer
+    # TPDU destinations (NII, 4 hex digits) the front end routes to this host; others get no answer
+    tpdu_destinations: list[Annotated[str, Field(pattern=r"^[0-9A-F]{4}$")]] = ["0003"]
 
 
 class Acquirer(_Strict):
