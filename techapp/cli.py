@@ -8,10 +8,12 @@ lost before anything was read).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -78,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also have the TERMINAL sign on to its host (it takes new working keys); the laptop never signs on",
     )
     network.add_argument("--json", action="store_true", help="print JSON (schema techapp.network/1)")
+    network.add_argument(
+        "--real-network",
+        action="store_true",
+        help="let the laptop's checks use the real network (on site); without it they stay on loopback",
+    )
     network.add_argument(
         "--profile",
         metavar="NAME",
@@ -178,8 +185,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK if info.complete else EXIT_FINDINGS
 
 
-def _laptop_dialer(port: str):
-    """The laptop's network: the simulated world's map for sim:// terminals, else the real one."""
+def _laptop_dialer(port: str, real_network: bool):
+    """The laptop's network: the simulated world's map for sim:// terminals, else the real one when asked."""
     from .netcheck import MappedDialer, default_dialer
 
     if port.startswith("sim://"):
@@ -188,7 +195,20 @@ def _laptop_dialer(port: str):
 
         name, _ = parse_sim_url(port)
         return MappedDialer.from_dict(terminal_for(name).world.laptop_netmap())
-    return default_dialer()
+    return default_dialer(real_network=real_network)
+
+
+@contextlib.contextmanager
+def _trusted_ca(pem: str | None):
+    """The network map's acquirer CA as a temporary file for ssl, or None."""
+    if not pem:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="techapp-ca-") as tmp:
+        path = os.path.join(tmp, "acquirer-ca.pem")
+        with open(path, "w", encoding="ascii") as out:
+            out.write(pem)
+        yield path
 
 
 def cmd_network(args: argparse.Namespace) -> int:
@@ -219,7 +239,9 @@ def cmd_network(args: argparse.Namespace) -> int:
             _err(str(err))
             return EXIT_CANNOT_RUN
         progress = (lambda p: print(f"  {p.text}", file=sys.stderr)) if sys.stderr.isatty() else None
-        report = gather(driver, _laptop_dialer(port), sign_on=args.sign_on, on_progress=progress)
+        dialer = _laptop_dialer(port, args.real_network)
+        with _trusted_ca(getattr(dialer, "ca_pem", None)) as cafile:
+            report = gather(driver, dialer, sign_on=args.sign_on, on_progress=progress, cafile=cafile)
     if args.json:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")

@@ -63,14 +63,10 @@ def echo_test(
     stan: int | None = None,
 ) -> EchoResult:
     """Send one 0820/301 through ``dialer`` and judge the 0830. Never raises for network conditions."""
-    stan = (
-        stan
-        if stan is not None
-        else secrets.randbelow(LAPTOP_STAN_RANGE[1] - LAPTOP_STAN_RANGE[0]) + LAPTOP_STAN_RANGE[0]
-    )
-    request = cup.echo_request(tid=tid, mid=mid, stan=stan, batch=batch, tpdu=cup.Tpdu.from_hex(tpdu), header=header)
-    wire = cup.encode(request)
+    if stan is None:
+        stan = secrets.randbelow(LAPTOP_STAN_RANGE[1] - LAPTOP_STAN_RANGE[0]) + LAPTOP_STAN_RANGE[0]
     started = time.perf_counter()
+    wire = b""
 
     def result(outcome: str, detail: str, answer: cup.HostMessage | None = None, raw: bytes = b"") -> EchoResult:
         return EchoResult(
@@ -85,6 +81,14 @@ def echo_test(
             answer_hex=raw.hex().upper(),
         )
 
+    try:
+        request = cup.echo_request(
+            tid=tid, mid=mid, stan=stan, batch=batch, tpdu=cup.Tpdu.from_hex(tpdu), header=header
+        )
+        wire = cup.encode(request)
+    except cup.HostProtocolError as err:
+        # e.g. a TID that is not 8 characters: the terminal's parameters cannot even make a message
+        return result("bad-parameters", f"the terminal's parameters cannot make an 0820: {err}")
     try:
         sock = dialer.connect(host, port, timeout)
     except NotAllowed as err:
@@ -108,6 +112,8 @@ def echo_test(
         raw, answer = cup.receive(sock, timeout)
     except ssl.SSLError as err:
         return result("tls-failure", f"TLS: {err}")
+    except TimeoutError:
+        return result("no-answer", f"{host}:{port} did not complete the exchange in {timeout:g} s")
     except cup.HostTimeout as err:
         return result("no-answer", str(err))
     except cup.HostClosed as err:
@@ -185,10 +191,13 @@ VERDICTS: dict[str, tuple[str, str]] = {
         "shares its TID.",
         "应答与请求不符（流水号、终端号或商户号）：终端连到了错误的主机或终端号被共用。",
     ),
+    "no-host-configured": (
+        "The terminal has no host address or port: its parameters are missing (lost after an update or reset); "
+        "enter them from the work order or run a TMS parameter download.",
+        "终端未设置主机地址或端口：参数丢失（升级或复位后），请按工单输入或做TMS参数下载。",
+    ),
     "unknown": ("The evidence does not point at one cause.", "现有证据无法确定单一原因。"),
 }
-
-_CONNECT_FAILURES = {"dns-failure", "refused", "timeout", "reset", "unreachable", "no-link", "not-configured"}
 
 
 def _verdict(code: str, evidence: list[str]) -> NetworkVerdict:
@@ -219,15 +228,20 @@ def compare(
             return _verdict("wrong-host", evidence)
         if sign_on.outcome in ("no-answer", "closed-mid-message", "garbage"):
             return _verdict("host-misbehaves", evidence)
+        reached = {(h.address, h.port) for h in (terminal.hosts if terminal else []) if h.outcome == "ok"}
+        if sign_on.outcome == "reset" and (sign_on.host_address, sign_on.host_port) in reached:
+            return _verdict("host-misbehaves", evidence)  # it connected, then the host hung up unanswered
     hosts = terminal.hosts if terminal is not None else []
     if terminal is not None and not terminal.link_up:
         return _verdict("terminal-no-link", evidence)
+    if hosts and all(h.outcome == "not-configured" for h in hosts):
+        return _verdict("no-host-configured", evidence)
     tls = [h for h in hosts if h.outcome == "tls-failure"]
     if tls:
         clock = any(h.tls in ("not-yet-valid", "expired") for h in tls)
         return _verdict("tls-clock" if clock else "tls", evidence)
     terminal_reaches = any(h.outcome == "ok" for h in hosts)
-    laptop_reaches = any(c.outcome == "ok" for c in laptop)
+    laptop_reaches = any(c.outcome == "ok" or c.failed_stage == "tls" for c in laptop)
     if hosts and not terminal_reaches:
         return _verdict("terminal-comms" if laptop_reaches else "site-or-host-down", evidence)
     if terminal_reaches and sign_on is None:
@@ -263,7 +277,9 @@ class NetworkReport:
         }
 
 
-def gather(driver, dialer: Dialer, *, sign_on: bool, timeout: float = 5.0, on_progress=None) -> NetworkReport:
+def gather(
+    driver, dialer: Dialer, *, sign_on: bool, timeout: float = 5.0, on_progress=None, cafile: str | None = None
+) -> NetworkReport:
     """Run the terminal's comm test (and sign-on when asked), then the laptop's checks of the same hosts.
 
     ``driver`` must be logged in. Terminal errors are recorded, not raised, so
@@ -292,7 +308,7 @@ def gather(driver, dialer: Dialer, *, sign_on: bool, timeout: float = 5.0, on_pr
         for host, port in hosts:
             if not host or not port:
                 continue
-            laptop.append(check_host(host, port, tls=params.tls, dialer=dialer, timeout=timeout))
+            laptop.append(check_host(host, port, tls=params.tls, dialer=dialer, timeout=timeout, cafile=cafile))
             echoes.append(
                 echo_test(
                     host,
@@ -305,6 +321,7 @@ def gather(driver, dialer: Dialer, *, sign_on: bool, timeout: float = 5.0, on_pr
                     dialer=dialer,
                     timeout=timeout,
                     tls=params.tls,
+                    cafile=cafile,
                 )
             )
     return NetworkReport(

@@ -74,8 +74,11 @@ raise :class:`ConnectionRefusedError`, :class:`ConnectionResetError` and
 route's latency. Only the connect is delayed; later reads and writes go to
 the loopback server at loopback speed.
 
-Not here yet: the ISO 8583 echo test (0820/301), which needs the host-link
-codec. It will take the same dialer.
+``ca_pem`` (optional) is the acquirer's CA certificate the laptop trusts for
+TLS hosts, as a technician would have it installed.
+
+The ISO 8583 echo test (0820/301) is in :mod:`techapp.hostcheck` and takes the
+same dialer.
 """
 
 from __future__ import annotations
@@ -563,6 +566,7 @@ class MappedDialer:
             raise ValueError(f"default must be one of {', '.join(FAIL_MODES)}, got {default!r}")
         self.default = default
         self.max_wait_s = max_wait_s
+        self.ca_pem: str | None = None  # the acquirer CA the laptop trusts, when the map carries one
         self.routes: dict[tuple[str, int], Route] = {}
         for key, value in mapping.items():
             try:
@@ -610,9 +614,12 @@ class MappedDialer:
     def from_dict(cls, doc: Any) -> MappedDialer:
         if not isinstance(doc, dict):
             raise NetmapError("a network map is a JSON object")
-        unknown = set(doc) - {"names", "routes", "default"}
+        unknown = set(doc) - {"names", "routes", "default", "ca_pem"}
         if unknown:
-            raise NetmapError(f"unknown keys {sorted(unknown)}; expected names, routes, default")
+            raise NetmapError(f"unknown keys {sorted(unknown)}; expected names, routes, default, ca_pem")
+        ca_pem = doc.get("ca_pem")
+        if ca_pem is not None and not (isinstance(ca_pem, str) and "BEGIN CERTIFICATE" in ca_pem):
+            raise NetmapError("'ca_pem' must be a PEM certificate (the acquirer's CA the laptop trusts)")
         names = doc.get("names", {})
         routes_doc = doc.get("routes", {})
         if not isinstance(names, dict) or not isinstance(routes_doc, dict):
@@ -639,7 +646,9 @@ class MappedDialer:
         default = doc.get("default", "timeout")
         if default not in FAIL_MODES:
             raise NetmapError(f"default must be one of {', '.join(FAIL_MODES)}, got {default!r}")
-        return cls(routes, names, default=default)
+        dialer = cls(routes, names, default=default)
+        dialer.ca_pem = ca_pem
+        return dialer
 
     def resolve(self, name: str) -> list[str]:
         if is_ip_address(name):
@@ -680,13 +689,18 @@ class MappedDialer:
         return _dial_loopback(route.to[0], route.to[1], remaining)
 
 
-def default_dialer(environ: Mapping[str, str] | None = None) -> Dialer:
-    """``TECHAPP_NETMAP`` -> :class:`MappedDialer`; else :class:`SystemDialer` (``TECHAPP_LOOPBACK_ONLY=1``)."""
+def default_dialer(environ: Mapping[str, str] | None = None, *, real_network: bool = False) -> Dialer:
+    """``TECHAPP_NETMAP`` -> :class:`MappedDialer`; else a :class:`SystemDialer`.
+
+    The real network is used only when asked for (``real_network=True``, the
+    CLI's ``--real-network``, on site); otherwise, and always when
+    ``TECHAPP_LOOPBACK_ONLY=1``, the laptop's checks stay on loopback.
+    """
     env = os.environ if environ is None else environ
     netmap = env.get("TECHAPP_NETMAP")
     if netmap:
         return MappedDialer.from_file(netmap)
-    return SystemDialer(loopback_only=env.get("TECHAPP_LOOPBACK_ONLY") == "1")
+    return SystemDialer(loopback_only=not real_network or env.get("TECHAPP_LOOPBACK_ONLY") == "1")
 
 
 # -- classifying failures -------------------------------------------------------------

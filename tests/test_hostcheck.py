@@ -106,10 +106,11 @@ def signed(outcome: str, code: str | None) -> SignOnResult:
 
 
 class Laptop:
-    """A HostCheck stand-in: compare() reads host, port, outcome and detail."""
+    """A HostCheck stand-in: compare() reads host, port, outcome, failed_stage and detail."""
 
-    def __init__(self, outcome: str) -> None:
+    def __init__(self, outcome: str, failed_stage: str | None = None) -> None:
         self.host, self.port, self.outcome, self.detail = "10.20.30.40", 5000, outcome, ""
+        self.failed_stage = failed_stage if outcome != "ok" else None
 
 
 @pytest.mark.parametrize(
@@ -124,15 +125,17 @@ class Laptop:
         (terminal(reach("tls-failure", "not-yet-valid")), signed("tls-failure", None), [], "tls-clock"),
         (terminal(reach("tls-failure", "failed")), None, [], "tls"),
         (terminal(reach("timeout")), signed("timeout", None), [Laptop("ok")], "terminal-comms"),
-        (terminal(reach("timeout")), signed("timeout", None), [Laptop("timeout")], "site-or-host-down"),
+        (terminal(reach("timeout")), signed("timeout", None), [Laptop("timeout", "tcp")], "site-or-host-down"),
         (terminal(reach("ok")), None, [], "reachable"),
+        (terminal(reach("not-configured", address="")), signed("not-configured", None), [], "no-host-configured"),
+        (terminal(reach("ok")), signed("reset", None), [], "host-misbehaves"),
     ],
 )
 def test_the_decision_table(term, sign_on, laptop, verdict):
     result = compare(term, sign_on, laptop)
     assert result.code == verdict
     assert result.summary_en and result.summary_zh
-    assert any("terminal -> 10.20.30.40:5000" in line for line in result.evidence)
+    assert any(line.startswith("terminal -> ") for line in result.evidence)
 
 
 def test_a_97_verdict_quotes_the_answer_as_evidence():
@@ -154,3 +157,37 @@ def test_techapp_network_on_the_demo_terminal_blames_registration_not_the_networ
     assert "97 终端未登记 / Terminal ID not found at centre/acquirer  (acquirer profile demo)" in out
     assert "Verdict: host-answered-refusal" in out
     assert "echo 0820 ok (00)" in out  # the laptop only ever echoes
+
+
+def test_the_laptop_trusts_the_acquirers_ca_from_the_network_map_and_blames_the_terminals_clock(capsys, monkeypatch):
+    from techapp import cli
+
+    monkeypatch.setenv("TECHAPP_PASSWORD", "demo-2026")
+    assert cli.main(["network", "--port", "sim://clock-drift"]) == 1
+    out = capsys.readouterr().out
+    assert "TLS not-yet-valid  certificate not yet valid at the terminal's clock" in out
+    assert "10.20.30.40:5000  connect ok; echo 0820 ok (00)  TLSv1.3" in out
+    assert "Verdict: tls-clock" in out
+
+
+def test_lost_parameters_are_not_blamed_on_the_network(capsys, monkeypatch):
+    from techapp import cli
+
+    monkeypatch.setenv("TECHAPP_PASSWORD", "demo-2026")
+    assert cli.main(["network", "--port", "sim://params-lost"]) == 1
+    assert "Verdict: no-host-configured" in capsys.readouterr().out
+
+
+def test_an_echo_the_terminals_parameters_cannot_make_is_named_not_a_traceback(world):
+    result = _echo(world(), tid="1234")
+    assert result.outcome == "bad-parameters"
+    assert "field 41" in result.detail or "41" in result.detail
+
+
+def test_off_site_the_laptop_stays_on_loopback_unless_told_otherwise():
+    from techapp.netcheck import NotAllowed, SystemDialer, default_dialer
+
+    dialer = default_dialer({})
+    assert isinstance(dialer, SystemDialer)
+    with pytest.raises(NotAllowed):
+        dialer.connect("10.20.30.40", 5000, 0.5)

@@ -305,8 +305,14 @@ def test_tcp_connect_refused_on_a_closed_port() -> None:
 
 
 def test_default_dialer_from_the_environment(tmp_path: Path) -> None:
-    for env, loopback_only in (({}, False), ({"TECHAPP_LOOPBACK_ONLY": "1"}, True), (None, True)):  # None: the guard's
-        dialer = default_dialer(env)
+    cases = (
+        ({}, False, True),  # off site the laptop stays on loopback unless the real network is asked for
+        ({}, True, False),
+        ({"TECHAPP_LOOPBACK_ONLY": "1"}, True, True),  # the workplace switch wins
+        (None, True, True),  # None: the guard's environment
+    )
+    for env, real, loopback_only in cases:
+        dialer = default_dialer(env, real_network=real)
         assert isinstance(dialer, SystemDialer) and dialer.loopback_only is loopback_only
     path = tmp_path / "netmap.json"
     path.write_text(json.dumps({"routes": {"10.0.0.1:80": {"fail": "refused"}}, "default": "unreachable"}))

@@ -674,3 +674,12 @@ def test_wrong_tpdu_connects_but_is_never_answered_until_the_tpdu_is_fixed(termi
     d.set_parameters({"tpdu": "6000030000"})
     fixed = d.sign_on()
     assert (fixed.outcome, fixed.response_code) == ("ok", "00")
+
+
+def test_a_terminal_whose_parameters_cannot_make_an_0800_says_so_and_never_dials(terminal):
+    server, d = terminal("params-lost")  # blank TID and MID: not even an 0800 can be built
+    result = d.sign_on()
+    assert result.outcome == "not-configured"
+    assert result.response_code is None
+    assert "cannot build the 0800" in result.detail
+    assert result.attempts == []

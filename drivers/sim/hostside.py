@@ -233,6 +233,18 @@ def sign_on(session: Session) -> list[tuple[Tag, Any]]:
         header=header,
         serial_number=serial,
     )
+    try:
+        cup.encode(request)  # a terminal that cannot build its 0800 never dials
+    except cup.HostProtocolError as err:
+        detail = f"cannot build the 0800 from the terminal's parameters: {err}"
+        t.log("error", "PRM-01", "参数错误 " + detail)
+        return [
+            (Tag.STAN, stan),
+            (Tag.SENT_AT, t.now()),
+            (Tag.ELAPSED_MS, 0),
+            (Tag.OUTCOME, int(CommOutcome.NOT_CONFIGURED)),
+            (Tag.DETAIL, detail),
+        ]
     attempts: list[_Attempt] = []
     sent_at = t.now()
     started = time.monotonic()

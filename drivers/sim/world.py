@@ -114,8 +114,12 @@ class SimWorld:
     def laptop_netmap(self) -> dict:
         """The laptop's view as a TECHAPP_NETMAP document (see techapp.netcheck.MappedDialer)."""
         network = self.laptop_network
+        acquirer = self.acquirer()
+        ca = {"ca_pem": acquirer.ca_pem.decode()} if acquirer.ca_pem else {}
+        if not network.link_up:
+            return {"names": {}, "routes": {}, "default": "unreachable", **ca}
         routes: dict[str, dict] = {}
-        endpoints = self.acquirer().endpoints
+        endpoints = acquirer.endpoints
         for (address, port), (host, real) in endpoints.items():
             rule = network.rule_for(address, port)
             if rule.result == "ok":
@@ -126,8 +130,7 @@ class SimWorld:
             if rule.port is not None and f"{rule.address}:{rule.port}" not in routes:
                 routes[f"{rule.address}:{rule.port}"] = {"fail": _LAPTOP_FAIL[rule.result]}
         names = dict(network.dns)
-        default = _LAPTOP_FAIL[network.default] if network.link_up else "unreachable"
-        return {"names": names, "routes": routes, "default": default}
+        return {"names": names, "routes": routes, "default": _LAPTOP_FAIL[network.default], **ca}
 
     def write_laptop_netmap(self, path) -> None:
         with open(path, "w", encoding="utf-8") as out:
