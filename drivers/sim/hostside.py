@@ -8,7 +8,6 @@ builds the 0800 itself and validates the 0810 like a CUP terminal application
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 import time
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..hostlink import cup
 from ..maint.protocol import CommMode, CommOutcome, HeaderStatus, HostRole, KeyScheme, Tag, TlsOutcome
+from .world import is_ip
 
 if TYPE_CHECKING:
     from .terminal import Session
@@ -35,14 +35,6 @@ DIAL_OUTCOME = {
     "timeout": CommOutcome.TIMEOUT,
     "reset": CommOutcome.RESET,
 }
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _hosts(session: Session) -> list[tuple[HostRole, str, int]]:
@@ -110,7 +102,7 @@ def _reach(session: Session, host: str, port: int):
     up, why = _link_state(session)
     if not up:
         return CommOutcome.NO_LINK, "", 0, TlsOutcome.OFF, why, None
-    if not _is_ip(host) and not (p[Tag.DNS_PRIMARY] or p[Tag.DNS_SECONDARY]):
+    if not is_ip(host) and not (p[Tag.DNS_PRIMARY] or p[Tag.DNS_SECONDARY]):
         # the terminal resolves names through its own DNS servers; with none set, no name resolves
         return CommOutcome.DNS_FAILURE, "", 0, TlsOutcome.OFF, f"{host}: no DNS server configured", None
     dialled = session.t.world.dial(

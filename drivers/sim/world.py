@@ -36,7 +36,7 @@ class Dialled:
     detail: str = ""
 
 
-def _is_ip(text: str) -> bool:
+def is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
         return True
@@ -72,7 +72,7 @@ class SimWorld:
         return self.scenario.laptop_network or self.scenario.network
 
     def resolve(self, network: Network, host: str) -> str | None:
-        if _is_ip(host):
+        if is_ip(host):
             return host
         return network.dns.get(host)
 
@@ -84,7 +84,7 @@ class SimWorld:
         if address is None:
             return Dialled("dns-failure", detail=f"{host} does not resolve")
         rule: HostRule = network.rule_for(address, port)
-        if rule.result == "dns-failure" and not _is_ip(host):
+        if rule.result == "dns-failure" and not is_ip(host):
             return Dialled("dns-failure", address, detail=f"{host} does not resolve")
         latency = rule.latency_ms / 1000
         # any answer to a connect (accept or refusal) takes a round trip: a slower path times out
