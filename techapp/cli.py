@@ -140,23 +140,32 @@ def _tracer(stream):
     return trace
 
 
+def _password(args: argparse.Namespace) -> str | None:
+    """The demo's published password, or one from a file, the environment or a prompt; None after an error."""
+    if args.demo:
+        return DEMO_PASSWORD
+    try:
+        return read_password(args.password_file)
+    except PasswordUnavailable as err:
+        _err(str(err))
+        return None
+
+
+def _open_trace(path: str | None):
+    """The trace file opened for appending, or None; an ``OSError`` is the caller's to report."""
+    return open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115 - the caller closes it
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
-    if args.demo:
-        password: str | None = DEMO_PASSWORD
-    else:
-        try:
-            password = read_password(args.password_file)
-        except PasswordUnavailable as err:
-            _err(str(err))
-            return EXIT_CANNOT_RUN
-    trace_file = None
-    if args.trace:
-        try:
-            trace_file = open(args.trace, "a", encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError as err:
-            _err(f"cannot write trace file {args.trace}: {err.strerror or err}")
-            return EXIT_CANNOT_RUN
+    password = _password(args)
+    if password is None:
+        return EXIT_CANNOT_RUN
+    try:
+        trace_file = _open_trace(args.trace)
+    except OSError as err:
+        _err(f"cannot write trace file {args.trace}: {err.strerror or err}")
+        return EXIT_CANNOT_RUN
     try:
         try:
             driver = open_terminal(port, args.driver, baudrate=args.baud, trace=_tracer(trace_file))
@@ -222,10 +231,8 @@ def cmd_network(args: argparse.Namespace) -> int:
     except ProfileError as err:
         _err(str(err))
         return EXIT_CANNOT_RUN
-    try:
-        password = DEMO_PASSWORD if args.demo else read_password(args.password_file)
-    except PasswordUnavailable as err:
-        _err(str(err))
+    password = _password(args)
+    if password is None:
         return EXIT_CANNOT_RUN
     try:
         driver = open_terminal(port, args.driver, baudrate=args.baud)
@@ -340,13 +347,11 @@ def cmd_acquirer(args: argparse.Namespace) -> int:
     if not scenario.acquirer.hosts:
         _err(f"acquirer: scenario {args.scenario!r} has no [[acquirer.hosts]]")
         return EXIT_CANNOT_RUN
-    trace_file = None
-    if args.trace:
-        try:
-            trace_file = open(args.trace, "a", encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError as err:
-            _err(f"cannot write trace file {args.trace}: {err.strerror or err}")
-            return EXIT_CANNOT_RUN
+    try:
+        trace_file = _open_trace(args.trace)
+    except OSError as err:
+        _err(f"cannot write trace file {args.trace}: {err.strerror or err}")
+        return EXIT_CANNOT_RUN
     trace_lock = threading.Lock()
 
     def trace(direction: str, host: str, wire: bytes) -> None:

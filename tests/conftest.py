@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from drivers.maint.driver import MaintenanceDriver
+from drivers.registry import open_terminal
 from drivers.sim.scenario import Scenario, load_scenario, load_scenario_text
 from drivers.sim.server import PtyServer, TcpServer, forget_terminals
 from drivers.sim.terminal import SimulatedTerminal
@@ -29,6 +31,22 @@ def make_terminal(scenario: str | Scenario = "healthy", overrides: str = "") -> 
     if overrides:
         return SimulatedTerminal(load_scenario_text(f'extends = "{scenario}"\n{overrides}', source="test"))
     return SimulatedTerminal(load_scenario(scenario))
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., MaintenanceDriver]]:
+    """``connect(port, **options)`` opens the real driver; every driver is closed after the test."""
+    drivers: list[MaintenanceDriver] = []
+
+    def open_(port, **options) -> MaintenanceDriver:
+        driver = open_terminal(port, **options)
+        assert isinstance(driver, MaintenanceDriver)
+        drivers.append(driver)
+        return driver
+
+    yield open_
+    for driver in drivers:
+        driver.close()
 
 
 @pytest.fixture

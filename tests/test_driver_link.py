@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -44,22 +44,6 @@ HEALTHY_PARAMS = {
 }
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-def connect() -> Iterator[Callable[..., MaintenanceDriver]]:
-    """``connect(port, **options)`` opens the real driver; every driver is closed after the test."""
-    drivers: list[MaintenanceDriver] = []
-
-    def open_(port, **options) -> MaintenanceDriver:
-        driver = open_terminal(port, **options)
-        assert isinstance(driver, MaintenanceDriver)
-        drivers.append(driver)
-        return driver
-
-    yield open_
-    for driver in drivers:
-        driver.close()
 
 
 def logged_in(connect, server: PtyServer, **options) -> MaintenanceDriver:

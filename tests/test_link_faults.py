@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import serial
@@ -16,28 +16,11 @@ from drivers.framing import FrameLink
 from drivers.maint import driver as maint_driver
 from drivers.maint.driver import MaintenanceDriver
 from drivers.maint.protocol import Command, Status, Tag, decode_message, encode_message
-from drivers.registry import open_terminal
 from techapp.info import collect_info
 
 PASSWORD = "demo-2026"
 
 pytestmark = pytest.mark.timeout(30)
-
-
-@pytest.fixture
-def connect() -> Iterator[Callable[..., MaintenanceDriver]]:
-    """``connect(port, **options)`` opens the real driver; every driver is closed after the test."""
-    drivers: list[MaintenanceDriver] = []
-
-    def open_(port, **options) -> MaintenanceDriver:
-        driver = open_terminal(port, **options)
-        assert isinstance(driver, MaintenanceDriver)
-        drivers.append(driver)
-        return driver
-
-    yield open_
-    for driver in drivers:
-        driver.close()
 
 
 def faults(**rates) -> str:
