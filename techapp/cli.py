@@ -274,6 +274,15 @@ def cmd_ports(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve_until_stopped(stop: threading.Event) -> None:
+    """Block until SIGTERM sets ``stop`` or the user presses Ctrl-C."""
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from drivers.sim.scenario import ScenarioError, list_scenarios, load_scenario
     from drivers.sim.server import PtyServer, TcpServer
@@ -325,10 +334,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
         where = f"at {server.url}"
     print(f"Simulated terminal '{scenario.name}' serving {where}. Ctrl-C stops it.", file=sys.stderr, flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        _serve_until_stopped(stop)
     finally:
         server.stop()
     return EXIT_OK
@@ -386,11 +392,7 @@ def cmd_acquirer(args: argparse.Namespace) -> int:
             tls = "on" if host.tls else "off"
             print(f"{name} -> {endpoint[0]}:{endpoint[1]} (tls {tls}{extra})", flush=True)
         print(f"Acquirer '{scenario.acquirer.name}' serving. Ctrl-C stops it.", file=sys.stderr, flush=True)
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass
+        _serve_until_stopped(stop)
     finally:
         server.stop()
         if trace_file is not None:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from drivers.resources import resource_dirs
 
 FORMAT_VERSION = 1
 
@@ -56,13 +57,7 @@ CODE_PATTERN = re.compile(r"[0-9A-Z]{2}")  # use with fullmatch
 
 def profile_dirs() -> list[Path]:
     """Where :func:`load_profile` looks for ``NAME.toml``, first match wins."""
-    dirs = []
-    extra = os.environ.get("TECHAPP_PROFILE_PATH")
-    if extra:
-        dirs += [Path(p) for p in extra.split(os.pathsep) if p]
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1]))
-    dirs.append(base / "resources" / "acquirers")
-    return dirs
+    return resource_dirs("acquirers", "TECHAPP_PROFILE_PATH")
 
 
 class ProfileError(ValueError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import sys
 import tomllib
 from datetime import date, datetime
 from datetime import time as clock_time
@@ -19,18 +18,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..resources import resource_dirs
+
 FORMAT_VERSION = 1
 
 
 def scenario_dirs() -> list[Path]:
     """Where ``sim://NAME`` and ``techapp sim NAME`` look for ``NAME.toml``."""
-    dirs = []
-    extra = os.environ.get("TECHAPP_SCENARIO_PATH")
-    if extra:
-        dirs += [Path(p) for p in extra.split(os.pathsep) if p]
-    base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    dirs.append(base / "resources" / "scenarios")
-    return dirs
+    return resource_dirs("scenarios", "TECHAPP_SCENARIO_PATH")
 
 
 class ScenarioError(ValueError):
