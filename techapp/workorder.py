@@ -1,0 +1,149 @@
+"""Work orders: what the technician was sent to do, and the values the terminal must hold.
+
+A work order names the job (id, merchant) and the contracted identity of the
+terminal: MID, TID, serial number, the acquirer profile, and the key sheet's
+check values. Checks compare the terminal against it and say so; without one
+they still run where they can.
+
+Formats (documented in ``docs/work-orders.md``): TOML and JSON with the same
+keys, and CSV with one header row (one work order per row; a file with several
+rows needs the id to pick one). Errors name the file, the field (and the CSV
+row) and what was expected.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+TID_RE = re.compile(r"[0-9A-Za-z]{8}")
+MID_RE = re.compile(r"[0-9]{15}")
+KCV_RE = re.compile(r"[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}")
+FIELDS = ("id", "merchant_name", "mid", "tid", "serial_number", "acquirer_profile", "tmk_index", "tmk_kcv", "notes")
+REQUIRED = ("id", "mid", "tid")
+
+
+class WorkOrderError(ValueError):
+    """A work order file is unreadable or a field is invalid; the message names file, field and rule."""
+
+
+@dataclass(frozen=True)
+class WorkOrder:
+    id: str
+    mid: str
+    tid: str
+    merchant_name: str = ""
+    serial_number: str = ""  # "" = the order does not name the device
+    acquirer_profile: str = ""  # "" = choose the profile another way
+    tmk_index: int | None = None
+    tmk_kcv: str = ""  # key sheet check value of the TMK, 6 or 8 hex digits, upper case; "" = no key sheet
+    notes: str = ""
+    source: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def tmk_kcv_matches(self, check_value: str) -> bool | None:
+        """Compare with a terminal's check value (which may be longer); None when the order has no key sheet."""
+        if not self.tmk_kcv:
+            return None
+        return check_value.upper().startswith(self.tmk_kcv)
+
+
+def _text(raw: dict[str, Any], name: str, where: str) -> str:
+    value = raw.get(name, "")
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise WorkOrderError(f"{where}: field '{name}' must be text, got {value!r}")
+    return str(value).strip()
+
+
+def from_mapping(raw: dict[str, Any], *, where: str) -> WorkOrder:
+    """Validate one work order given as a mapping of field names to values."""
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise WorkOrderError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+    values = {name: _text(raw, name, where) for name in FIELDS if name != "tmk_index"}
+    for name in REQUIRED:
+        if not values[name]:
+            raise WorkOrderError(f"{where}: field '{name}' is required")
+    if not TID_RE.fullmatch(values["tid"]):
+        raise WorkOrderError(f"{where}: field 'tid' must be 8 letters or digits, got {values['tid']!r}")
+    if not MID_RE.fullmatch(values["mid"]):
+        raise WorkOrderError(f"{where}: field 'mid' must be 15 digits, got {values['mid']!r}")
+    kcv = values["tmk_kcv"].replace(" ", "").upper()
+    if kcv and not KCV_RE.fullmatch(kcv):
+        raise WorkOrderError(f"{where}: field 'tmk_kcv' must be 6 or 8 hex digits (a key check value), got {kcv!r}")
+    index_raw = raw.get("tmk_index", "")
+    index: int | None = None
+    if index_raw not in ("", None):
+        text = str(index_raw).strip()
+        if isinstance(index_raw, bool) or not text.isdigit() or not 0 <= int(text) <= 99:
+            raise WorkOrderError(f"{where}: field 'tmk_index' must be a key index 0..99, got {index_raw!r}")
+        index = int(text)
+    return WorkOrder(
+        id=values["id"],
+        mid=values["mid"],
+        tid=values["tid"],
+        merchant_name=values["merchant_name"],
+        serial_number=values["serial_number"],
+        acquirer_profile=values["acquirer_profile"],
+        tmk_index=index,
+        tmk_kcv=kcv,
+        notes=values["notes"],
+        source=where,
+    )
+
+
+def load_work_order(path: str | Path, order_id: str | None = None) -> WorkOrder:
+    """Read a work order from ``.toml``, ``.json`` or ``.csv``; ``order_id`` picks a row of a CSV list."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # spreadsheets often write a BOM
+    except OSError as err:
+        raise WorkOrderError(f"{path}: cannot read ({err.strerror or err})") from err
+    except UnicodeDecodeError as err:
+        raise WorkOrderError(f"{path}: not UTF-8 text (save the file as UTF-8)") from err
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        try:
+            return from_mapping(tomllib.loads(text), where=str(path))
+        except tomllib.TOMLDecodeError as err:
+            raise WorkOrderError(f"{path}: not valid TOML ({err})") from err
+    if suffix == ".json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise WorkOrderError(f"{path}: not valid JSON ({err})") from err
+        if not isinstance(doc, dict):
+            raise WorkOrderError(f"{path}: a work order is a JSON object")
+        return from_mapping(doc, where=str(path))
+    if suffix == ".csv":
+        return _from_csv(path, text, order_id)
+    raise WorkOrderError(f"{path}: unknown format {suffix or '(no extension)'}; use .toml, .json or .csv")
+
+
+def _from_csv(path: Path, text: str, order_id: str | None) -> WorkOrder:
+    rows = list(csv.DictReader(text.splitlines()))
+    if not rows:
+        raise WorkOrderError(f"{path}: no work order rows under the header")
+    orders = []
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        if None in row:
+            raise WorkOrderError(f"{path}: row {number} has more cells than the header has columns")
+        cleaned = {k.strip(): v for k, v in row.items() if k is not None}
+        if order_id is not None and cleaned.get("id", "").strip() != order_id:
+            continue
+        orders.append(from_mapping(cleaned, where=f"{path}: row {number}"))
+    if order_id is not None and not orders:
+        raise WorkOrderError(f"{path}: no row with id {order_id!r}")
+    if len(orders) > 1:
+        ids = ", ".join(o.id for o in orders)
+        raise WorkOrderError(f"{path}: {len(orders)} work orders ({ids}); say which one with its id")
+    return orders[0]
