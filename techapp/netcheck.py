@@ -126,6 +126,16 @@ class _Result:
         return _jsonable(asdict(self))  # type: ignore[call-overload]
 
 
+class _Judged(_Result):
+    """A check's result: ``ok`` when its outcome is "ok"."""
+
+    outcome: str
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
 @dataclass(frozen=True)
 class Interface(_Result):
     name: str
@@ -166,20 +176,16 @@ class LocalNetwork(_Result):
 
 
 @dataclass(frozen=True)
-class DnsResult(_Result):
+class DnsResult(_Judged):
     name: str
     outcome: str
     addresses: list[str]
     elapsed_ms: float
     detail: str
 
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
 
 @dataclass(frozen=True)
-class TcpResult(_Result):
+class TcpResult(_Judged):
     host: str
     port: int
     outcome: str
@@ -188,10 +194,6 @@ class TcpResult(_Result):
     #: time spent in total, also on failure (how long a timeout really took)
     elapsed_ms: float
     detail: str
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,7 @@ class Certificate(_Result):
 
 
 @dataclass(frozen=True)
-class TlsResult(_Result):
+class TlsResult(_Judged):
     host: str
     port: int
     server_name: str
@@ -234,13 +236,9 @@ class TlsResult(_Result):
     problems: list[str]
     detail: str
 
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
 
 @dataclass(frozen=True)
-class HostCheck(_Result):
+class HostCheck(_Judged):
     host: str
     port: int
     tls_requested: bool
@@ -253,10 +251,6 @@ class HostCheck(_Result):
     tcp: list[TcpResult]
     tls: TlsResult | None
     detail: str
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
 
 
 # -- addresses ----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from drivers.resources import resource_dirs
+from drivers.resources import is_path, named_files, resource_dirs, toml_value
 
 FORMAT_VERSION = 1
 
@@ -377,23 +377,14 @@ class AcquirerProfile(_Strict):
 # -- loading ------------------------------------------------------------------------
 
 
-def _is_path(name: str) -> bool:
-    return name.endswith(".toml") or os.sep in name or "/" in name
-
-
 def list_profiles() -> list[tuple[str, Path]]:
     """Every profile found as ``(id, path)``; a profile in an earlier folder hides one of the same id."""
-    seen: dict[str, Path] = {}
-    for directory in profile_dirs():
-        if directory.is_dir():
-            for path in sorted(directory.glob("*.toml")):
-                seen.setdefault(path.stem, path)
-    return sorted(seen.items())
+    return named_files(profile_dirs())
 
 
 def find_profile(name: str) -> Path:
     """``NAME`` looked up as ``NAME.toml`` in :func:`profile_dirs`, or a path (``*.toml`` or containing ``/``)."""
-    if _is_path(name):
+    if is_path(name):
         candidate = Path(name)
         if candidate.is_file():
             return candidate
@@ -404,16 +395,6 @@ def find_profile(name: str) -> Path:
             return path
     known = ", ".join(stem for stem, _ in list_profiles()) or "none"
     raise ProfileError(f"unknown acquirer profile {name!r}; profiles found: {known}")
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return str(value)
 
 
 def _describe(err: dict[str, Any]) -> str:
@@ -431,7 +412,7 @@ def _describe(err: dict[str, Any]) -> str:
         message = "expected text in quotes"
     given = err.get("input")
     tables = isinstance(given, dict) or (isinstance(given, list) and any(isinstance(v, dict) for v in given))
-    shown = "" if tables or key_itself else f" (got {_toml_value(given)})"
+    shown = "" if tables or key_itself else f" (got {toml_value(given)})"
     return f"key '{where}': {message}{shown}"
 
 

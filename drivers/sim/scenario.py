@@ -11,14 +11,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
-from datetime import date, datetime
-from datetime import time as clock_time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..resources import resource_dirs
+from ..resources import is_path, named_files, resource_dirs, toml_value
 
 FORMAT_VERSION = 1
 
@@ -384,17 +383,13 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _is_path(name: str) -> bool:
-    return name.endswith(".toml") or os.sep in name or "/" in name
-
-
 def find_scenario(name: str, relative_to: Path | None = None) -> Path:
     """``NAME`` looked up as ``NAME.toml`` in :func:`scenario_dirs`, or a path.
 
     A path is taken relative to ``relative_to`` (the directory of a file that
     says ``extends``) when given, else to the current directory.
     """
-    if _is_path(name):
+    if is_path(name):
         candidate = Path(name)
         if relative_to is not None and not candidate.is_absolute():
             candidate = relative_to / candidate
@@ -405,17 +400,12 @@ def find_scenario(name: str, relative_to: Path | None = None) -> Path:
         path = directory / f"{name}.toml"
         if path.is_file():
             return path
-    known = sorted({p.stem for d in scenario_dirs() if d.is_dir() for p in d.glob("*.toml")})
+    known = [name for name, _ in list_scenarios()]
     raise ScenarioError(f"unknown scenario {name!r}; shipped scenarios: {', '.join(known) or 'none'}")
 
 
 def list_scenarios() -> list[tuple[str, Path]]:
-    seen: dict[str, Path] = {}
-    for directory in scenario_dirs():
-        if directory.is_dir():
-            for path in sorted(directory.glob("*.toml")):
-                seen.setdefault(path.stem, path)
-    return sorted(seen.items())
+    return named_files(scenario_dirs())
 
 
 def _parent_path(parent: Any, child: Path | None, source: str) -> Path:
@@ -471,19 +461,6 @@ def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     return _resolve(data, path, str(path), (*chain, path.resolve()))
 
 
-def _toml_value(value: Any) -> str:
-    """A value as it is spelled in a TOML file (true, 2026-11-25T08:00:00, "text")."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date | clock_time):
-        return value.isoformat()
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return str(value)
-
-
 def _describe(err: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
@@ -492,7 +469,7 @@ def _describe(err: dict[str, Any]) -> str:
         return f"key '{loc}': required but missing"
     message = err["msg"].removeprefix("Value error, ")
     given = err.get("input")
-    shown = "" if isinstance(given, dict) else f" (got {_toml_value(given)})"
+    shown = "" if isinstance(given, dict) else f" (got {toml_value(given)})"
     return f"key '{loc}': {message}{shown}"
 
 
