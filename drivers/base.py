@@ -99,6 +99,11 @@ class TerminalDriver(abc.ABC):
     @abc.abstractmethod
     def is_open(self) -> bool: ...
 
+    @property
+    def link_stats(self) -> dict[str, int]:
+        """Counts of link trouble so far (e.g. retransmissions, NAKs, garbage bytes); {} when not known."""
+        return {}
+
     def __enter__(self):
         return self
 

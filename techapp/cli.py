@@ -91,6 +91,52 @@ def build_parser() -> argparse.ArgumentParser:
         help="acquirer profile that explains response codes (resources/acquirers/; --demo uses 'demo')",
     )
 
+    diag = sub.add_parser(
+        "diagnose",
+        allow_abbrev=False,
+        help="check the terminal, its network and its host; find root causes and repair what can be repaired",
+    )
+    _add_connection_args(diag)
+    diag.add_argument(
+        "--work-order", metavar="FILE", help="the job's work order (.toml, .json or .csv; see docs/work-orders.md)"
+    )
+    diag.add_argument("--order-id", metavar="ID", help="with a CSV work order listing several jobs: which one")
+    diag.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="acquirer profile (resources/acquirers/; default: the work order's, --demo uses 'demo')",
+    )
+    diag.add_argument(
+        "--fix",
+        choices=("none", "ask", "auto"),
+        default="ask",
+        help="automatic repairs: none; ask before each (default; needs an interactive terminal); auto",
+    )
+    diag.add_argument("--json", metavar="FILE", help="also write the full result as JSON (schema techapp.diagnosis/1)")
+    diag.add_argument("--lang", choices=("zh", "en"), help="language of the report (default: from the locale)")
+    diag.add_argument(
+        "--no-sign-on",
+        action="store_true",
+        help="do not have the terminal sign on (it takes new working keys); the host's answer is then not tested",
+    )
+    diag.add_argument(
+        "--no-prompts",
+        action="store_true",
+        help="never ask for a person at the terminal (card swipe, keypad); those tests are skipped",
+    )
+    diag.add_argument(
+        "--real-network",
+        action="store_true",
+        help="let the laptop's checks use the real network (on site); without it they stay on loopback",
+    )
+
+    restore = sub.add_parser(
+        "restore", allow_abbrev=False, help="write a parameter backup (made before every repair) back to the terminal"
+    )
+    _add_connection_args(restore)
+    restore.add_argument("--backup", metavar="FILE", required=True, help="backup file (techapp.backup/1)")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
     ports = sub.add_parser(
         "ports", allow_abbrev=False, help="list serial ports, recognised terminals and USB-serial bridges first"
     )
@@ -258,6 +304,194 @@ def cmd_network(args: argparse.Namespace) -> int:
     return EXIT_OK if fine and not report.errors else EXIT_FINDINGS
 
 
+DEMO_WORK_ORDER = "demo-97.toml"
+
+
+def _lang(args: argparse.Namespace) -> str:
+    if args.lang:
+        return args.lang
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _ask_person(lang: str):
+    def ask(prompt) -> bool:
+        text = prompt.text(lang)
+        hint = "Enter = ready, s = skip" if lang == "en" else "回车 = 开始，s = 跳过"
+        print(f"\n>>> {text} ({prompt.timeout_s} s; {hint})", file=sys.stderr, flush=True)
+        try:
+            answer = input()
+        except EOFError:
+            return False
+        return answer.strip().lower() not in ("s", "skip", "n")
+
+    return ask
+
+
+def _confirm(lang: str):
+    from .diagnosis.render import render_action
+
+    def confirm(action, finding) -> bool:
+        print("", file=sys.stderr)
+        for line in render_action(action, lang, "*", indent=""):
+            print(line, file=sys.stderr)
+        prompt = "Do it now? [y/N] " if lang == "en" else "现在执行？[y/N] "
+        print(prompt, end="", file=sys.stderr, flush=True)
+        try:
+            return input().strip().lower() in ("y", "yes", "是")
+        except EOFError:
+            return False
+
+    return confirm
+
+
+def _write_json(path: str, doc: dict) -> None:
+    """Write ``doc`` to ``path`` whole or not at all (temporary file, then rename)."""
+    target = os.path.abspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".techapp-", suffix=".json.tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(doc, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from drivers.resources import resource_root
+
+    from .diagnosis.engine import Diagnoser, run_with_baud_probe
+    from .diagnosis.render import render_text
+    from .profiles import ProfileError, load_profile
+    from .workorder import WorkOrderError, load_work_order
+
+    lang = _lang(args)
+    port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
+    order_path = args.work_order or (str(resource_root() / "work-orders" / DEMO_WORK_ORDER) if args.demo else None)
+    try:
+        work_order = load_work_order(order_path, args.order_id) if order_path else None
+    except WorkOrderError as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    profile_name = args.profile or (work_order.acquirer_profile if work_order else "") or ("demo" if args.demo else "")
+    try:
+        profile = load_profile(profile_name) if profile_name else None
+    except ProfileError as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    if args.json:
+        folder = os.path.dirname(os.path.abspath(args.json))
+        if not os.path.isdir(folder):
+            _err(f"cannot write {args.json}: folder {folder} does not exist")
+            return EXIT_CANNOT_RUN
+    password = _password(args)
+    if password is None:
+        return EXIT_CANNOT_RUN
+    fix = args.fix
+    if fix == "ask" and not _interactive():
+        fix = "none"
+        if args.fix == "ask" and "--fix" in sys.argv:
+            _err("--fix ask needs an interactive terminal to answer; no repair will be done (use --fix auto)")
+    ask_person = _ask_person(lang) if _interactive() and not args.no_prompts else None
+
+    def progress(p) -> None:
+        detail = f": {p.detail}" if p.detail else ""
+        print(f"[{p.index}/{p.total}] {p.title(lang)}{detail}", file=sys.stderr, flush=True)
+
+    try:
+        dialer = _laptop_dialer(port, args.real_network)
+    except (ValueError, OSError) as err:
+        _err(f"laptop network: {err}")
+        return EXIT_CANNOT_RUN
+
+    def open_driver(baud: int):
+        return open_terminal(port, args.driver, baudrate=baud)
+
+    with _trusted_ca(getattr(dialer, "ca_pem", None)) as cafile:
+
+        def make(driver):
+            return Diagnoser(
+                driver,
+                password,
+                port=port,
+                work_order=work_order,
+                profile=profile,
+                dialer=dialer,
+                cafile=cafile,
+                sign_on=not args.no_sign_on,
+                ask_person=ask_person,
+                on_progress=progress,
+            )
+
+        try:
+            diagnoser, result = run_with_baud_probe(open_driver, args.baud, make)
+        except TerminalError as err:
+            _err(str(err))
+            return EXIT_CANNOT_RUN
+        try:
+            if fix != "none" and result.could_not_run is None:
+                confirm = (lambda action, finding: True) if fix == "auto" else _confirm(lang)
+                result = diagnoser.repair(result, confirm)
+        finally:
+            diagnoser.driver.close()
+    sys.stdout.write(render_text(result, lang))
+    if args.json:
+        try:
+            _write_json(args.json, result.to_dict())
+        except OSError as err:
+            _err(f"cannot write {args.json}: {err.strerror or err}")
+            return EXIT_CANNOT_RUN
+    return result.exit_code
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backups import BackupError, load_backup, restore_backup
+
+    port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
+    try:
+        doc, _ = load_backup(args.backup)
+    except BackupError as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    password = _password(args)
+    if password is None:
+        return EXIT_CANNOT_RUN
+    try:
+        with open_terminal(port, args.driver, baudrate=args.baud) as driver:
+            identity = driver.identity()
+            driver.login(password)
+            if not args.yes:
+                print(
+                    f"Restore the parameters of SN {doc['terminal']['serial_number']} saved {doc['saved_at']} "
+                    f"({doc.get('reason', '')})? [y/N] ",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if not _interactive() or input().strip().lower() not in ("y", "yes"):
+                    _err("not restored")
+                    return EXIT_FINDINGS
+            changes = restore_backup(driver, args.backup, identity=identity)
+    except (TerminalError, BackupError) as err:
+        _err(str(err))
+        return EXIT_CANNOT_RUN
+    if not changes:
+        print("The terminal already holds the backed-up parameters; nothing written.")
+    for name, (now, then) in changes.items():
+        print(f"{name}: {now!r} -> {then!r}")
+    return EXIT_OK
+
+
 def cmd_ports(args: argparse.Namespace) -> int:
     found = list_ports()
     if args.json:
@@ -408,6 +642,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sim": cmd_sim,
         "acquirer": cmd_acquirer,
         "network": cmd_network,
+        "diagnose": cmd_diagnose,
+        "restore": cmd_restore,
     }
     try:
         return handlers[args.command](args)

@@ -277,6 +277,40 @@ class NetworkReport:
         }
 
 
+def laptop_view(
+    params, dialer: Dialer, *, timeout: float = 5.0, cafile: str | None = None
+) -> tuple[list[HostCheck], list[EchoResult]]:
+    """The laptop's checks (DNS, TCP, TLS) and echo test of the hosts in the terminal's ``params``."""
+    from .netcheck import check_host
+
+    laptop: list[HostCheck] = []
+    echoes: list[EchoResult] = []
+    hosts = [(params.primary_host, params.primary_port)]
+    if params.backup_host:
+        hosts.append((params.backup_host, params.backup_port))
+    header = cup.Header(terminal_status=1 if params.header_status == "test" else 0)
+    for host, port in hosts:
+        if not host or not port:
+            continue
+        laptop.append(check_host(host, port, tls=params.tls, dialer=dialer, timeout=timeout, cafile=cafile))
+        echoes.append(
+            echo_test(
+                host,
+                port,
+                tpdu=params.tpdu,
+                header=header,
+                tid=params.tid,
+                mid=params.mid,
+                batch=params.batch,
+                dialer=dialer,
+                timeout=timeout,
+                tls=params.tls,
+                cafile=cafile,
+            )
+        )
+    return laptop, echoes
+
+
 def gather(
     driver, dialer: Dialer, *, sign_on: bool, timeout: float = 5.0, on_progress=None, cafile: str | None = None
 ) -> NetworkReport:
@@ -287,7 +321,7 @@ def gather(
     """
     from drivers.errors import TerminalError
 
-    from .netcheck import check_host, local_network
+    from .netcheck import local_network
 
     errors: list[str] = []
     params = terminal_view = signed = None
@@ -301,29 +335,7 @@ def gather(
     laptop: list[HostCheck] = []
     echoes: list[EchoResult] = []
     if params is not None:
-        hosts = [(params.primary_host, params.primary_port)]
-        if params.backup_host:
-            hosts.append((params.backup_host, params.backup_port))
-        header = cup.Header(terminal_status=1 if params.header_status == "test" else 0)
-        for host, port in hosts:
-            if not host or not port:
-                continue
-            laptop.append(check_host(host, port, tls=params.tls, dialer=dialer, timeout=timeout, cafile=cafile))
-            echoes.append(
-                echo_test(
-                    host,
-                    port,
-                    tpdu=params.tpdu,
-                    header=header,
-                    tid=params.tid,
-                    mid=params.mid,
-                    batch=params.batch,
-                    dialer=dialer,
-                    timeout=timeout,
-                    tls=params.tls,
-                    cafile=cafile,
-                )
-            )
+        laptop, echoes = laptop_view(params, dialer, timeout=timeout, cafile=cafile)
     return NetworkReport(
         terminal=terminal_view,
         sign_on=signed,

@@ -174,6 +174,10 @@ class MaintenanceDriver(TerminalDriver):
     def is_open(self) -> bool:
         return not self._closed
 
+    @property
+    def link_stats(self) -> dict[str, int]:
+        return dict(self._link.stats)
+
     def close(self) -> None:
         if self._closed:
             return

@@ -1,0 +1,260 @@
+"""Repair actions: what each finding offers, built from the readings, the work order and the profile.
+
+Automatic actions change the terminal through the driver only after
+confirmation; :mod:`.repair` runs them (backup, write, read-back, sign-on,
+re-run). Manual actions are numbered steps with what to check afterwards.
+Escalations are ready-to-send texts for the acquirer's helpdesk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drivers.models import Parameters
+
+from ..profiles import AcquirerProfile
+from ..workorder import WorkOrder
+from .model import Action, T, Text
+from .runner import Readings
+
+SETTLE_FIRST = T(
+    "The terminal refuses parameter changes while transactions are unsettled: settle the batch first.",
+    "有未结算交易时终端拒绝修改参数：请先结算。",
+)
+
+
+def _blocked(r: Readings) -> Text | None:
+    if r.counters is not None and r.counters.unsettled_transactions:
+        n = r.counters.unsettled_transactions
+        return T(
+            f"{n} unsettled transactions: the terminal refuses parameter changes until the batch is settled.",
+            f"有 {n} 笔未结算交易：结算前终端拒绝修改参数。",
+        )
+    return None
+
+
+def _diff(params: Parameters, wanted: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {k: (getattr(params, k), v) for k, v in wanted.items() if getattr(params, k) != v}
+
+
+def write_parameters(
+    action_id: str, title: Text, r: Readings, wanted: dict[str, Any], *, sign_on: bool = True
+) -> Action | None:
+    """An automatic parameter write of ``wanted`` (only the values that differ); None when nothing differs."""
+    if r.parameters is None:
+        return None
+    changes = _diff(r.parameters, wanted)
+    if not changes:
+        return None
+    return Action(
+        id=action_id,
+        kind="automatic",
+        title=title,
+        changes=changes,
+        operation="write-parameters",
+        then_sign_on=sign_on,
+        blocked=_blocked(r),
+        verify=T(
+            "The values read back equal the new ones, and the sign-on is answered 00.",
+            "回读的参数与新值一致，签到返回 00。",
+        )
+        if sign_on
+        else T("The values read back equal the new ones.", "回读的参数与新值一致。"),
+    )
+
+
+def fix_identity(r: Readings, wo: WorkOrder, fields: tuple[str, ...]) -> Action | None:
+    names = {"tid": ("TID", "终端号"), "mid": ("MID", "商户号"), "merchant_name": ("merchant name", "商户名称")}
+    en = " and ".join(names[f][0] for f in fields)
+    zh = "和".join(names[f][1] for f in fields)
+    return write_parameters(
+        "fix-" + "-".join(fields).replace("_", "-"),
+        T(f"Set the {en} from work order {wo.id}", f"按工单 {wo.id} 改正{zh}"),
+        r,
+        {f: getattr(wo, f) for f in fields},
+    )
+
+
+def production_hosts(profile: AcquirerProfile) -> dict[str, Any]:
+    hosts = profile.production_hosts
+    primary = hosts[0]
+    backup = hosts[1] if len(hosts) > 1 else None
+    return {
+        "primary_host": primary.address,
+        "primary_port": primary.port,
+        "backup_host": backup.address if backup else "",
+        "backup_port": backup.port if backup else 0,
+        "tls": primary.tls,
+    }
+
+
+def point_at_production(r: Readings, profile: AcquirerProfile) -> Action | None:
+    return write_parameters(
+        "use-production-hosts",
+        T(
+            f"Point the terminal at {profile.name.en}'s production hosts, TPDU {profile.tpdu}, header status normal",
+            f"将终端指向{profile.name.zh}的生产主机、TPDU {profile.tpdu}、状态设为正常",
+        ),
+        r,
+        {**production_hosts(profile), "tpdu": profile.tpdu, "header_status": "normal"},
+    )
+
+
+def fix_tpdu(r: Readings, profile: AcquirerProfile) -> Action | None:
+    return write_parameters(
+        "fix-tpdu",
+        T(f"Set the TPDU to the acquirer's {profile.tpdu}", f"将 TPDU 改为收单行规定的 {profile.tpdu}"),
+        r,
+        {"tpdu": profile.tpdu},
+    )
+
+
+def header_normal(r: Readings) -> Action | None:
+    return write_parameters(
+        "header-normal",
+        T("Switch the header status from test to normal", "将状态设置由测试改为正常"),
+        r,
+        {"header_status": "normal"},
+    )
+
+
+def restore_parameters(r: Readings, wo: WorkOrder | None, profile: AcquirerProfile | None) -> Action | None:
+    wanted: dict[str, Any] = {}
+    if wo is not None:
+        wanted.update(tid=wo.tid, mid=wo.mid)
+        if wo.merchant_name:
+            wanted["merchant_name"] = wo.merchant_name
+    if profile is not None:
+        wanted.update(production_hosts(profile), tpdu=profile.tpdu, header_status="normal")
+        wanted["acquirer_id"] = profile.institution_id
+    if not wanted:
+        return None
+    has_tmk = r.keys is not None and bool(r.keys.tmk_slots)
+    sources = " and ".join(
+        x for x in (f"work order {wo.id}" if wo else "", f"profile {profile.id}" if profile else "") if x
+    )
+    return write_parameters(
+        "restore-parameters",
+        T(f"Restore the lost parameters from {sources}", "按工单和收单行配置恢复丢失的参数"),
+        r,
+        wanted,
+        sign_on=has_tmk,
+    )
+
+
+def sync_clock() -> Action:
+    return Action(
+        id="sync-clock",
+        kind="automatic",
+        title=T("Set the terminal's clock to the laptop's", "将终端时钟校准为笔记本时间"),
+        operation="sync-clock",
+        then_sign_on=True,
+        verify=T(
+            "The terminal's clock reads within a minute of the laptop, and the comm test's TLS succeeds.",
+            "终端时钟与笔记本相差一分钟以内，通讯测试 TLS 成功。",
+        ),
+    )
+
+
+def sign_on() -> Action:
+    return Action(
+        id="sign-on",
+        kind="automatic",
+        title=T("Have the terminal sign on (签到) to load new working keys", "终端签到，下载新的工作密钥"),
+        operation="sign-on",
+        verify=T("The sign-on is answered 00 and the new keys verify.", "签到返回 00，新密钥校验通过。"),
+    )
+
+
+def print_test_page() -> Action:
+    return Action(
+        id="print-test-page",
+        kind="automatic",
+        title=T("Print a test page", "打印测试页"),
+        operation="print-test-page",
+        verify=T("The page comes out complete and legible.", "测试页完整清晰。"),
+    )
+
+
+def manual(action_id: str, title: Text, steps: list[Text], verify: Text) -> Action:
+    return Action(id=action_id, kind="manual", title=title, steps=steps, verify=verify)
+
+
+# -- escalation ----------------------------------------------------------------------------
+def escalation_facts(r: Readings, wo: WorkOrder | None) -> list[tuple[str, str, str]]:
+    """(English label, Chinese label, value) for the helpdesk: identity, routing and the failed sign-on."""
+    p, i, s = r.parameters, r.identity, r.sign_on
+    facts: list[tuple[str, str, str]] = []
+    if wo is not None:
+        facts.append(("Work order", "工单号", wo.id))
+        if wo.merchant_name:
+            facts.append(("Merchant", "商户名称", wo.merchant_name))
+    if p is not None:
+        facts += [("TID", "终端号", p.tid or "(blank)"), ("MID", "商户号", p.mid or "(blank)")]
+    if i is not None:
+        facts += [
+            ("Serial number", "序列号", i.serial_number),
+            ("Model", "型号", f"{i.vendor} {i.model}"),
+            ("Firmware", "固件版本", i.firmware_version),
+            ("Application", "应用版本", f"{i.app_name} {i.app_version}"),
+        ]
+    if s is not None:
+        facts += [
+            ("Host", "主机", f"{s.host_address}:{s.host_port}"),
+            ("STAN", "流水号", f"{s.stan:06d}"),
+            ("Sign-on time", "签到时间", f"{s.sent_at:%Y-%m-%d %H:%M:%S}" if s.sent_at else "-"),
+            ("Response code", "应答码", s.response_code or s.outcome),
+        ]
+        if s.acquirer_id:
+            facts.append(("Answered by institution", "应答机构", s.acquirer_id))
+    elif r.response_log:
+        last = r.response_log[-1]
+        facts.append(
+            (
+                "Last response code (terminal log)",
+                "最近应答码（终端日志）",
+                f"{last.code} at {last.time:%Y-%m-%d %H:%M:%S}",
+            )
+        )
+        if p is not None:
+            facts.append(("Host", "主机", f"{p.primary_host}:{p.primary_port}"))
+    if p is not None:
+        facts.append(("TPDU", "TPDU", p.tpdu))
+    return facts
+
+
+def escalation(
+    action_id: str,
+    title: Text,
+    request: Text,
+    r: Readings,
+    wo: WorkOrder | None,
+    profile: AcquirerProfile | None,
+    extra: list[tuple[str, str, str]] | None = None,
+) -> Action:
+    facts = escalation_facts(r, wo) + (extra or [])
+    desk_en = (
+        f"{profile.helpdesk.name.en} ({profile.helpdesk.phone})" if profile else "the acquirer's terminal helpdesk"
+    )
+    desk_zh = f"{profile.helpdesk.name.zh}（{profile.helpdesk.phone}）" if profile else "收单行终端技术支持"
+    width = max(len(en) for en, _, _ in facts) if facts else 0
+    body_en = "\n".join(f"{en + ':':<{width + 1}} {value}" for en, _, value in facts)
+    body_zh = "\n".join(f"{zh}：{value}" for _, zh, value in facts)
+    text = T(
+        f"To: {desk_en}\nSubject: {title.en}\n\n{request.en}\n\n{body_en}\n",
+        f"致：{desk_zh}\n主题：{title.zh}\n\n{request.zh}\n\n{body_zh}\n",
+    )
+    recipient = ""
+    if profile is not None:
+        recipient = profile.helpdesk.email or profile.helpdesk.phone
+    return Action(
+        id=action_id,
+        kind="escalation",
+        title=title,
+        text=text,
+        recipient=recipient,
+        verify=T(
+            "When the acquirer confirms, have the terminal sign on: it must be answered 00.",
+            "收单行确认后让终端签到：应返回 00。",
+        ),
+    )

@@ -1,0 +1,356 @@
+"""One diagnosis end to end: gather, judge, find, and (when confirmed) repair and prove the repair.
+
+:class:`Diagnoser` is what the CLI and the GUI call. It owns no thread: the
+caller runs it where blocking is fine (the CLI's main thread, the GUI's
+worker) and passes ``cancel`` to stop it between steps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from drivers.base import TerminalDriver
+from drivers.errors import TerminalError
+from drivers.models import Parameters
+
+from ..backups import BackupError, save_backup
+from ..profiles import AcquirerProfile
+from ..workorder import WorkOrder
+from .checks import Context, judge
+from .model import Action, ActionOutcome, Diagnosis, Finding, T
+from .rules import findings as find
+from .runner import AskPerson, Gatherer, Readings, StepProgress
+
+#: Confirm an automatic action before it runs: True to go ahead.
+Confirm = Callable[[Action, Finding], bool]
+
+#: Steps re-run after a repair to show the result (the sign-on is the repair's own, or runs once more).
+RERUN = {
+    "connect",
+    "identity",
+    "login",
+    "hardware",
+    "parameters",
+    "keys",
+    "counters",
+    "logs",
+    "comm-test",
+    "laptop-network",
+}
+
+
+class Diagnoser:
+    def __init__(
+        self,
+        driver: TerminalDriver,
+        password: str | None,
+        *,
+        port: str = "",
+        work_order: WorkOrder | None = None,
+        profile: AcquirerProfile | None = None,
+        dialer: Any = None,
+        cafile: str | None = None,
+        sign_on: bool = True,
+        ask_person: AskPerson | None = None,
+        on_progress: Callable[[StepProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        backup_dir: Path | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self.driver = driver
+        self.password = password
+        self.port = port
+        self.ctx = Context(work_order, profile)
+        self.dialer = dialer
+        self.cafile = cafile
+        self.sign_on = sign_on
+        self.ask_person = ask_person
+        self.on_progress = on_progress
+        self.cancel = cancel or threading.Event()
+        self.backup_dir = backup_dir
+        self.clock = clock
+        self.readings: Readings | None = None
+        self.baud_mismatch: tuple[int, int] | None = None  # set by run_with_baud_probe
+
+    def _gatherer(self, *, ask_person: AskPerson | None, sign_on: bool) -> Gatherer:
+        return Gatherer(
+            self.driver,
+            self.password,
+            dialer=self.dialer,
+            cafile=self.cafile,
+            sign_on=sign_on,
+            ask_person=ask_person,
+            on_progress=self.on_progress,
+            cancel=self.cancel,
+            clock=self.clock,
+        )
+
+    def _result(self, r: Readings, started: datetime) -> Diagnosis:
+        checks = judge(r, self.ctx)
+        result = Diagnosis(
+            port=self.port,
+            started_at=started,
+            finished_at=self.clock(),
+            terminal=_terminal_summary(r),
+            work_order=self.ctx.work_order.to_dict() if self.ctx.work_order else None,
+            profile=self.ctx.profile.id if self.ctx.profile else None,
+            checks=checks,
+            findings=find(r, checks, self.ctx),
+            cancelled=r.cancelled,
+        )
+        if r.hello is None or r.identity is None:
+            err = r.errors.get("connect") or r.errors.get("identity")
+            why = err.message if err else "no answer"
+            result.could_not_run = T(
+                f"the terminal on {self.port or 'the port'} could not be read: {why}",
+                f"无法读取 {self.port or '端口'} 上的终端：{why}",
+            )
+        elif not r.logged_in:
+            err = r.errors.get("login")
+            why = err.message if err else "not logged in"
+            result.could_not_run = T(f"maintenance login failed: {why}", f"维护登录失败：{why}")
+        elif any(e.error_type in ("Disconnected", "StepTimeout", "LinkTimeout") for e in r.errors.values()):
+            lost = next(e for e in r.errors.values() if e.error_type in ("Disconnected", "StepTimeout", "LinkTimeout"))
+            result.could_not_run = T(
+                f"the link failed half-way ({lost.message}); the result is partial",
+                f"连接中途失败（{lost.message}）；结果不完整",
+            )
+        return result
+
+    def run(self) -> Diagnosis:
+        started = self.clock()
+        self.readings = self._gatherer(ask_person=self.ask_person, sign_on=self.sign_on).run()
+        self.readings.baud_mismatch = self.baud_mismatch
+        return self._result(self.readings, started)
+
+    # -- repairs -------------------------------------------------------------------------
+    def repair(self, diagnosis: Diagnosis, confirm: Confirm) -> Diagnosis:
+        """Offer every automatic action (in finding order) to ``confirm``, run the confirmed ones, re-check.
+
+        Returns the diagnosis after the repair: its checks and findings are the
+        re-run's, ``actions_taken`` records each action with backup, write,
+        read-back and the affected checks before and after.
+        """
+        if self.readings is None:
+            raise RuntimeError("run() the diagnosis before repairing")
+        before = {c.id: c.status for c in diagnosis.checks}
+        outcomes: list[ActionOutcome] = []
+        done: set[str] = set()
+        last_sign_on = None
+        for finding in diagnosis.findings:
+            for action in finding.actions:
+                if action.kind != "automatic" or action.id in done:
+                    continue
+                done.add(action.id)
+                if self.cancel.is_set():
+                    break
+                if action.blocked is not None:
+                    outcomes.append(ActionOutcome(action.id, finding.id, "blocked", action.blocked))
+                    continue
+                if not confirm(action, finding):
+                    outcomes.append(
+                        ActionOutcome(action.id, finding.id, "declined", T("not confirmed", "未确认，未执行"))
+                    )
+                    continue
+                outcome = self._apply(action, finding)
+                if outcome.sign_on_result is not None:
+                    last_sign_on = outcome.sign_on_result
+                outcomes.append(outcome)
+        if not any(o.result in ("done", "failed", "restored") for o in outcomes):
+            diagnosis.actions_taken = outcomes
+            return diagnosis
+        # re-run: everything that reads, and the sign-on unless an action just proved it
+        started = self.clock()
+        g = self._gatherer(ask_person=None, sign_on=last_sign_on is None)
+        phases = set(RERUN) | ({"sign-on", "keys-after"} if last_sign_on is None else set())
+        r = g.run(phases)
+        r.baud_mismatch = self.baud_mismatch
+        if last_sign_on is not None:
+            r.sign_on = last_sign_on
+            r.keys_after_sign_on = r.keys
+            from ..hostcheck import compare
+
+            if r.laptop_hosts is not None:
+                r.verdict = compare(r.comm_test, r.sign_on, r.laptop_hosts)
+        # interactive self-tests are not repeated: keep their first results
+        for test, res in self.readings.self_tests.items():
+            r.self_tests.setdefault(test, res)
+        for step in ("card-reader", "keypad"):
+            if step in self.readings.skipped and step not in r.self_tests:
+                r.skipped[step] = self.readings.skipped[step]
+        after = self._result(r, started)
+        after_status = {c.id: c.status for c in after.checks}
+        for o in outcomes:
+            finding = next((f for f in diagnosis.findings if f.id == o.finding), None)
+            ids = list(finding.checks if finding else [])
+            if "signon" not in ids:
+                ids.append("signon")
+            o.before = {i: before.get(i, "skipped") for i in ids}
+            o.after = {i: after_status.get(i, "skipped") for i in ids}
+        after.actions_taken = outcomes
+        after.findings_before = [f.id for f in diagnosis.findings]
+        after.started_at = diagnosis.started_at
+        self.readings = r
+        return after
+
+    def _apply(self, action: Action, finding: Finding) -> ActionOutcome:
+        try:
+            if action.operation == "write-parameters":
+                outcome = self._write(action, finding)
+            elif action.operation == "sync-clock":
+                now = self.clock()
+                self.driver.set_clock(now)
+                outcome = ActionOutcome(
+                    action.id,
+                    finding.id,
+                    "done",
+                    T(f"clock set to {now:%Y-%m-%d %H:%M:%S}", f"时钟已设为 {now:%Y-%m-%d %H:%M:%S}"),
+                    written={"clock": now},
+                    read_back={"clock": self.driver.hardware().clock},
+                )
+            elif action.operation == "print-test-page":
+                self.driver.print_text(
+                    ["*** techapp test page ***", f"{self.clock():%Y-%m-%d %H:%M:%S}", "0123456789 ABCDEF 测试页"]
+                )
+                outcome = ActionOutcome(
+                    action.id, finding.id, "done", T("test page sent to the printer", "测试页已打印")
+                )
+            elif action.operation == "sign-on":
+                outcome = ActionOutcome(action.id, finding.id, "done", T("sign-on run", "已签到"))
+            else:
+                raise ValueError(f"unknown operation {action.operation!r}")
+            if outcome.result == "done" and (action.then_sign_on or action.operation == "sign-on"):
+                self._sign_on_into(outcome)
+            return outcome
+        except (TerminalError, BackupError) as err:
+            return ActionOutcome(action.id, finding.id, "failed", T(str(err), str(err)))
+
+    def _sign_on_into(self, outcome: ActionOutcome) -> None:
+        s = self.driver.sign_on()
+        outcome.sign_on_result = s
+        outcome.sign_on = {
+            "outcome": s.outcome,
+            "response_code": s.response_code,
+            "host": f"{s.host_address}:{s.host_port}",
+            "stan": s.stan,
+            "sent_at": s.sent_at,
+        }
+        if s.outcome != "ok":
+            code = s.response_code or s.outcome
+            outcome.message = outcome.message + T(
+                f"; the sign-on afterwards still fails ({code})", f"；之后签到仍失败（{code}）"
+            )
+
+    def _write(self, action: Action, finding: Finding) -> ActionOutcome:
+        """Backup, write all-or-nothing, read back; restore the backup when the read-back disagrees."""
+        current = self.driver.parameters()
+        identity = self.readings.identity if self.readings else None
+        path = save_backup(current, identity, reason=f"before {action.id} ({finding.id})", directory=self.backup_dir)
+        wanted = {k: after for k, (_, after) in action.changes.items()}
+        stale = {k for k, (before, _) in action.changes.items() if getattr(current, k) != before}
+        if stale:
+            return ActionOutcome(
+                action.id,
+                finding.id,
+                "failed",
+                T(
+                    f"not written: {', '.join(sorted(stale))} changed "
+                    "on the terminal since the diagnosis; run it again",
+                    f"未写入：诊断后终端上的 {', '.join(sorted(stale))} 已变化，请重新诊断",
+                ),
+                backup_path=str(path),
+            )
+        read = self.driver.set_parameters(wanted)
+        read_back = {k: getattr(read, k) for k in wanted}
+        wrong = {k: v for k, v in read_back.items() if v != wanted[k]}
+        if wrong:
+            undo = {f.name: getattr(current, f.name) for f in fields(Parameters) if f.name in wanted}
+            self.driver.set_parameters(undo)
+            return ActionOutcome(
+                action.id,
+                finding.id,
+                "restored",
+                T(
+                    f"read-back differs ({', '.join(sorted(wrong))}); the backup was written back",
+                    f"回读不一致（{', '.join(sorted(wrong))}）；已恢复备份",
+                ),
+                backup_path=str(path),
+                written=wanted,
+                read_back=read_back,
+            )
+        return ActionOutcome(
+            action.id,
+            finding.id,
+            "done",
+            T("written and read back", "已写入并回读一致"),
+            backup_path=str(path),
+            written=wanted,
+            read_back=read_back,
+        )
+
+
+def _terminal_summary(r: Readings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if r.identity is not None:
+        i = r.identity
+        out.update(
+            vendor=i.vendor,
+            model=i.model,
+            serial_number=i.serial_number,
+            firmware_version=i.firmware_version,
+            app=f"{i.app_name} {i.app_version}",
+        )
+    if r.parameters is not None:
+        out.update(tid=r.parameters.tid, mid=r.parameters.mid, merchant_name=r.parameters.merchant_name)
+    return out
+
+
+#: Line speeds tried, in order, when a terminal does not answer at the one given.
+COMMON_BAUDS = (115200, 9600, 57600, 38400, 19200)
+
+
+def probe_baud(open_driver: Callable[[int], TerminalDriver], skip: int) -> int | None:
+    """The first common baud rate (other than ``skip``) at which the terminal answers HELLO, or None."""
+    for baud in COMMON_BAUDS:
+        if baud == skip:
+            continue
+        try:
+            with open_driver(baud) as driver:
+                driver.hello()
+                return baud
+        except TerminalError:
+            continue
+    return None
+
+
+def run_with_baud_probe(
+    open_driver: Callable[[int], TerminalDriver],
+    baud: int,
+    make: Callable[[TerminalDriver], Diagnoser],
+    *,
+    probe: bool = True,
+) -> tuple[Diagnoser, Diagnosis]:
+    """Diagnose at ``baud``; when nothing answers there, find the terminal's rate and diagnose at that.
+
+    The returned diagnoser's driver is open (for repairs); the caller closes it.
+    A rate found this way is recorded as evidence (finding ``baud-mismatch``).
+    """
+    diagnoser = make(open_driver(baud))
+    result = diagnoser.run()
+    r = diagnoser.readings
+    silent = r is not None and r.hello is None and getattr(r.errors.get("connect"), "error_type", "") == "LinkTimeout"
+    if not (probe and silent):
+        return diagnoser, result
+    diagnoser.driver.close()
+    found = probe_baud(open_driver, baud)
+    if found is None:
+        diagnoser.driver = open_driver(baud)  # closed again by the caller; the result stays the first one
+        return diagnoser, result
+    diagnoser = make(open_driver(found))
+    diagnoser.baud_mismatch = (baud, found)
+    return diagnoser, diagnoser.run()

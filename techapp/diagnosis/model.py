@@ -1,0 +1,241 @@
+"""The diagnosis's vocabulary: check results, findings, repair actions and the whole result.
+
+Everything a person reads comes in Chinese and English (:class:`Text`); the
+JSON form (schema ``techapp.diagnosis/1``, ``docs/schemas/diagnosis-v1.schema.json``)
+carries both. Pure data, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+SCHEMA = "techapp.diagnosis/1"
+
+Status = Literal["pass", "warn", "fail", "skipped", "error"]
+STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skipped", "error")
+Confidence = Literal["high", "medium", "low"]
+CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
+Severity = Literal["critical", "high", "medium", "low"]
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class Text:
+    """One thing said in both languages."""
+
+    en: str
+    zh: str
+
+    def __call__(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def to_dict(self) -> dict[str, str]:
+        return {"en": self.en, "zh": self.zh}
+
+    def __add__(self, other: Text) -> Text:
+        return Text(f"{self.en} {other.en}".strip(), f"{self.zh}{other.zh}")
+
+
+def T(en: str, zh: str) -> Text:  # noqa: N802 - reads like a literal
+    return Text(en, zh)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, Text):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return value
+
+
+@dataclass
+class CheckResult:
+    """One line of the checklist: what was checked, what was seen, and the judgement."""
+
+    id: str  # e.g. "params.tid"; stable, used by rules, actions and the GUI
+    group: str  # "link", "identity", "parameters", "keys", "hardware", "counters", "self-test", "network", "sign-on"
+    title: Text
+    status: Status
+    summary: Text  # what was observed, in a sentence
+    observed: dict[str, Any] = field(default_factory=dict)  # the values read
+    expected: dict[str, Any] = field(default_factory=dict)  # what they were compared with
+    compared_with: str = ""  # "work order WO-...", "acquirer profile demo", "laptop clock", ""
+    error_type: str | None = None  # for status "error": the typed error's class name
+    duration_ms: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "group": self.group,
+            "title": self.title.to_dict(),
+            "status": self.status,
+            "summary": self.summary.to_dict(),
+            "observed": _jsonable(self.observed),
+            "expected": _jsonable(self.expected),
+            "compared_with": self.compared_with,
+            "error_type": self.error_type,
+            "duration_ms": self.duration_ms,
+        }
+
+
+@dataclass
+class Action:
+    """A repair a finding offers.
+
+    ``automatic``: done through the driver after confirmation (``changes`` are
+    parameter writes, ``operation`` names anything else); ``manual``: numbered
+    ``steps`` and what to check afterwards; ``escalation``: ``text`` ready to
+    send to the acquirer's helpdesk.
+    """
+
+    id: str  # e.g. "fix-tid"
+    kind: Literal["automatic", "manual", "escalation"]
+    title: Text
+    steps: list[Text] = field(default_factory=list)
+    verify: Text | None = None  # what to check afterwards
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # parameter -> (now, after)
+    operation: str = ""  # automatic only: "write-parameters", "sync-clock", "sign-on", "print-test-page"
+    then_sign_on: bool = False  # automatic writes that only count once a sign-on proves them
+    blocked: Text | None = None  # why it cannot be done now (e.g. an open batch refuses edits)
+    text: Text | None = None  # escalation text
+    recipient: str = ""  # escalation: who to send it to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title.to_dict(),
+            "steps": [s.to_dict() for s in self.steps],
+            "verify": self.verify.to_dict() if self.verify else None,
+            "changes": {k: {"before": _jsonable(a), "after": _jsonable(b)} for k, (a, b) in self.changes.items()},
+            "operation": self.operation,
+            "then_sign_on": self.then_sign_on,
+            "blocked": self.blocked.to_dict() if self.blocked else None,
+            "text": self.text.to_dict() if self.text else None,
+            "recipient": self.recipient,
+        }
+
+
+@dataclass
+class Finding:
+    """A root cause: what is wrong, why the app thinks so, how sure it is, and what to do."""
+
+    id: str  # e.g. "tid-mismatch"
+    severity: Severity
+    confidence: Confidence
+    title: Text
+    cause: Text  # the root cause in plain words
+    evidence: list[Text] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)  # ids of the checks that support it
+    actions: list[Action] = field(default_factory=list)
+    procedure: list[Text] = field(default_factory=list)  # the decision steps taken (97/03 procedure)
+    priority: int = 100  # within a severity: lower first (see rules.PRIORITY)
+
+    def rank_key(self) -> tuple[int, int, int]:
+        return (SEVERITY_ORDER[self.severity], self.priority, CONFIDENCE_ORDER[self.confidence])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "title": self.title.to_dict(),
+            "cause": self.cause.to_dict(),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "checks": list(self.checks),
+            "actions": [a.to_dict() for a in self.actions],
+            "procedure": [p.to_dict() for p in self.procedure],
+        }
+
+
+@dataclass
+class ActionOutcome:
+    """What happened when an automatic action ran: backup, write, read-back, and checks before/after."""
+
+    action: str
+    finding: str
+    result: Literal["done", "failed", "declined", "blocked", "restored"]
+    message: Text
+    backup_path: str = ""
+    written: dict[str, Any] = field(default_factory=dict)
+    read_back: dict[str, Any] = field(default_factory=dict)
+    before: dict[str, Status] = field(default_factory=dict)  # check id -> status before
+    after: dict[str, Status] = field(default_factory=dict)  # check id -> status after the re-run
+    sign_on: dict[str, Any] | None = None  # the sign-on that proves the fix (outcome, response code)
+    sign_on_result: Any = field(default=None, repr=False, compare=False)  # drivers.models.SignOnResult
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(
+            {
+                "action": self.action,
+                "finding": self.finding,
+                "result": self.result,
+                "message": self.message,
+                "backup_path": self.backup_path,
+                "written": self.written,
+                "read_back": self.read_back,
+                "before": self.before,
+                "after": self.after,
+                "sign_on": self.sign_on,
+            }
+        )
+
+
+@dataclass
+class Diagnosis:
+    """The whole result of one run."""
+
+    port: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    terminal: dict[str, Any] = field(default_factory=dict)  # vendor, model, serial_number, tid, mid ...
+    work_order: dict[str, Any] | None = None
+    profile: str | None = None
+    checks: list[CheckResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    actions_taken: list[ActionOutcome] = field(default_factory=list)
+    findings_before: list[str] = field(default_factory=list)  # finding ids before any repair
+    could_not_run: Text | None = None  # set when the diagnosis could not run (no link, no login)
+    cancelled: bool = False
+
+    def check(self, check_id: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    @property
+    def top(self) -> Finding | None:
+        return self.findings[0] if self.findings else None
+
+    @property
+    def exit_code(self) -> int:
+        """0 nothing found, 1 findings, 2 the diagnosis could not run (or was cancelled)."""
+        if self.could_not_run is not None or self.cancelled:
+            return 2
+        return 1 if self.findings else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = {s: sum(1 for c in self.checks if c.status == s) for s in STATUSES}
+        return {
+            "schema": SCHEMA,
+            "port": self.port,
+            "started_at": _jsonable(self.started_at),
+            "finished_at": _jsonable(self.finished_at),
+            "terminal": _jsonable(self.terminal),
+            "work_order": _jsonable(self.work_order),
+            "profile": self.profile,
+            "counts": counts,
+            "checks": [c.to_dict() for c in self.checks],
+            "findings": [f.to_dict() for f in self.findings],
+            "findings_before_repair": list(self.findings_before),
+            "actions_taken": [a.to_dict() for a in self.actions_taken],
+            "could_not_run": self.could_not_run.to_dict() if self.could_not_run else None,
+            "cancelled": self.cancelled,
+            "exit_code": self.exit_code,
+        }

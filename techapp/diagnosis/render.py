@@ -1,0 +1,163 @@
+"""The diagnosis as text for people: the checklist, the findings with their actions, the repairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Action, Diagnosis, Finding, T
+
+MARK = {
+    "en": {"pass": "[ ok ]", "warn": "[warn]", "fail": "[FAIL]", "skipped": "[skip]", "error": "[ERR ]"},
+    "zh": {"pass": "[通过]", "warn": "[警告]", "fail": "[失败]", "skipped": "[跳过]", "error": "[错误]"},
+}
+GROUPS = {
+    "link": T("Link", "连接"),
+    "identity": T("Identity", "终端信息"),
+    "hardware": T("Hardware", "硬件"),
+    "parameters": T("Parameters", "参数"),
+    "keys": T("Keys", "密钥"),
+    "counters": T("Counters", "计数"),
+    "self-test": T("Tests with a person", "人工测试"),
+    "network": T("Network", "网络"),
+    "sign-on": T("Sign-on", "签到"),
+}
+SEVERITY = {
+    "critical": T("critical", "严重"),
+    "high": T("high", "高"),
+    "medium": T("medium", "中"),
+    "low": T("low", "低"),
+}
+CONFIDENCE = {"high": T("sure", "确定"), "medium": T("likely", "很可能"), "low": T("possible", "可能")}
+KIND = {"automatic": T("automatic", "自动"), "manual": T("manual", "手动"), "escalation": T("escalate", "上报")}
+RESULT = {
+    "done": T("done", "完成"),
+    "failed": T("FAILED", "失败"),
+    "declined": T("not confirmed", "未确认"),
+    "blocked": T("blocked", "无法执行"),
+    "restored": T("undone (backup restored)", "已撤销（恢复备份）"),
+}
+
+
+def _value(v: Any) -> str:
+    if v == "" or v is None:
+        return "(blank)"
+    return str(v)
+
+
+def describe_changes(action: Action, lang: str) -> list[str]:
+    """``name: before -> after`` lines for an automatic parameter write."""
+    return [f"{name}: {_value(a)} -> {_value(b)}" for name, (a, b) in action.changes.items()]
+
+
+def render_action(action: Action, lang: str, label: str, indent: str = "     ") -> list[str]:
+    t = lambda x: x(lang)  # noqa: E731
+    out = [f"{indent}{label}) [{t(KIND[action.kind])}] {t(action.title)}"]
+    sub = indent + "   "
+    if action.changes:
+        out += [f"{sub}{line}" for line in describe_changes(action, lang)]
+    if action.then_sign_on:
+        out.append(sub + t(T("then the terminal signs on to prove it", "然后终端签到验证")))
+    for n, step in enumerate(action.steps, start=1):
+        out.append(f"{sub}{n}. {t(step)}")
+    if action.blocked is not None:
+        out.append(sub + t(T("cannot be done now: ", "目前无法执行：")) + t(action.blocked))
+    if action.text is not None:
+        out.append(
+            sub + t(T("text to send", "上报内容")) + (f" ({action.recipient})" if action.recipient else "") + ":"
+        )
+        out += [f"{sub}| {line}" for line in t(action.text).rstrip("\n").split("\n")]
+    if action.verify is not None:
+        out.append(sub + t(T("afterwards check: ", "完成后检查：")) + t(action.verify))
+    return out
+
+
+def render_finding(f: Finding, lang: str, number: int) -> list[str]:
+    t = lambda x: x(lang)  # noqa: E731
+    head = f"  {number}. {t(f.title)}  [{t(SEVERITY[f.severity])}, {t(CONFIDENCE[f.confidence])}]"
+    out = [head, "     " + t(T("Cause: ", "原因：")) + t(f.cause)]
+    if f.evidence:
+        out.append("     " + t(T("Evidence:", "依据：")))
+        out += [f"       - {t(e)}" for e in f.evidence]
+    if f.procedure:
+        out.append("     " + t(T("Decision steps:", "判断步骤：")))
+        out += [f"       {t(p)}" for p in f.procedure]
+    if f.actions:
+        out.append("     " + t(T("What to do:", "处理：")))
+        for i, a in enumerate(f.actions):
+            out += render_action(a, lang, "abcdefghij"[i], indent="       ")
+    return out
+
+
+def render_text(d: Diagnosis, lang: str = "en") -> str:
+    t = lambda x: x(lang)  # noqa: E731
+    out: list[str] = []
+    term = d.terminal
+    if term:
+        out.append(
+            t(T("Terminal: ", "终端："))
+            + f"{term.get('vendor', '')} {term.get('model', '')} SN {term.get('serial_number', '?')}"
+            + (f", TID {_value(term.get('tid'))}, MID {_value(term.get('mid'))}" if "tid" in term else "")
+        )
+    if d.work_order:
+        wo = d.work_order
+        out.append(t(T("Work order: ", "工单：")) + f"{wo['id']} {wo.get('merchant_name', '')}".rstrip())
+    else:
+        out.append(t(T("Work order: none (checks that need one say so)", "工单：无（需要工单的检查会注明）")))
+    out.append(t(T("Acquirer profile: ", "收单行配置：")) + (d.profile or t(T("none", "无"))))
+    out.append("")
+    out.append(t(T("Checklist", "检查清单")))
+    group = None
+    for c in d.checks:
+        if c.group != group:
+            group = c.group
+            out.append(f"  {t(GROUPS.get(group, T(group, group)))}")
+        source = f"  ({c.compared_with})" if c.compared_with else ""
+        out.append(f"    {MARK[lang][c.status]} {t(c.title)}: {t(c.summary)}{source}")
+    out.append("")
+    if d.actions_taken:
+        out.append(t(T("Repairs", "修复")))
+        for o in d.actions_taken:
+            out.append(f"  {o.action} ({o.finding}): {t(RESULT[o.result])}: {t(o.message)}")
+            if o.backup_path:
+                out.append("    " + t(T("backup: ", "备份：")) + o.backup_path)
+            for name, value in o.written.items():
+                back = o.read_back.get(name, "-")
+                out.append(
+                    f"    {name}: {t(T('written', '写入'))} {_value(value)}, {t(T('read back', '回读'))} {_value(back)}"
+                )
+            if o.sign_on:
+                code = o.sign_on.get("response_code") or o.sign_on.get("outcome")
+                out.append("    " + t(T("sign-on afterwards: ", "之后签到：")) + f"{code} ({o.sign_on.get('host')})")
+            changed = [i for i in o.before if o.before[i] != o.after.get(i)]
+            for i in o.before:
+                flag = " *" if i in changed else ""
+                out.append(f"    {i}: {MARK[lang][o.before[i]]} -> {MARK[lang][o.after.get(i, 'skipped')]}{flag}")
+        if d.findings_before:
+            out.append("  " + t(T("Findings before the repair: ", "修复前的发现：")) + ", ".join(d.findings_before))
+        out.append("")
+    if d.findings:
+        out.append(
+            t(
+                T(
+                    f"Findings ({len(d.findings)}), most important first",
+                    f"发现的问题（{len(d.findings)} 项），按重要性排列",
+                )
+            )
+        )
+        for n, f in enumerate(d.findings, start=1):
+            out += render_finding(f, lang, n)
+            out.append("")
+    else:
+        out.append(t(T("No findings: every check that ran passed.", "未发现问题：所有已运行的检查均通过。")))
+        out.append("")
+    if d.could_not_run is not None:
+        out.append(t(T("The diagnosis is incomplete: ", "诊断未完成：")) + t(d.could_not_run))
+    if d.cancelled:
+        out.append(t(T("Cancelled: the checks after the cancel did not run.", "已取消：取消后的检查未运行。")))
+    counts = {s: sum(1 for c in d.checks if c.status == s) for s in ("pass", "warn", "fail", "skipped", "error")}
+    out.append(
+        t(T("Summary: ", "小结："))
+        + ", ".join(f"{counts[s]} {MARK[lang][s]}" for s in counts)
+        + t(T(f"; {len(d.findings)} finding(s)", f"；{len(d.findings)} 项发现"))
+    )
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1561 @@
+"""From evidence to findings: the root causes, ranked, each with its evidence and repair actions.
+
+The rules read only the readings (what the terminal and the laptop showed)
+and the check results judged from them, plus the work order and the acquirer
+profile. They never see a scenario or the simulator. ``docs/diagnosis.md``
+documents every rule; the 97 decision procedure is :func:`procedure_97`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import actions as act
+from .checks import Context, recent_codes
+from .model import Action, CheckResult, Finding, Severity, T, Text
+from .runner import Readings, is_link_failure, is_login_failure
+
+#: Ranking within a severity: lower first. The order of the families in docs/diagnosis.md.
+PRIORITY = {
+    "tamper": 0,
+    "link-garbled": 1,
+    "terminal-hung": 2,
+    "link-lost": 3,
+    "link-silent": 4,
+    "login-failed": 5,
+    "params-lost": 10,
+    "test-host": 20,
+    "foreign-host": 21,
+    "wrong-tpdu": 22,
+    "tid-mismatch": 30,
+    "mid-mismatch": 31,
+    "serial-not-bound": 32,
+    "not-registered": 40,
+    "merchant-closed": 41,
+    "host-refusal": 42,
+    "no-tmk": 50,
+    "tmk-mismatch": 51,
+    "keys-out-of-sync": 52,
+    "not-signed-on": 53,
+    "no-apn": 60,
+    "no-wifi": 61,
+    "no-link": 62,
+    "dns": 63,
+    "clock-drift": 64,
+    "tls": 65,
+    "terminal-comms": 66,
+    "host-unreachable": 67,
+    "host-misbehaves": 68,
+    "wrong-host-answer": 69,
+    "dukpt-exhausted": 70,
+    "printer-fault": 80,
+    "printer-paper": 81,
+    "printer-cover": 82,
+    "printer-overheat": 83,
+    "magstripe-fault": 84,
+    "track2-unreadable": 85,
+    "ic-fault": 86,
+    "contactless-fault": 87,
+    "keypad-fault": 88,
+    "display-fault": 89,
+    "log-full": 90,
+    "storage-full": 91,
+    "pending-reversal": 92,
+    "battery-worn": 93,
+    "battery-low": 94,
+    "key-scheme": 95,
+    "firmware-not-approved": 96,
+    "open-batch": 97,
+    "cable": 98,
+    "baud-mismatch": 99,
+}
+
+
+class _Builder:
+    """Collects findings; one per id, the first added wins."""
+
+    def __init__(self, r: Readings, checks: list[CheckResult], ctx: Context) -> None:
+        self.r, self.ctx = r, ctx
+        self.by_id = {c.id: c for c in checks}
+        self.findings: dict[str, Finding] = {}
+
+    def status(self, check_id: str) -> str:
+        c = self.by_id.get(check_id)
+        return c.status if c else "skipped"
+
+    def failed(self, *check_ids: str) -> bool:
+        return any(self.status(c) == "fail" for c in check_ids)
+
+    def evidence(self, *check_ids: str) -> list[Text]:
+        out = []
+        for cid in check_ids:
+            c = self.by_id.get(cid)
+            if c is not None and c.status not in ("skipped",):
+                out.append(c.title + T(":", "：") + c.summary)
+        return out
+
+    def add(
+        self,
+        finding_id: str,
+        severity: Severity,
+        confidence: str,
+        title: Text,
+        cause: Text,
+        checks: list[str],
+        actions: list[Action | None],
+        *,
+        extra_evidence: list[Text] | None = None,
+        procedure: list[Text] | None = None,
+    ) -> None:
+        if finding_id in self.findings:
+            return
+        self.findings[finding_id] = Finding(
+            id=finding_id,
+            severity=severity,
+            confidence=confidence,  # type: ignore[arg-type]
+            title=title,
+            cause=cause,
+            evidence=self.evidence(*checks) + (extra_evidence or []),
+            checks=[c for c in checks if c in self.by_id],
+            actions=[a for a in actions if a is not None],
+            procedure=procedure or [],
+            priority=PRIORITY[finding_id],
+        )
+
+
+# -- manual steps used by several rules ------------------------------------------------------
+def _m_settle() -> Action:
+    return act.manual(
+        "settle-batch",
+        T("Settle the batch", "结算"),
+        [
+            T(
+                "On the terminal choose 结算 (settlement) and let it reach the host.",
+                "在终端上选择“结算”，等待上送主机完成。",
+            ),
+            T(
+                "If settlement fails, fix the host link first (see the network findings).",
+                "若结算失败，先处理网络问题。",
+            ),
+        ],
+        T("The unsettled count reads 0.", "未结算笔数为 0。"),
+    )
+
+
+def _m_inject_tmk(wo_kcv: str) -> Action:
+    sheet = f" (key sheet check value {wo_kcv})" if wo_kcv else ""
+    sheet_zh = f"（密钥单校验值 {wo_kcv}）" if wo_kcv else ""
+    return act.manual(
+        "inject-tmk",
+        T("Re-inject the master key (TMK) from the key sheet", "按密钥单重新灌装主密钥"),
+        [
+            T(
+                "Load the TMK with the acquirer's key loader or mother "
+                "POS (母POS) under the index the work order names.",
+                "用收单行的密钥灌装设备或母POS，在工单指定的索引下灌装主密钥。",
+            ),
+            T(f"Compare the TMK check value with the key sheet{sheet}.", f"核对主密钥校验值与密钥单{sheet_zh}。"),
+            T("Then sign on (签到) to load the working keys.", "然后签到下载工作密钥。"),
+        ],
+        T(
+            "The TMK check value matches the key sheet and the sign-on is answered 00.",
+            "主密钥校验值与密钥单一致，签到返回 00。",
+        ),
+    )
+
+
+# -- the families -------------------------------------------------------------------------------
+def _link(b: _Builder) -> bool:
+    """Link and login failures. Returns True when the terminal could not be read at all."""
+    r = b.r
+    connect = r.errors.get("connect")
+    first_link_error = next((e for e in r.errors.values() if is_link_failure(e)), None)
+    if connect is not None and connect.noise:
+        b.add(
+            "link-garbled",
+            "critical",
+            "high",
+            T("Garbled link: wrong baud rate or a damaged cable", "连接乱码：波特率错误或线缆损坏"),
+            T(
+                "Bytes arrive but never make a valid frame. The terminal's maintenance port runs at another line "
+                "speed than the laptop, or the cable is damaged.",
+                "收到数据但无法组成有效帧：终端维护口与笔记本波特率不同，或线缆损坏。",
+            ),
+            ["link.connect"],
+            [
+                act.manual(
+                    "reconnect-baud",
+                    T("Reconnect at the terminal's baud rate", "按终端的波特率重新连接"),
+                    [
+                        T("Try 9600 baud (--baud 9600), then 115200.", "先试 9600（--baud 9600），再试 115200。"),
+                        T("If neither works, swap the cable.", "都不行则更换线缆。"),
+                    ],
+                    T("The terminal answers the greeting.", "终端应答连接请求。"),
+                )
+            ],
+            extra_evidence=[T(connect.message, connect.message)],
+        )
+        return True
+    if first_link_error is not None and first_link_error.error_type == "Disconnected":
+        b.add(
+            "link-lost",
+            "critical",
+            "high",
+            T("The link dropped while reading", "读取过程中连接中断"),
+            T(
+                "The connection ended in the middle of the session: the plug, the USB adapter or its power.",
+                "会话中途连接断开：插头、USB 转接器或其供电问题。",
+            ),
+            ["link.connect"],
+            [
+                act.manual(
+                    "secure-cable",
+                    T("Secure the cable and read again", "固定线缆后重新读取"),
+                    [
+                        T("Reseat both ends of the cable; avoid hubs.", "重新插好线缆两端，不要使用集线器。"),
+                        T("Run the diagnosis again.", "重新运行诊断。"),
+                    ],
+                    T("The diagnosis completes without a disconnect.", "诊断完成且未断开。"),
+                )
+            ],
+            extra_evidence=[T(first_link_error.message, first_link_error.message)],
+        )
+        return True
+    if first_link_error is not None:
+        worked = first_link_error.after_frames > 0
+        fid = "terminal-hung" if worked else "link-silent"
+        b.add(
+            fid,
+            "critical",
+            "high" if worked else "medium",
+            T("The terminal stopped answering", "终端停止应答")
+            if worked
+            else T("The terminal does not answer", "终端无应答"),
+            T(
+                f"It answered {first_link_error.after_frames} requests, then fell silent: the terminal's maintenance "
+                "task hangs (a cable fault would garble, not mute).",
+                f"终端应答了 {first_link_error.after_frames} "
+                "个请求后无响应：终端维护程序挂起（线缆故障会乱码，而非静默）。",
+            )
+            if worked
+            else T(
+                "Nothing answered: the terminal is not in maintenance/ECR mode, the cable is not connected, or the "
+                "port is wrong.",
+                "没有任何应答：终端未进入维护/ECR 模式、线缆未连接或端口错误。",
+            ),
+            ["link.connect", "link.login"],
+            [
+                act.manual(
+                    "power-cycle",
+                    T("Restart the terminal", "重启终端"),
+                    [
+                        T("Power the terminal off and on.", "关闭终端电源后重新开机。"),
+                        T("Open its maintenance mode again and rerun the diagnosis.", "重新进入维护模式并再次诊断。"),
+                        T(
+                            "If it happens again, note the firmware version for the vendor.",
+                            "若再次发生，记录固件版本报给厂商。",
+                        ),
+                    ],
+                    T("The diagnosis completes.", "诊断顺利完成。"),
+                )
+                if worked
+                else act.manual(
+                    "check-connection",
+                    T("Check the connection", "检查连接"),
+                    [
+                        T("Check the cable and the port (techapp ports).", "检查线缆和端口（techapp ports）。"),
+                        T("Put the terminal in its maintenance/ECR mode.", "让终端进入维护/ECR 模式。"),
+                        T("Try 9600 baud.", "尝试 9600 波特率。"),
+                    ],
+                    T("The terminal answers the greeting.", "终端应答连接请求。"),
+                )
+            ],
+            extra_evidence=[T(first_link_error.message, first_link_error.message)],
+        )
+        return True
+    login = r.errors.get("login")
+    if is_login_failure(login):
+        b.add(
+            "login-failed",
+            "critical",
+            "high",
+            T("Maintenance login refused", "维护登录被拒绝"),
+            T(
+                "The maintenance password was not accepted; only the identity could be read.",
+                "维护密码不正确；只能读取终端信息。",
+            ),
+            ["link.login"],
+            [
+                act.manual(
+                    "password",
+                    T("Get the right maintenance password", "获取正确的维护密码"),
+                    [
+                        T(
+                            "Ask the acquirer or the vendor for this terminal's maintenance password.",
+                            "向收单行或厂商索取此终端的维护密码。",
+                        ),
+                        T(
+                            "Do not guess: the terminal locks maintenance after 5 wrong tries.",
+                            "不要猜测：错误 5 次后终端锁定维护模式。",
+                        ),
+                    ],
+                    T("The login succeeds.", "登录成功。"),
+                )
+            ],
+            extra_evidence=[T(login.message, login.message)],
+        )
+        return True
+    return connect is not None
+
+
+def _tamper(b: _Builder) -> bool:
+    if not b.failed("hardware.tamper"):
+        return False
+    b.add(
+        "tamper",
+        "critical",
+        "high",
+        T("Tamper lock: keys erased, device locked", "防拆锁定：密钥已清除，设备锁定"),
+        T(
+            "The tamper switch fired (a fall or an opened case). The terminal erased its keys and refuses tests and "
+            "writes. It cannot be repaired on site.",
+            "防拆开关被触发（跌落或被拆开），终端已清除密钥并拒绝测试和修改，无法现场修复。",
+        ),
+        ["hardware.tamper"],
+        [
+            act.manual(
+                "rma",
+                T("Send the terminal to the vendor for repair", "送厂商维修"),
+                [
+                    T("Do not open the terminal or try to re-inject keys on site.", "不要拆机，不要现场灌装密钥。"),
+                    T("Give the merchant a replacement terminal if one is available.", "如有备机，给商户更换备机。"),
+                    T("Send the device to the vendor's repair centre (RMA).", "将设备送厂商维修中心。"),
+                ],
+                T(
+                    "The repaired terminal reports tamper 'intact' and signs on with 00.",
+                    "修复后防拆状态正常，签到返回 00。",
+                ),
+            ),
+            act.escalation(
+                "escalate-tamper",
+                T("Terminal tamper-locked", "终端触发防拆锁定"),
+                T(
+                    "This terminal reports a tamper event and has erased its keys. Please note it for the "
+                    "security record; the device goes to the vendor for repair.",
+                    "此终端报告防拆事件并已清除密钥，请登记安全记录；设备将送厂商维修。",
+                ),
+                b.r,
+                b.ctx.work_order,
+                b.ctx.profile,
+            ),
+        ],
+    )
+    return True
+
+
+def _params_lost(b: _Builder) -> bool:
+    p = b.r.parameters
+    if p is None:
+        return False
+    blank = [name for name in ("tid", "mid", "primary_host") if not getattr(p, name)]
+    if len(blank) < 2 and not (b.failed("params.counters") and blank):
+        return False
+    wo, prof = b.ctx.work_order, b.ctx.profile
+    b.add(
+        "params-lost",
+        "critical",
+        "high",
+        T("Parameters lost (blank TID, MID or hosts)", "参数丢失（终端号、商户号或主机为空）"),
+        T(
+            f"The terminal holds factory values: {', '.join(blank)} blank"
+            + (", STAN and batch back at 1" if b.failed("params.counters") else "")
+            + ". An update or reset wiped its parameter file.",
+            "终端为出厂参数："
+            + "、".join(blank)
+            + " 为空"
+            + ("，流水号和批次号归 1" if b.failed("params.counters") else "")
+            + "。升级或复位清除了参数文件。",
+        ),
+        ["params.tid", "params.mid", "params.hosts", "params.counters", "keys.tmk", "identity.firmware"],
+        [
+            act.restore_parameters(b.r, wo, prof),
+            act.manual(
+                "tms-download",
+                T("Run a TMS parameter download", "做 TMS 参数下载"),
+                [
+                    T(
+                        "Run 参数下载 (TMS parameter download) so STAN, batch and the rest come back.",
+                        "执行“参数下载”，恢复流水号、批次号等参数。",
+                    ),
+                    T(
+                        "Re-inject the TMK if the key store was wiped too, then sign on.",
+                        "若密钥也被清除，重新灌装主密钥后签到。",
+                    ),
+                ],
+                T(
+                    "TID, MID and hosts read as the work order says; the sign-on is answered 00.",
+                    "终端号、商户号、主机与工单一致，签到返回 00。",
+                ),
+            ),
+        ],
+    )
+    return True
+
+
+def _sign_on_code(b: _Builder) -> tuple[str | None, str]:
+    """The host's answer to the terminal's sign-on now, else the newest recent code in the terminal's log."""
+    s = b.r.sign_on
+    if s is not None and s.response_code:
+        return s.response_code, "sign-on"
+    codes = recent_codes(b.r)
+    if codes and codes[-1] != "00":
+        return codes[-1], "log"
+    return None, ""
+
+
+def procedure_97(b: _Builder, code: str, source: str) -> None:
+    """The 97 (and 03) decision procedure of docs/diagnosis.md, recording each step's answer."""
+    r, wo, prof = b.r, b.ctx.work_order, b.ctx.profile
+    steps: list[Text] = []
+    p = r.parameters
+    s = r.sign_on
+    where = (
+        T(
+            f"the terminal's sign-on now ({s.host_address}:{s.host_port})",
+            f"本次终端签到（{s.host_address}:{s.host_port}）",
+        )
+        if source == "sign-on" and s is not None
+        else T("the terminal's response-code log (no sign-on answered now)", "终端应答码日志（本次签到未获应答）")
+    )
+    steps.append(T(f"1. Did a host answer? Yes: {code} from ", f"1. 主机是否应答？是：{code}，来自") + where)
+    # 2. the right host?
+    wrong_host = b.failed("params.hosts", "params.header", "params.tpdu")
+    answered_other = s is not None and prof is not None and s.acquirer_id and s.acquirer_id != prof.institution_id
+    if prof is None:
+        steps.append(T("2. Right host? Unknown: no acquirer profile.", "2. 主机是否正确？未知：无收单行配置。"))
+    elif wrong_host or answered_other:
+        steps.append(T("2. Right host? No.", "2. 主机是否正确？否。"))
+        test = (
+            b.status("params.hosts") == "fail"
+            and "test" in (b.by_id["params.hosts"].observed.get("roles") or {}).values()
+        )
+        if test or b.failed("params.header"):
+            b.add(
+                "test-host",
+                "critical",
+                "high",
+                T("Pointed at the acquirer's test system", "终端指向收单行测试环境"),
+                T(
+                    f"The terminal talks to {prof.name.en}'s test hosts (or says 'test' in its header). The test "
+                    "system does not know this production TID, so it answers 97.",
+                    f"终端连接的是{prof.name.zh}的测试主机（或报文头状态为测试），"
+                    "测试系统没有此生产终端号，所以返回 97。",
+                ),
+                ["params.hosts", "params.header", "signon"],
+                [act.point_at_production(r, prof)],
+                procedure=steps,
+            )
+            return
+        if b.failed("params.tpdu"):
+            b.add(
+                "wrong-tpdu",
+                "critical",
+                "high",
+                T("Wrong TPDU: messages routed to the wrong platform", "TPDU 错误：报文路由到错误平台"),
+                T(
+                    "The TPDU's destination selects the platform behind the acquirer's front end; with the wrong "
+                    "one, the sign-on goes where the terminal is unknown (unconfirmed for 97 in the reference).",
+                    "TPDU 的目的地址决定收单行前置后面的平台；地址错误时签到被送到不认识此终端的平台。",
+                ),
+                ["params.tpdu", "signon"],
+                [act.fix_tpdu(r, prof)],
+                procedure=steps,
+            )
+            return
+        b.add(
+            "foreign-host",
+            "critical",
+            "high" if answered_other or b.failed("params.hosts") else "medium",
+            T("Pointed at another acquirer's host", "终端指向其他收单机构的主机"),
+            T(
+                f"The terminal's host is not one of {prof.name.en}'s"
+                + (f"; the answer came from institution {s.acquirer_id}" if answered_other and s else "")
+                + ". That host does not know this TID.",
+                f"终端的主机不是{prof.name.zh}的主机"
+                + (f"；应答来自机构 {s.acquirer_id}" if answered_other and s else "")
+                + "，该主机不认识此终端号。",
+            ),
+            ["params.hosts", "signon"],
+            [act.point_at_production(r, prof)],
+            procedure=steps,
+        )
+        return
+    else:
+        steps.append(
+            T(
+                "2. Right host? Yes: the acquirer's production host, TPDU and header as the profile says.",
+                "2. 主机是否正确？是：生产主机、TPDU、状态均符合收单行配置。",
+            )
+        )
+    # 3. the right identity?
+    if wo is None:
+        steps.append(
+            T(
+                "3. Identity right? Unknown: no work order to compare TID, MID and SN.",
+                "3. 终端标识是否正确？未知：没有工单可比对。",
+            )
+        )
+    else:
+        wrong = [f for f in ("tid", "mid") if b.failed(f"params.{f}")]
+        if wrong:
+            steps.append(
+                T(
+                    f"3. Identity right? No: {', '.join(f.upper() for f in wrong)} differ from the work order.",
+                    f"3. 终端标识是否正确？否：{'、'.join(f.upper() for f in wrong)} 与工单不符。",
+                )
+            )
+            main = "tid-mismatch" if "tid" in wrong else "mid-mismatch"
+            names = {"tid": ("TID", "终端号"), "mid": ("MID", "商户号")}
+            shown_en = "; ".join(f"{names[f][0]} {getattr(p, f)} instead of {getattr(wo, f)}" for f in wrong)
+            shown_zh = "；".join(f"{names[f][1]} {getattr(p, f)}，应为 {getattr(wo, f)}" for f in wrong)
+            b.add(
+                main,
+                "critical",
+                "high",
+                T(
+                    f"{' and '.join(names[f][0] for f in wrong)} keyed wrong",
+                    f"{'和'.join(names[f][1] for f in wrong)}输入错误",
+                ),
+                T(
+                    f"The terminal sends {shown_en} (work order {wo.id}). The host has no record of that "
+                    + ("terminal, so it answers 97." if "tid" in wrong else "merchant, so it answers 03."),
+                    f"终端上送 {shown_zh}（工单 {wo.id}），主机没有该"
+                    + ("终端记录，所以返回 97。" if "tid" in wrong else "商户记录，所以返回 03。"),
+                ),
+                [f"params.{f}" for f in wrong] + ["signon", "counters.response_codes"],
+                [
+                    act.fix_identity(r, wo, tuple(wrong)),
+                    _m_settle() if r.counters and r.counters.unsettled_transactions else None,
+                ],
+                procedure=steps,
+            )
+            return
+        if b.failed("identity.serial"):
+            steps.append(
+                T(
+                    "3. Identity right? TID and MID yes, but this device's "
+                    "serial number is not the one in the work order.",
+                    "3. 终端标识是否正确？终端号、商户号正确，但本机序列号与工单不符。",
+                )
+            )
+            ident = r.identity
+            b.add(
+                "serial-not-bound",
+                "critical",
+                "high" if code == "97" else "medium",
+                T("Swapped terminal: serial number not bound to this TID", "更换机具后序列号未绑定"),
+                T(
+                    f"This device (SN {ident.serial_number}) carries the TID of SN {wo.serial_number}. The acquirer "
+                    "binds the TID to the old device's serial number and refuses this one. Only the acquirer can "
+                    "rebind it.",
+                    f"本机（序列号 {ident.serial_number}）使用的是序列号 "
+                    f"{wo.serial_number} 的终端号，收单行将终端号绑定在旧机具上，"
+                    "拒绝本机。只有收单行能重新绑定。",
+                ),
+                ["identity.serial", "params.tid", "signon"],
+                [
+                    act.escalation(
+                        "escalate-rebind-serial",
+                        T("Please rebind TID to the replacement device", "请将终端号重新绑定到更换后的机具"),
+                        T(
+                            f"The merchant's terminal was replaced. Please bind TID {p.tid} to the new device's serial "
+                            f"number {ident.serial_number} (previously "
+                            f"{wo.serial_number}). The sign-on is refused with {code}.",
+                            f"商户终端已更换。请将终端号 {p.tid} 绑定到新机具序列号 {ident.serial_number}（原为 "
+                            f"{wo.serial_number}）。签到返回 {code}。",
+                        ),
+                        r,
+                        wo,
+                        prof,
+                        extra=[("Previous serial number", "原序列号", wo.serial_number)],
+                    )
+                ],
+                procedure=steps,
+            )
+            return
+        steps.append(
+            T(
+                "3. Identity right? Yes: TID, MID and serial number match the work order.",
+                "3. 终端标识是否正确？是：终端号、商户号、序列号与工单一致。",
+            )
+        )
+    # 4. stale parameters: handled by params-lost before we get here
+    steps.append(T("4. Parameters stale? No blank or factory values.", "4. 参数是否过期？没有空值或出厂值。"))
+    # 5. the network from the same site
+    if r.verdict is not None:
+        steps.append(
+            T(
+                f"5. Network healthy from this site? The host answered; verdict {r.verdict.code}.",
+                f"5. 现场网络是否正常？主机已应答；结论 {r.verdict.code}。",
+            )
+        )
+    # 6. keys
+    if b.failed("keys.tmk_kcv"):
+        steps.append(
+            T(
+                "6. Keys consistent? No: the TMK differs from the key sheet (a separate finding).",
+                "6. 密钥是否一致？否：主密钥与密钥单不符（另见其他发现）。",
+            )
+        )
+    else:
+        steps.append(T("6. Keys consistent? Nothing against it.", "6. 密钥是否一致？未发现问题。"))
+    confident = "high" if wo is not None and prof is not None else "medium"
+    if code == "03":
+        steps.append(
+            T(
+                "7. Otherwise: the merchant is closed or not set up at the acquirer.",
+                "7. 否则：商户在收单行已关闭或未开通。",
+            )
+        )
+        b.add(
+            "merchant-closed",
+            "critical",
+            confident,
+            T("Merchant unknown or closed at the acquirer (03)", "商户在收单行未开通或已关闭（03）"),
+            T(
+                "The MID is the contracted one and the host is right, yet the host refuses the merchant: the "
+                "merchant record is closed or missing at the acquirer. Not fixable on site.",
+                "商户号与合同一致、主机正确，但主机拒绝该商户：收单行的商户记录已关闭或不存在，无法现场修复。",
+            ),
+            ["params.mid", "params.hosts", "signon"],
+            [
+                act.escalation(
+                    "escalate-merchant",
+                    T("Merchant refused with 03 (invalid merchant)", "商户被拒绝（03 无效商户）"),
+                    T(
+                        "The host answers 03 to this terminal although the MID is the contracted one. Please check the "
+                        "merchant record and reopen it.",
+                        "商户号与合同一致，但主机返回 03。请核查并恢复商户记录。",
+                    ),
+                    r,
+                    wo,
+                    prof,
+                )
+            ],
+            procedure=steps,
+        )
+        return
+    steps.append(
+        T(
+            "7. Otherwise: the terminal is not registered (or not active) at the acquirer.",
+            "7. 否则：终端在收单行未登记或未激活。",
+        )
+    )
+    b.add(
+        "not-registered",
+        "critical",
+        confident,
+        T("Terminal not registered at the acquirer (97)", "终端未在收单行登记（97）"),
+        T(
+            "The host answered, the host is right"
+            + (", and TID, MID and serial number are the contracted ones" if wo else "")
+            + ": the acquirer has no active record for this terminal (never opened, or closed). Not fixable on "
+            "site: the acquirer must activate it."
+            + ("" if wo else " Without a work order a wrong TID cannot be ruled out: compare it with the contract."),
+            "主机已应答且主机正确"
+            + ("，终端号、商户号、序列号与合同一致" if wo else "")
+            + "：收单行没有此终端的有效记录（未开通或已注销），无法现场修复，需收单行开通。"
+            + ("" if wo else "没有工单时无法排除终端号输错：请与合同核对。"),
+        ),
+        ["params.tid", "params.mid", "params.hosts", "identity.serial", "signon", "counters.response_codes"],
+        [
+            act.escalation(
+                "escalate-not-registered",
+                T("Terminal not registered: sign-on refused with 97", "终端未登记：签到返回 97"),
+                T(
+                    "The sign-on of this terminal is refused with 97 (terminal not registered). TID, MID and host "
+                    "have been checked on site. Please activate the terminal record, or tell us the correct TID.",
+                    "此终端签到返回 97（终端未登记）。终端号、"
+                    "商户号和主机已现场核对。请开通终端记录，或告知正确的终端号。",
+                ),
+                r,
+                wo,
+                prof,
+            )
+        ],
+        procedure=steps,
+    )
+
+
+def _host_answer(b: _Builder) -> None:
+    code, source = _sign_on_code(b)
+    s = b.r.sign_on
+    if code is None or code == "00":
+        return  # "00" with keys that fail to verify is the key family's
+    if s is not None and s.outcome == "ok":
+        return  # approved now: older codes in the log are history
+    if code in ("97", "03"):
+        procedure_97(b, code, source)
+        return
+    if code in ("A0", "99"):
+        return  # key family
+    if source != "sign-on":
+        return
+    info = b.ctx.profile.explain(code) if b.ctx.profile else None
+    b.add(
+        "host-refusal",
+        "critical",
+        "medium",
+        T(f"The host refuses the sign-on with {code}", f"主机拒绝签到，应答码 {code}"),
+        T(f"{code}: {info.en}. {info.action_en}", f"{code}：{info.zh}。{info.action_zh}")
+        if info
+        else T(f"Response code {code}; no acquirer profile explains it.", f"应答码 {code}；无收单行配置可解释。"),
+        ["signon", "counters.response_codes"],
+        [
+            act.escalation(
+                "escalate-refusal",
+                T(f"Sign-on refused with {code}", f"签到被拒绝，应答码 {code}"),
+                T(
+                    f"The terminal's sign-on is refused with {code}. Please advise.",
+                    f"终端签到返回 {code}，请协助处理。",
+                ),
+                b.r,
+                b.ctx.work_order,
+                b.ctx.profile,
+            )
+        ],
+    )
+
+
+def _keys(b: _Builder) -> None:
+    r, wo = b.r, b.ctx.work_order
+    kcv = wo.tmk_kcv if wo else ""
+    if b.failed("keys.tmk") and b.r.parameters is not None:
+        b.add(
+            "no-tmk",
+            "critical",
+            "high",
+            T("No master key (TMK) loaded", "未装载主密钥"),
+            T(
+                "The terminal has no TMK, so a sign-on cannot load working keys and it cannot trade "
+                "('请确认主密钥下载').",
+                "终端没有主密钥，签到无法下载工作密钥，无法交易（“请确认主密钥下载”）。",
+            ),
+            ["keys.tmk", "keys.working", "signon"],
+            [_m_inject_tmk(kcv)],
+        )
+        return
+    s = r.sign_on
+    verify_failed = s is not None and s.outcome == "key-verify-failed"
+    if b.failed("keys.tmk_kcv"):
+        b.add(
+            "tmk-mismatch",
+            "critical",
+            "high",
+            T("Wrong master key: TMK differs from the key sheet", "主密钥错误：与密钥单不符"),
+            T(
+                "The TMK's check value is not the key sheet's. Working keys from the host do not verify under it "
+                "('解包密钥验证不符'), so sales get A0/99. Re-inject the TMK; signing on again will not cure it.",
+                "主密钥校验值与密钥单不符，主机下发的工作密钥无法校验（“解包密钥验证不符”），交易返回 A0/99。"
+                "需重新灌装主密钥，重新签到无效。",
+            ),
+            ["keys.tmk_kcv", "signon", "counters.response_codes"],
+            [_m_inject_tmk(kcv)],
+        )
+        return
+    if verify_failed:
+        b.add(
+            "tmk-mismatch",
+            "critical",
+            "medium" if wo is None or not kcv else "high",
+            T("Working keys do not verify under the TMK", "工作密钥在主密钥下校验失败"),
+            T(
+                "The host approved the sign-on but its new keys fail their check values under this terminal's "
+                "TMK: the TMK is not the one the host has.",
+                "主机批准签到，但新密钥在本机主密钥下校验失败：主密钥与主机不一致。",
+            ),
+            ["signon", "keys.tmk", "keys.tmk_kcv"],
+            [_m_inject_tmk(kcv)],
+        )
+        return
+    codes = recent_codes(r)
+    sync_codes = [c for c in codes if c in ("A0", "99")]
+    declined = s is not None and s.outcome == "declined"  # the refusal explains the missing keys
+    if b.failed("keys.working") and not declined:
+        b.add(
+            "not-signed-on",
+            "critical",
+            "high",
+            T("Not signed on: no working keys", "未签到：没有工作密钥"),
+            T(
+                "The terminal has no working keys; it must sign on before it can trade.",
+                "终端没有工作密钥，签到后才能交易。",
+            ),
+            ["keys.working", "signon"],
+            [act.sign_on()],
+        )
+    elif sync_codes and (s is None or s.outcome != "ok") and codes and codes[-1] in ("A0", "99"):
+        b.add(
+            "keys-out-of-sync",
+            "critical",
+            "medium",
+            T("Keys out of sync with the host (A0/99)", "密钥与主机不同步（A0/99）"),
+            T(
+                "Recent transactions were refused with A0 (MAC) or 99 (PIN block): the working keys differ from the "
+                "host's. A sign-on loads fresh ones.",
+                "近期交易返回 A0（MAC 错）或 99（PIN 格式错）：工作密钥与主机不一致，签到可下载新密钥。",
+            ),
+            ["counters.response_codes", "keys.working"],
+            [act.sign_on()],
+        )
+    if b.failed("keys.dukpt") or b.status("keys.dukpt") == "warn":
+        left = b.by_id["keys.dukpt"].observed.get("keys_left")
+        b.add(
+            "dukpt-exhausted",
+            "high" if b.failed("keys.dukpt") else "medium",
+            "high",
+            T("DUKPT keys nearly used up", "DUKPT 密钥即将用尽"),
+            T(
+                f"Only {left} future keys remain in the KSN counter; then the terminal refuses PIN entry until a new "
+                "initial key (IPEK) is injected.",
+                f"KSN 计数器仅剩 {left} 个密钥，用尽后终端将拒绝输入 PIN，需重新灌装初始密钥（IPEK）。",
+            ),
+            ["keys.dukpt"],
+            [
+                act.manual(
+                    "inject-ipek",
+                    T("Inject a new DUKPT initial key", "重新灌装 DUKPT 初始密钥"),
+                    [
+                        T(
+                            "Book a key injection (the acquirer's key loading facility).",
+                            "预约密钥灌装（收单行密钥灌装中心）。",
+                        ),
+                        T("Inject a new IPEK/KSN.", "灌装新的 IPEK/KSN。"),
+                    ],
+                    T("The KSN counter reads near zero.", "KSN 计数器接近 0。"),
+                )
+            ],
+        )
+    if b.status("keys.scheme") == "warn":
+        b.add(
+            "key-scheme",
+            "low",
+            "medium",
+            T("Key scheme differs from the acquirer's profile", "密钥体系与收单行配置不同"),
+            T(
+                "The terminal's key scheme is not the one the acquirer's profile names; confirm with the acquirer.",
+                "终端的密钥体系与收单行配置不同，请与收单行确认。",
+            ),
+            ["keys.scheme"],
+            [],
+        )
+
+
+def _network(b: _Builder) -> None:
+    r = b.r
+    s = r.sign_on
+    if s is not None and s.outcome in ("ok", "declined", "key-verify-failed"):
+        return  # a host answered: the network works
+    v = r.verdict.code if r.verdict is not None else None
+    ct = r.comm_test
+    p = r.parameters
+    if ct is None and v is None:
+        return
+    outcomes = {h.outcome for h in ct.hosts} if ct else set()
+    if ct is not None and not ct.link_up:
+        if b.failed("params.comms") and p is not None and p.comm_mode == "cellular":
+            b.add(
+                "no-apn",
+                "critical",
+                "high",
+                T("Cellular without an APN: no data connection", "4G 未设置 APN：无法上网"),
+                T(
+                    "The comm mode is cellular but the APN is blank; the modem cannot open a data connection.",
+                    "通讯方式为无线（4G）但 APN 为空，模块无法建立数据连接。",
+                ),
+                ["params.comms", "network.terminal"],
+                [
+                    act.manual(
+                        "set-apn",
+                        T(
+                            "Enter the SIM's APN (or switch back to Ethernet/Wi-Fi)",
+                            "设置 SIM 卡的 APN（或改回有线/Wi-Fi）",
+                        ),
+                        [
+                            T(
+                                "Ask the carrier for the APN of this SIM (private APNs are common for POS).",
+                                "向运营商确认此 SIM 卡的 APN（POS 常用专网 APN）。",
+                            ),
+                            T(
+                                "Enter it in 通讯参数设置, or switch the comm mode back if the shop uses a cable.",
+                                "在“通讯参数设置”中输入，或若商户使用有线网络则改回有线。",
+                            ),
+                        ],
+                        T("The comm test shows the link up and the hosts reached.", "通讯测试显示连接正常，主机可达。"),
+                    )
+                ],
+            )
+            return
+        b.add(
+            "no-link",
+            "critical",
+            "high",
+            T("The terminal has no network link", "终端没有网络连接"),
+            T(
+                "No cable, Wi-Fi or cellular connection: nothing can reach the host.",
+                "没有有线、Wi-Fi 或无线连接，无法连接主机。",
+            ),
+            ["network.terminal", "params.comms"],
+            [
+                act.manual(
+                    "fix-link",
+                    T("Restore the terminal's link", "恢复终端网络连接"),
+                    [
+                        T(
+                            "Ethernet: check the cable and the switch port's "
+                            "light; DHCP needs a router, not a bare switch.",
+                            "有线：检查网线和交换机指示灯；DHCP 需要路由器。",
+                        ),
+                        T("Wi-Fi: check the network name and password.", "Wi-Fi：检查网络名称和密码。"),
+                        T("Cellular: check the SIM, its signal and the APN.", "无线：检查 SIM 卡、信号和 APN。"),
+                    ],
+                    T("The comm test shows the link up.", "通讯测试显示连接正常。"),
+                )
+            ],
+        )
+        return
+    if "dns-failure" in outcomes:
+        names = ", ".join(h.address for h in ct.hosts if h.outcome == "dns-failure")
+        acts: list[Action | None] = [
+            act.manual(
+                "set-dns",
+                T("Set the DNS servers", "设置 DNS 服务器"),
+                [
+                    T(
+                        "Enter the shop network's DNS servers (from the router or DHCP) in 通讯参数设置.",
+                        "在“通讯参数设置”中输入商户网络的 DNS 服务器（来自路由器或 DHCP）。",
+                    ),
+                ],
+                T("The comm test resolves the host names and reaches the hosts.", "通讯测试能解析主机域名并连通。"),
+            )
+        ]
+        if b.ctx.profile is not None:
+            acts.append(act.point_at_production(r, b.ctx.profile))
+        b.add(
+            "dns",
+            "critical",
+            "high",
+            T("Host names do not resolve (DNS)", "主机域名无法解析（DNS）"),
+            T(
+                f"The terminal's hosts are names ({names}) and the terminal cannot look them up"
+                + (": no DNS server is set." if b.failed("params.comms") else "."),
+                f"终端主机为域名（{names}），终端无法解析"
+                + ("：未设置 DNS 服务器。" if b.failed("params.comms") else "。"),
+            ),
+            ["params.comms", "network.terminal", "network.laptop"],
+            acts,
+        )
+        return
+    if v == "tls-clock" or (b.failed("hardware.clock") and "tls-failure" in outcomes):
+        b.add(
+            "clock-drift",
+            "critical",
+            "high",
+            T("Wrong clock breaks TLS", "时钟错误导致 TLS 失败"),
+            T(
+                "The terminal's clock is off, so the host's certificate looks not yet valid or expired. The clock is "
+                "set from the host's answer, which TLS now prevents: it never corrects itself.",
+                "终端时钟错误，主机证书被判为尚未生效或已过期。时钟本由主机应答校准，TLS 失败后无法自行恢复。",
+            ),
+            ["hardware.clock", "network.terminal", "network.compare"],
+            [act.sync_clock()],
+        )
+        return
+    if v == "tls":
+        b.add(
+            "tls",
+            "critical",
+            "medium",
+            T("TLS fails between terminal and host", "终端与主机 TLS 握手失败"),
+            T(
+                "The TLS handshake fails for a reason other than the "
+                "clock: CA, protocol version, or a host without TLS.",
+                "TLS 握手失败且与时钟无关：CA 证书、协议版本或主机未启用 TLS。",
+            ),
+            ["network.terminal", "network.compare", "params.comms"],
+            [],
+        )
+        return
+    if v == "no-host-configured":
+        return  # params-lost covers it
+    if v == "terminal-comms":
+        b.add(
+            "terminal-comms",
+            "critical",
+            "high",
+            T("The site's network works, the terminal's comms do not", "现场网络正常，终端通讯异常"),
+            T(
+                "The laptop reaches the host from this site, the terminal does not: its host, port, DNS or APN "
+                "settings, or its modem.",
+                "笔记本在同一现场可连通主机，终端不能：检查终端主机、端口、DNS、APN 设置或通讯模块。",
+            ),
+            ["network.terminal", "network.laptop", "network.compare", "params.hosts"],
+            [act.point_at_production(r, b.ctx.profile) if b.ctx.profile else None],
+        )
+        return
+    if v == "site-or-host-down":
+        b.add(
+            "host-unreachable",
+            "critical",
+            "high",
+            T("Host unreachable from this site", "从本现场无法连接主机"),
+            T(
+                "Neither the terminal nor the laptop reaches the acquirer's hosts from this site, though the "
+                "terminal's link is up: the shop's router, VPN or firewall, or the acquirer's host is down.",
+                "终端和笔记本都连不上收单行主机（终端网络连接正常）：商户路由器、专线/VPN、防火墙，或收单行主机故障。",
+            ),
+            ["network.terminal", "network.laptop", "network.compare"],
+            [
+                act.manual(
+                    "check-route",
+                    T("Check the path to the acquirer", "检查到收单行的线路"),
+                    [
+                        T(
+                            "Check the router: was it replaced or reset? Is the VPN/private line to the acquirer up?",
+                            "检查路由器：是否更换或复位？到收单行的专线/VPN 是否正常？",
+                        ),
+                        T("Check the firewall allows the host's port.", "检查防火墙是否放行主机端口。"),
+                        T("Call the acquirer to ask whether its host is up.", "致电收单行确认主机是否正常。"),
+                    ],
+                    T("The comm test reaches a host.", "通讯测试可连通主机。"),
+                )
+            ],
+        )
+        return
+    if v == "host-misbehaves" or (s is not None and s.outcome in ("no-answer", "closed-mid-message", "garbage")):
+        if b.failed("params.tpdu") and b.ctx.profile is not None:
+            b.add(
+                "wrong-tpdu",
+                "critical",
+                "high",
+                T("Wrong TPDU: the host never answers", "TPDU 错误：主机无应答"),
+                T(
+                    "The terminal connects, but its TPDU names another destination, so the acquirer's front end "
+                    "routes the sign-on nowhere and no answer comes.",
+                    "终端可连接，但 TPDU 的目的地址错误，收单行前置无法路由签到报文，因此无应答。",
+                ),
+                ["params.tpdu", "network.terminal", "signon"],
+                [act.fix_tpdu(r, b.ctx.profile)],
+            )
+            return
+        b.add(
+            "host-misbehaves",
+            "critical",
+            "medium",
+            T("The host connects but does not answer properly", "主机可连接但应答异常"),
+            T(
+                "The connection opens, then the answer is missing, cut or unreadable: wrong port, or a host problem.",
+                "连接成功，但应答缺失、中断或无法解析：端口错误或主机故障。",
+            ),
+            ["network.terminal", "signon", "params.hosts"],
+            [
+                act.escalation(
+                    "escalate-host",
+                    T("Host does not answer the sign-on", "主机不应答签到"),
+                    T(
+                        "The terminal connects to the host but its sign-on gets "
+                        "no valid answer. Please check the host and routing.",
+                        "终端可连接主机但签到无有效应答，请检查主机和路由。",
+                    ),
+                    r,
+                    b.ctx.work_order,
+                    b.ctx.profile,
+                )
+            ],
+        )
+        return
+    if s is not None and s.outcome == "mismatch":
+        b.add(
+            "wrong-host-answer",
+            "critical",
+            "medium",
+            T("The answer does not match the request", "应答与请求不符"),
+            T(
+                "The answer's STAN, TID or MID differ: the terminal talks "
+                "to the wrong host, or another device shares its TID.",
+                "应答的流水号、终端号或商户号不符：终端连到了错误主机，或终端号被其他设备共用。",
+            ),
+            ["signon", "params.hosts"],
+            [],
+        )
+
+
+def _clock(b: _Builder) -> None:
+    st = b.status("hardware.clock")
+    if st in ("fail", "warn") and "clock-drift" not in b.findings:
+        b.add(
+            "clock-drift",
+            "medium" if st == "fail" else "low",
+            "high",
+            T("Terminal clock is wrong", "终端时钟不准"),
+            T(
+                "The terminal's clock differs from the laptop's: receipts "
+                "and logs carry the wrong time, and TLS may fail.",
+                "终端时钟与笔记本不一致：小票和日志时间错误，TLS 可能失败。",
+            ),
+            ["hardware.clock"],
+            [act.sync_clock()],
+        )
+
+
+def _hardware(b: _Builder) -> None:
+    r = b.r
+    h = r.hardware
+    if h is None:
+        return
+    if b.failed("hardware.printer"):
+        after = act.print_test_page()
+        if h.printer not in ("ok", "absent"):
+            fid, title, cause, steps = (
+                "printer-fault",
+                T("Printer fault", "打印机故障"),
+                T("The printer module reports a fault.", "打印模块报告故障。"),
+                [
+                    T("Restart the terminal.", "重启终端。"),
+                    T("If the fault stays, send the terminal for repair.", "故障仍在则送修。"),
+                ],
+            )
+        elif h.printer_paper == "out":
+            fid, title, cause, steps = (
+                "printer-paper",
+                T("Printer out of paper", "打印机缺纸"),
+                T("The paper roll is empty; the printer itself is fine.", "纸卷已用完，打印机本身正常。"),
+                [
+                    T(
+                        "Open the cover, insert a new roll (thermal side towards the head), close the cover.",
+                        "打开仓盖，装入新纸卷（热敏面朝打印头），关好仓盖。",
+                    )
+                ],
+            )
+        elif h.printer_cover == "open":
+            fid, title, cause, steps = (
+                "printer-cover",
+                T("Printer cover open", "打印机仓盖未关"),
+                T(
+                    "The cover sensor stops printing; paper and printer are fine.",
+                    "仓盖传感器阻止打印，纸张和打印机正常。",
+                ),
+                [
+                    T("Close the cover until it latches.", "关好仓盖直到卡紧。"),
+                    T(
+                        "If it opens by itself, the latch is worn: replace the cover.",
+                        "若自行弹开则卡扣磨损，需更换仓盖。",
+                    ),
+                ],
+            )
+        else:
+            fid, title, cause, steps = (
+                "printer-overheat",
+                T("Print head overheated", "打印头过热"),
+                T(
+                    f"The print head is at {h.printer_head_temp_c} °C and thermal protection stops printing. The "
+                    "printer is not broken: do not order a printer module.",
+                    f"打印头温度 {h.printer_head_temp_c}°C，过热保护停止打印。打印机并未损坏，不要更换打印模块。",
+                ),
+                [
+                    T(
+                        "Let the terminal cool down; move it out of the sun or away from heat.",
+                        "让终端冷却；避开阳光直射和热源。",
+                    ),
+                    T("If it overheats again at room temperature, send it for repair.", "若常温下再次过热则送修。"),
+                ],
+            )
+        b.add(
+            fid,
+            "high",
+            "high",
+            title,
+            cause,
+            ["hardware.printer"],
+            [
+                act.manual(
+                    fid.replace("printer-", "fix-printer-"), title, steps, T("A test page prints.", "测试页可以打印。")
+                ),
+                after,
+            ],
+        )
+    for check_id, fid, title, cause in (
+        (
+            "hardware.magstripe",
+            "magstripe-fault",
+            T("Magstripe reader faulty", "磁条卡阅读器故障"),
+            T(
+                "The magstripe reader does not respond; chip and contactless still work.",
+                "磁条卡阅读器无响应；IC 卡和非接仍可用。",
+            ),
+        ),
+        (
+            "hardware.ic_reader",
+            "ic-fault",
+            T("Chip (IC) reader faulty", "IC 卡阅读器故障"),
+            T("The chip reader reports a fault.", "IC 卡阅读器报告故障。"),
+        ),
+        (
+            "hardware.contactless",
+            "contactless-fault",
+            T("Contactless reader faulty", "非接阅读器故障"),
+            T("The contactless reader reports a fault.", "非接阅读器报告故障。"),
+        ),
+        (
+            "hardware.keypad",
+            "keypad-fault",
+            T("Keypad faulty", "键盘故障"),
+            T("The keypad reports a fault.", "键盘报告故障。"),
+        ),
+        (
+            "hardware.display",
+            "display-fault",
+            T("Display faulty", "显示屏故障"),
+            T("The display reports a fault.", "显示屏报告故障。"),
+        ),
+    ):
+        if b.failed(check_id):
+            b.add(
+                fid,
+                "high",
+                "high",
+                title,
+                cause,
+                [check_id],
+                [
+                    act.manual(
+                        "repair-" + fid.removesuffix("-fault"),
+                        T("Have the part repaired", "送修该部件"),
+                        [
+                            T(
+                                "Restart the terminal; if the fault stays, order the repair.",
+                                "重启终端；故障仍在则安排维修。",
+                            ),
+                            T(
+                                "The merchant can keep trading with the other card readers meanwhile.",
+                                "维修期间商户可使用其他读卡方式交易。",
+                            ),
+                        ],
+                        T("The part reads 'ok' and its test passes.", "该部件状态正常，测试通过。"),
+                    )
+                ],
+            )
+    card = r.self_tests.get("card-reader")
+    if (
+        card is not None
+        and card.result == "fail"
+        and card.card_type == "magstripe"
+        and card.tracks_read
+        and 2 not in card.tracks_read
+    ):
+        b.add(
+            "track2-unreadable",
+            "high",
+            "high",
+            T("Track 2 unreadable", "读不到二磁道"),
+            T(
+                f"The swipe read tracks {', '.join(map(str, card.tracks_read))} but not track 2, which carries the "
+                "card number and expiry used for payment.",
+                f"刷卡读到 {', '.join(map(str, card.tracks_read))} 磁道，但读不到二磁道（含卡号和有效期）。",
+            ),
+            ["selftest.card_reader"],
+            [
+                act.manual(
+                    "clean-reader",
+                    T("Clean the magstripe head, then replace the reader if needed", "清洁磁头，必要时更换读卡器"),
+                    [
+                        T("Swipe a cleaning card through the slot a few times.", "用清洁卡在刷卡槽中刷几次。"),
+                        T("Run the card reader test again.", "再次进行读卡测试。"),
+                        T(
+                            "If track 2 is still missing, replace the magstripe reader.",
+                            "若仍读不到二磁道，更换磁条卡阅读器。",
+                        ),
+                    ],
+                    T("The card reader test reads tracks 1, 2 and 3.", "读卡测试读到 1、2、3 磁道。"),
+                )
+            ],
+        )
+    elif card is not None and card.result == "fail" and "magstripe-fault" not in b.findings:
+        b.add(
+            "magstripe-fault",
+            "high",
+            "medium",
+            T("Card reader test failed", "读卡测试失败"),
+            T(card.detail, card.detail),
+            ["selftest.card_reader"],
+            [],
+        )
+    keypad = r.self_tests.get("keypad")
+    if keypad is not None and keypad.result == "fail":
+        missing = " ".join(keypad.keys_missing)
+        b.add(
+            "keypad-fault",
+            "high",
+            "high",
+            T(f"Keys do not register: {missing}", f"按键失灵：{missing}"),
+            T(
+                f"The keypad test did not see {missing}. The keypad is "
+                "part of the secure PIN pad: do not open it on site.",
+                f"按键测试未检测到 {missing}。键盘属于安全密码键盘，不要现场拆开。",
+            ),
+            ["selftest.keypad"],
+            [
+                act.manual(
+                    "repair-keypad",
+                    T("Send the terminal for keypad repair", "送修键盘"),
+                    [
+                        T(
+                            "Do not open the terminal: opening it fires the tamper switch.",
+                            "不要拆机：拆机会触发防拆。",
+                        ),
+                        T(
+                            "Give the merchant a replacement if available; send the terminal for repair.",
+                            "如有备机则更换，原机送修。",
+                        ),
+                    ],
+                    T("The keypad test registers every key.", "按键测试检测到全部按键。"),
+                )
+            ],
+        )
+    if b.status("hardware.battery") in ("fail", "warn"):
+        worn = b.failed("hardware.battery")
+        steps = []
+        if worn:
+            steps.append(T("Replace the battery (it is worn).", "更换电池（已老化）。"))
+        if not h.charging:
+            steps.append(
+                T(
+                    "Check the charger and the base's contacts: the terminal is not charging.",
+                    "检查充电器和底座触点：终端未在充电。",
+                )
+            )
+        b.add(
+            "battery-worn" if worn else "battery-low",
+            "medium",
+            "high",
+            T(
+                "Battery worn" + (" and not charging" if not h.charging else ""),
+                "电池老化" + ("且未充电" if not h.charging else ""),
+            )
+            if worn
+            else T("Battery low and not charging", "电量低且未充电"),
+            T(
+                f"Battery health {h.battery_health_pct} % after {h.battery_cycles} cycles, {h.battery_level_pct} % "
+                f"charge, charging: {'yes' if h.charging else 'no'}. The terminal will shut down mid-transaction.",
+                f"电池健康度 {h.battery_health_pct}%，循环 {h.battery_cycles} 次，电量 {h.battery_level_pct}%，"
+                f"{'正在' if h.charging else '未'}充电。终端可能在交易中关机。",
+            ),
+            ["hardware.battery"],
+            [
+                act.manual(
+                    "battery",
+                    T("Replace the battery / fix charging", "更换电池/修复充电"),
+                    steps,
+                    T("The terminal charges on its base and holds its charge.", "终端在底座上充电并能保持电量。"),
+                )
+            ],
+        )
+
+
+def _counters(b: _Builder) -> None:
+    r = b.r
+    if b.status("counters.log") in ("fail", "warn") or b.status("hardware.storage") in ("fail",):
+        c = r.counters
+        b.add(
+            "log-full" if b.status("counters.log") in ("fail", "warn") else "storage-full",
+            "high" if b.failed("counters.log", "hardware.storage") else "medium",
+            "high",
+            T("Transaction log nearly full", "交易流水存储将满"),
+            T(
+                f"{c.transaction_log_used if c else '?'} of {c.transaction_log_capacity if c else '?'} log entries are "
+                "used; at the limit the terminal stops trading. The log empties at settlement, which has not run.",
+                f"交易流水已用 {c.transaction_log_used if c else '?'}/{c.transaction_log_capacity if c else '?'} 笔，"
+                "满后终端停止交易。结算后清空，但一直未结算。",
+            ),
+            ["counters.log", "hardware.storage", "counters.batch"],
+            [
+                _m_settle(),
+                act.manual(
+                    "settle-schedule",
+                    T("Fix the automatic settlement time", "调整自动结算时间"),
+                    [
+                        T(
+                            "Set the automatic settlement to a time the shop is open, or settle daily by hand.",
+                            "将自动结算时间设在营业时间内，或每天手工结算。",
+                        )
+                    ],
+                    T("The log use drops after settlement.", "结算后流水占用下降。"),
+                ),
+            ],
+        )
+    if b.status("counters.reversal") == "warn":
+        b.add(
+            "pending-reversal",
+            "medium",
+            "high",
+            T("A reversal is pending", "有待发冲正"),
+            T(
+                "A timed-out sale left a reversal queued; the terminal sends it before its next transaction. It "
+                "protects the cardholder from a double charge: let it go through, never delete it.",
+                "一笔超时交易留下冲正，终端会在下一笔交易前发送。它防止持卡人被重复扣款：应让其成功上送，不要删除。",
+            ),
+            ["counters.reversal", "network.terminal"],
+            [
+                act.manual(
+                    "send-reversal",
+                    T("Let the reversal reach the host", "让冲正成功上送"),
+                    [
+                        T("Make sure the terminal reaches its host (comm test).", "确认终端可连通主机（通讯测试）。"),
+                        T(
+                            "Run a sign-on or the next transaction: the terminal sends the reversal first.",
+                            "签到或做下一笔交易：终端会先发送冲正。",
+                        ),
+                    ],
+                    T("The pending-reversal flag is cleared.", "待冲正标志已清除。"),
+                ),
+                act.sign_on(),
+            ],
+        )
+    if b.status("counters.batch") == "warn" and not b.findings.get("log-full"):
+        b.add(
+            "open-batch",
+            "low",
+            "high",
+            T("Open batch blocks parameter changes", "未结算，无法修改参数"),
+            T(
+                f"{r.counters.unsettled_transactions} transactions are unsettled. The terminal refuses TID, MID and "
+                "host changes until the batch is settled, so the merchant's money is not orphaned.",
+                f"有 {r.counters.unsettled_transactions} "
+                "笔交易未结算。结算前终端拒绝修改终端号、商户号和主机，以免商户资金无法清算。",
+            ),
+            ["counters.batch"],
+            [_m_settle()],
+        )
+
+
+def _identity(b: _Builder) -> None:
+    if b.status("identity.firmware") == "warn" or b.status("identity.app") == "warn":
+        b.add(
+            "firmware-not-approved",
+            "medium",
+            "high",
+            T("Software version not approved by the acquirer", "软件版本未经收单行认证"),
+            T(
+                "The firmware or the payment application is not among the versions the acquirer approved for this "
+                "model; it may be refused or misbehave.",
+                "固件或支付应用版本不在收单行为该型号认证的版本中，可能被拒绝或工作异常。",
+            ),
+            ["identity.firmware", "identity.app"],
+            [
+                act.manual(
+                    "update-firmware",
+                    T("Load an approved version", "更新到认证版本"),
+                    [T("Load an approved version through the vendor's TMS.", "通过厂商 TMS 加载认证版本。")],
+                    T("The identity shows an approved version.", "终端信息显示为认证版本。"),
+                )
+            ],
+        )
+    if b.failed("identity.serial") and "serial-not-bound" not in b.findings:
+        wo, ident = b.ctx.work_order, b.r.identity
+        b.add(
+            "serial-not-bound",
+            "medium",
+            "medium",
+            T("Not the device in the work order", "不是工单上的机具"),
+            T(
+                f"This is SN {ident.serial_number}; the work order names SN {wo.serial_number}. Make sure you are "
+                "servicing the right terminal; after a swap the acquirer must rebind the TID.",
+                f"本机序列号 {ident.serial_number}，工单为 "
+                f"{wo.serial_number}。确认是否为要维护的终端；更换机具后需收单行重新绑定终端号。",
+            ),
+            ["identity.serial"],
+            [],
+        )
+
+
+def _link_quality(b: _Builder) -> None:
+    if b.status("link.quality") == "warn":
+        b.add(
+            "cable",
+            "low",
+            "medium",
+            T("Maintenance cable damaged", "维护线缆损坏"),
+            T(
+                "Frames had to be resent or were garbled; the retries still got through. Retries hide a bad cable "
+                "until the day they do not.",
+                "有帧需要重发或出错，重发后仍能读取。重发会掩盖线缆问题，直到某天彻底失败。",
+            ),
+            ["link.quality"],
+            [
+                act.manual(
+                    "swap-cable",
+                    T("Swap the maintenance cable", "更换维护线缆"),
+                    [T("Use another cable and adapter and read again.", "换一根线缆和转接器重新读取。")],
+                    T("Link quality shows no resends.", "连接质量显示无重发。"),
+                )
+            ],
+        )
+
+
+def _baud(b: _Builder) -> None:
+    if b.r.baud_mismatch is None:
+        return
+    tried, found = b.r.baud_mismatch
+    b.add(
+        "baud-mismatch",
+        "low",
+        "high",
+        T(f"Maintenance port runs at {found} baud, not {tried}", f"维护口波特率为 {found}，不是 {tried}"),
+        T(
+            f"Nothing answered at {tried} baud; the terminal answered at {found}. This diagnosis ran at {found}.",
+            f"{tried} 波特率下无应答；终端在 {found} 波特率下应答，本次诊断使用 {found}。",
+        ),
+        ["link.connect"],
+        [
+            act.manual(
+                "set-baud",
+                T(f"Connect at {found} baud next time", f"下次按 {found} 波特率连接"),
+                [
+                    T(
+                        f"Use --baud {found} (or choose {found} in the app) for this terminal.",
+                        f"此终端使用 --baud {found}（或在程序中选择 {found}）。",
+                    )
+                ],
+                T("The terminal answers at once.", "终端立即应答。"),
+            )
+        ],
+        extra_evidence=[T(f"answered at {found} baud after silence at {tried}", f"{tried} 无应答，{found} 有应答")],
+    )
+
+
+RULES: list[Callable[[_Builder], object]] = [
+    _tamper,
+    _params_lost,
+    _host_answer,
+    _keys,
+    _network,
+    _clock,
+    _hardware,
+    _counters,
+    _identity,
+    _link_quality,
+    _baud,
+]
+
+
+def findings(r: Readings, checks: list[CheckResult], ctx: Context) -> list[Finding]:
+    """Every finding, ranked: severity, then the family's priority, then confidence."""
+    b = _Builder(r, checks, ctx)
+    if _link(b):
+        return sorted(b.findings.values(), key=Finding.rank_key)
+    for rule in RULES:
+        if rule is _tamper and _tamper(b):
+            break
+        if rule is not _tamper:
+            rule(b)
+    return sorted(b.findings.values(), key=Finding.rank_key)

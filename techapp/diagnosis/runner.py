@@ -1,0 +1,404 @@
+"""Gathering the evidence: cancellable steps with progress, each with its own timeout.
+
+The runner reads the terminal through its driver and the network from the
+laptop, step by step, into :class:`Readings`. It never judges: the checks
+(:mod:`.checks`) and rules (:mod:`.rules`) do, from the readings alone, so
+the same readings always give the same checklist and findings.
+
+Order avoids waste: identity needs no login and is read first; a failed
+login leaves only what needs none; the hardware is read right after the login
+because a tamper-locked terminal stops every further test; the network steps
+need the parameters; the sign-on runs only when the terminal reached a host;
+tests that need a person at the terminal ask through ``ask_person`` and are
+skipped when there is nobody to ask.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from drivers.base import TerminalDriver
+from drivers.errors import AuthenticationFailed, Disconnected, LinkTimeout, LockedOut, TerminalError
+from drivers.models import (
+    CommTestResult,
+    Counters,
+    Hardware,
+    HelloInfo,
+    Identity,
+    KeyStatus,
+    LogEntry,
+    Parameters,
+    Progress,
+    SelfTestResult,
+    SignOnResult,
+)
+
+from .model import T, Text
+
+#: Seconds a person gets to swipe a card or press the keys.
+PERSON_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class StepError:
+    """A step that failed with a typed error (or ran out of time)."""
+
+    error_type: str  # the TerminalError subclass name, or "StepTimeout"
+    message: str
+    action: str = ""
+    noise: bool = False  # bytes arrived that never made a frame (baud rate, cable)
+    after_frames: int = 0  # how many exchanges had worked on this link before it failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error_type": self.error_type, "message": self.message, "action": self.action}
+
+
+@dataclass(frozen=True)
+class PersonPrompt:
+    """A request to the person at the terminal ("swipe a card now")."""
+
+    id: str  # "card-reader" | "keypad"
+    text: Text
+    timeout_s: int
+
+
+#: Return True when the person is there and will act, False to skip the test.
+AskPerson = Callable[[PersonPrompt], bool]
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    index: int  # 1-based
+    total: int
+    step: str
+    title: Text
+    detail: str = ""  # the terminal's own progress text, when it sends one
+
+
+@dataclass
+class Readings:
+    """Everything the terminal and the laptop showed. Only what a real terminal and network give."""
+
+    hello: HelloInfo | None = None
+    identity: Identity | None = None
+    logged_in: bool = False
+    parameters: Parameters | None = None
+    keys: KeyStatus | None = None
+    hardware: Hardware | None = None
+    laptop_time: datetime | None = None  # the laptop's clock when the hardware (and its clock) was read
+    counters: Counters | None = None
+    response_log: list[LogEntry] | None = None
+    error_log: list[LogEntry] | None = None
+    self_tests: dict[str, SelfTestResult] = field(default_factory=dict)
+    comm_test: CommTestResult | None = None
+    laptop_hosts: list[Any] | None = None  # netcheck.HostCheck
+    echo: list[Any] | None = None  # hostcheck.EchoResult
+    verdict: Any = None  # hostcheck.NetworkVerdict
+    sign_on: SignOnResult | None = None
+    keys_after_sign_on: KeyStatus | None = None
+    link_stats: dict[str, int] = field(default_factory=dict)
+    baud_mismatch: tuple[int, int] | None = None  # (the laptop's baud rate, the one the terminal answered at)
+    errors: dict[str, StepError] = field(default_factory=dict)  # step -> error
+    skipped: dict[str, Text] = field(default_factory=dict)  # step -> why it did not run
+    durations_ms: dict[str, int] = field(default_factory=dict)
+    cancelled: bool = False
+
+
+@dataclass
+class Step:
+    id: str
+    title: Text
+    run: Callable[[], None]
+    timeout_s: float | Callable[[], float]
+    needs_login: bool = True
+    gate: Callable[[], Text | None] | None = None  # returns why to skip, or None to run
+
+
+class StepTimeout(Exception):
+    pass
+
+
+class Gatherer:
+    """Runs the steps of one diagnosis over one driver (logged in here)."""
+
+    def __init__(
+        self,
+        driver: TerminalDriver,
+        password: str | None,
+        *,
+        dialer: Any = None,
+        cafile: str | None = None,
+        sign_on: bool = True,
+        ask_person: AskPerson | None = None,
+        on_progress: Callable[[StepProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+        network_timeout: float = 5.0,
+        person_timeout_s: int = PERSON_TIMEOUT_S,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
+        self.driver = driver
+        self.password = password
+        self.dialer = dialer
+        self.cafile = cafile
+        self.do_sign_on = sign_on
+        self.ask_person = ask_person
+        self.on_progress = on_progress
+        self.cancel = cancel or threading.Event()
+        self.network_timeout = network_timeout
+        self.person_timeout_s = person_timeout_s
+        self.clock = clock
+        self.r = Readings()
+        self._exchanges = 0
+
+    # -- the plan --------------------------------------------------------------------
+    def steps(self, phases: set[str] | None = None) -> list[Step]:
+        """All steps in order, or only those of ``phases`` (a re-run after a repair)."""
+        plan = [
+            Step("connect", T("Connect to the terminal", "连接终端"), self._hello, 15, needs_login=False),
+            Step("identity", T("Read the identity", "读取终端信息"), self._identity, 15, needs_login=False),
+            Step("login", T("Log in to maintenance mode", "登录维护模式"), self._login, 20, needs_login=False),
+            Step("hardware", T("Read the hardware state", "读取硬件状态"), self._hardware, 15),
+            Step("parameters", T("Read the payment parameters", "读取终端参数"), self._parameters, 15),
+            Step("keys", T("Read the key status", "读取密钥状态"), self._keys, 15),
+            Step("counters", T("Read the counters", "读取交易计数"), self._counters, 15),
+            Step("logs", T("Read the response-code and error logs", "读取应答码和错误日志"), self._logs, 30),
+            Step(
+                "card-reader",
+                T("Card reader test (swipe a card)", "读卡器测试（请刷卡）"),
+                lambda: self._person_test("card-reader"),
+                self.person_timeout_s + 15,
+                gate=self._person_gate,
+            ),
+            Step(
+                "keypad",
+                T("Keypad test (press every key)", "键盘测试（请按每个键）"),
+                lambda: self._person_test("keypad"),
+                self.person_timeout_s + 15,
+                gate=self._person_gate,
+            ),
+            Step("comm-test", T("Terminal's comm test", "终端通讯测试"), self._comm_test, self._comm_budget),
+            Step("laptop-network", T("Laptop's network checks", "笔记本网络检查"), self._laptop, 60, needs_login=False),
+            Step(
+                "sign-on",
+                T("Sign-on by the terminal", "终端签到"),
+                self._sign_on,
+                lambda: self._comm_budget() + self._response_timeout(),
+                gate=self._sign_on_gate,
+            ),
+            Step(
+                "keys-after",
+                T("Read the keys after the sign-on", "签到后读取密钥"),
+                self._keys_after,
+                15,
+                gate=lambda: None if self.r.sign_on is not None else T("no sign-on ran", "未进行签到"),
+            ),
+        ]
+        if phases is not None:
+            plan = [s for s in plan if s.id in phases]
+        return plan
+
+    def _comm_budget(self) -> float:
+        """The terminal's own connect timeouts for both hosts, plus TLS and a margin."""
+        p = self.r.parameters
+        connect = p.connect_timeout_s if p and p.connect_timeout_s else 30
+        return 2 * (connect + 10) + 15
+
+    def _response_timeout(self) -> float:
+        p = self.r.parameters
+        return (p.response_timeout_s if p and p.response_timeout_s else 60) + 10
+
+    # -- running ---------------------------------------------------------------------
+    def run(self, phases: set[str] | None = None) -> Readings:
+        plan = self.steps(phases)
+        for index, step in enumerate(plan, start=1):
+            if self.cancel.is_set():
+                self.r.cancelled = True
+                self.r.skipped[step.id] = T("cancelled by the user", "已被用户取消")
+                continue
+            reason = self._why_skip(step)
+            if reason is not None:
+                self.r.skipped[step.id] = reason
+                continue
+            self._report(index, len(plan), step)
+            started = time.monotonic()
+            try:
+                self._run_bounded(step, index, len(plan))
+            except StepTimeout as err:
+                self.r.errors[step.id] = StepError(
+                    "StepTimeout",
+                    f"{step.title.en}: no result within {err.args[0]:g} s; the link was closed",
+                    after_frames=self._exchanges,
+                )
+            except TerminalError as err:
+                self.r.errors[step.id] = StepError(
+                    type(err).__name__,
+                    err.message,
+                    err.action,
+                    noise=bool(self.driver.link_stats.get("garbage_bytes")),
+                    after_frames=self._exchanges,
+                )
+            self.r.durations_ms[step.id] = int((time.monotonic() - started) * 1000)
+        self.r.link_stats = self.driver.link_stats
+        return self.r
+
+    def _why_skip(self, step: Step) -> Text | None:
+        if not self.driver.is_open and step.id != "laptop-network":
+            lost = next((k for k, e in self.r.errors.items() if e.error_type in ("Disconnected", "StepTimeout")), None)
+            return T(f"the link to the terminal is closed (after '{lost}')", f"与终端的连接已关闭（在“{lost}”之后）")
+        if "connect" in self.r.errors and step.id != "laptop-network":
+            return T("the terminal did not answer the greeting", "终端未应答连接请求")
+        if step.needs_login and not self.r.logged_in:
+            if "login" in self.r.errors:
+                return T("needs the maintenance login, which failed", "需要维护登录，但登录失败")
+            return T("needs the maintenance login", "需要维护登录")
+        if self.r.hardware is not None and self.r.hardware.tamper == "tampered" and step.id not in ("laptop-network",):
+            return T(
+                "the terminal is tamper-locked: it refuses tests and its keys are erased",
+                "终端已触发防拆锁定：拒绝测试，密钥已清除",
+            )
+        if step.gate is not None:
+            return step.gate()
+        return None
+
+    def _report(self, index: int, total: int, step: Step, detail: str = "") -> None:
+        if self.on_progress is not None:
+            self.on_progress(StepProgress(index, total, step.id, step.title, detail))
+
+    def _run_bounded(self, step: Step, index: int, total: int) -> None:
+        """Run ``step`` in a helper thread; past its timeout cancel it, then close the link."""
+        box: dict[str, BaseException] = {}
+        self._current = (index, total, step)
+
+        def target() -> None:
+            try:
+                step.run()
+            except BaseException as err:  # handed to the runner's thread
+                box["error"] = err
+
+        worker = threading.Thread(target=target, name=f"diagnosis-{step.id}", daemon=True)
+        worker.start()
+        budget = step.timeout_s() if callable(step.timeout_s) else step.timeout_s
+        deadline = time.monotonic() + budget
+        while worker.is_alive() and time.monotonic() < deadline:
+            worker.join(0.05)
+        if worker.is_alive():
+            self.driver.close()  # a blocked read ends at once; the link state is unknown now anyway
+            worker.join(5)
+            raise StepTimeout(budget)
+        if "error" in box:
+            raise box["error"]
+
+    def _terminal_progress(self, p: Progress) -> None:
+        index, total, step = self._current
+        self._report(index, total, step, p.text)
+
+    # -- the steps -----------------------------------------------------------------------
+    def _counted(self, value):
+        self._exchanges += 1
+        return value
+
+    def _hello(self) -> None:
+        self.r.hello = self._counted(self.driver.hello())
+
+    def _identity(self) -> None:
+        self.r.identity = self._counted(self.driver.identity())
+
+    def _login(self) -> None:
+        if self.password is None:
+            raise AuthenticationFailed("no maintenance password given", action="logging in")
+        self.driver.login(self.password)
+        self.r.logged_in = self._counted(True)
+
+    def _hardware(self) -> None:
+        self.r.hardware = self._counted(self.driver.hardware())
+        self.r.laptop_time = self.clock()
+
+    def _parameters(self) -> None:
+        self.r.parameters = self._counted(self.driver.parameters())
+
+    def _keys(self) -> None:
+        self.r.keys = self._counted(self.driver.key_status())
+
+    def _counters(self) -> None:
+        self.r.counters = self._counted(self.driver.counters())
+
+    def _logs(self) -> None:
+        self.r.response_log = self._counted(self.driver.read_log("response-codes"))
+        self.r.error_log = self._counted(self.driver.read_log("errors"))
+
+    def _person_gate(self) -> Text | None:
+        if self.ask_person is None:
+            return T(
+                "needs a person at the terminal; this run is not interactive", "需要有人在终端前操作；本次为非交互运行"
+            )
+        return None
+
+    def _person_test(self, test: str) -> None:
+        prompts = {
+            "card-reader": T(
+                "Swipe a card through the terminal's magstripe reader now.", "请现在在终端上刷一张磁条卡。"
+            ),
+            "keypad": T("Press every key on the terminal's keypad once now.", "请现在把终端键盘上的每个键各按一次。"),
+        }
+        prompt = PersonPrompt(test, prompts[test], self.person_timeout_s)
+        if self.ask_person is None or not self.ask_person(prompt):
+            self.r.skipped[test] = T("skipped by the technician", "技术员已跳过")
+            return
+        self.r.self_tests[test] = self._counted(
+            self.driver.self_test(
+                test, timeout_s=self.person_timeout_s, on_progress=self._terminal_progress, cancel=self.cancel
+            )
+        )
+
+    def _comm_test(self) -> None:
+        self.r.comm_test = self._counted(self.driver.comm_test(on_progress=self._terminal_progress))
+
+    def _laptop(self) -> None:
+        from ..hostcheck import compare, laptop_view
+
+        if self.r.parameters is None:
+            self.r.skipped["laptop-network"] = T("the terminal's host addresses are not known", "不知道终端的主机地址")
+            return
+        if self.dialer is None:
+            self.r.skipped["laptop-network"] = T("no laptop network given", "未提供笔记本网络")
+            return
+        self.r.laptop_hosts, self.r.echo = laptop_view(
+            self.r.parameters, self.dialer, timeout=self.network_timeout, cafile=self.cafile
+        )
+        self.r.verdict = compare(self.r.comm_test, None, self.r.laptop_hosts)
+
+    def _sign_on_gate(self) -> Text | None:
+        if not self.do_sign_on:
+            return T("sign-on not requested (--no-sign-on)", "未要求签到（--no-sign-on）")
+        if self.r.comm_test is None:
+            return T("the terminal's comm test did not run", "终端通讯测试未运行")
+        if not any(h.outcome == "ok" for h in self.r.comm_test.hosts):
+            return T("the terminal reaches none of its hosts", "终端连不上任何主机")
+        return None
+
+    def _sign_on(self) -> None:
+        from ..hostcheck import compare
+
+        self.r.sign_on = self._counted(self.driver.sign_on(on_progress=self._terminal_progress))
+        if self.r.laptop_hosts is not None:
+            self.r.verdict = compare(self.r.comm_test, self.r.sign_on, self.r.laptop_hosts)
+
+    def _keys_after(self) -> None:
+        self.r.keys_after_sign_on = self._counted(self.driver.key_status())
+
+
+def is_link_failure(error: StepError | None) -> bool:
+    return error is not None and error.error_type in (
+        Disconnected.__name__,
+        LinkTimeout.__name__,
+        "StepTimeout",
+    )
+
+
+def is_login_failure(error: StepError | None) -> bool:
+    return error is not None and error.error_type in (AuthenticationFailed.__name__, LockedOut.__name__)
