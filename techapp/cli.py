@@ -109,8 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument(
         "--fix",
         choices=("none", "ask", "auto"),
-        default="ask",
-        help="automatic repairs: none; ask before each (default; needs an interactive terminal); auto",
+        help="automatic repairs: none; ask before each (the default when run interactively, else none); auto",
     )
     diag.add_argument("--json", metavar="FILE", help="also write the full result as JSON (schema techapp.diagnosis/1)")
     diag.add_argument("--lang", choices=("zh", "en"), help="language of the report (default: from the locale)")
@@ -397,11 +396,10 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     password = _password(args)
     if password is None:
         return EXIT_CANNOT_RUN
-    fix = args.fix
+    fix = args.fix or ("ask" if _interactive() else "none")
     if fix == "ask" and not _interactive():
         fix = "none"
-        if args.fix == "ask" and "--fix" in sys.argv:
-            _err("--fix ask needs an interactive terminal to answer; no repair will be done (use --fix auto)")
+        _err("--fix ask needs an interactive terminal to answer; no repair will be done (use --fix auto)")
     ask_person = _ask_person(lang) if _interactive() and not args.no_prompts else None
 
     def progress(p) -> None:
