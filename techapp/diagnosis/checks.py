@@ -37,6 +37,7 @@ LOG_WARN_FRACTION = 0.80
 DUKPT_MAX_COUNTER = 0x1FF800
 DUKPT_FAIL_KEYS = 1000
 DUKPT_WARN_KEYS = 10000
+COMM_MODES_ZH = {"ethernet": "以太网", "wifi": "Wi-Fi", "cellular": "无线（4G）", "dialup": "拨号"}
 #: Response codes in the terminal's log younger than this (hours) count as "recent".
 RECENT_HOURS = 24
 
@@ -548,13 +549,16 @@ def parameter_checks(r: Readings, ctx: Context) -> list[CheckResult]:
         )
     else:
         detail = {"cellular": f"APN {p.apn}", "wifi": f"SSID {p.wifi_ssid}"}.get(p.comm_mode, "")
+        mode_zh = {"ethernet": "以太网", "wifi": "Wi-Fi", "cellular": "无线（4G）", "dialup": "拨号"}.get(
+            p.comm_mode, p.comm_mode
+        )
         out.append(
             _c(
                 "params.comms",
                 "parameters",
                 ctitle,
                 "pass",
-                T(f"{p.comm_mode} {detail}".strip(), f"{p.comm_mode} {detail}".strip()),
+                T(f"{p.comm_mode} {detail}".strip(), f"{mode_zh} {detail}".strip()),
                 {"comm_mode": p.comm_mode, "apn": p.apn, "tls": p.tls},
             )
         )

@@ -35,7 +35,8 @@ class Text:
         return {"en": self.en, "zh": self.zh}
 
     def __add__(self, other: Text) -> Text:
-        return Text(f"{self.en} {other.en}".strip(), f"{self.zh}{other.zh}")
+        """Joined as written: put any space or punctuation between the parts into the parts."""
+        return Text(self.en + other.en, self.zh + other.zh)
 
 
 def T(en: str, zh: str) -> Text:  # noqa: N802 - reads like a literal

@@ -38,6 +38,16 @@ RESULT = {
 }
 
 
+def source_text(compared_with: str, lang: str) -> str:
+    """What a check compared with, in the report's language ("work order WO-1" -> "工单 WO-1")."""
+    if lang != "zh":
+        return compared_with
+    for en, zh in (("work order ", "工单 "), ("acquirer profile ", "收单行配置 "), ("laptop clock", "笔记本时钟")):
+        if compared_with.startswith(en):
+            return zh + compared_with[len(en) :]
+    return compared_with
+
+
 def _value(v: Any) -> str:
     if v == "" or v is None:
         return "(blank)"
@@ -111,8 +121,9 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
         if c.group != group:
             group = c.group
             out.append(f"  {t(GROUPS.get(group, T(group, group)))}")
-        source = f"  ({c.compared_with})" if c.compared_with else ""
-        out.append(f"    {MARK[lang][c.status]} {t(c.title)}: {t(c.summary)}{source}")
+        source = f"  ({source_text(c.compared_with, lang)})" if c.compared_with else ""
+        colon = "：" if lang == "zh" else ": "
+        out.append(f"    {MARK[lang][c.status]} {t(c.title)}{colon}{t(c.summary)}{source}")
     out.append("")
     if d.actions_taken:
         out.append(t(T("Repairs", "修复")))

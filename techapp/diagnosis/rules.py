@@ -91,7 +91,7 @@ class _Builder:
         for cid in check_ids:
             c = self.by_id.get(cid)
             if c is not None and c.status not in ("skipped",):
-                out.append(c.title + T(":", "：") + c.summary)
+                out.append(c.title + T(": ", "：") + c.summary)
         return out
 
     def add(
@@ -510,7 +510,8 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
         if wrong:
             steps.append(
                 T(
-                    f"3. Identity right? No: {', '.join(f.upper() for f in wrong)} differ from the work order.",
+                    f"3. Identity right? No: {' and '.join(f.upper() for f in wrong)} "
+                    f"{'differs' if len(wrong) == 1 else 'differ'} from the work order.",
                     f"3. 终端标识是否正确？否：{'、'.join(f.upper() for f in wrong)} 与工单不符。",
                 )
             )
