@@ -196,6 +196,11 @@ VERDICTS: dict[str, tuple[str, str]] = {
         "enter them from the work order or run a TMS parameter download.",
         "终端未设置主机地址或端口：参数丢失（升级或复位后），请按工单输入或做TMS参数下载。",
     ),
+    "terminal-cannot-reach": (
+        "The terminal reaches none of its hosts; the laptop did not check them (its checks stay on loopback "
+        "unless --real-network is given), so the site's network is not compared.",
+        "终端连不上任何主机；笔记本未检查这些主机（未指定 --real-network 时只访问本机回环），无法与现场网络比对。",
+    ),
     "unknown": ("The evidence does not point at one cause.", "现有证据无法确定单一原因。"),
 }
 
@@ -242,7 +247,10 @@ def compare(
         return _verdict("tls-clock" if clock else "tls", evidence)
     terminal_reaches = any(h.outcome == "ok" for h in hosts)
     laptop_reaches = any(c.outcome == "ok" or c.failed_stage == "tls" for c in laptop)
+    laptop_checked = any(c.outcome != "not-allowed" for c in laptop)
     if hosts and not terminal_reaches:
+        if not laptop_reaches and not laptop_checked:
+            return _verdict("terminal-cannot-reach", evidence)
         return _verdict("terminal-comms" if laptop_reaches else "site-or-host-down", evidence)
     if terminal_reaches and sign_on is None:
         return _verdict("reachable", evidence)

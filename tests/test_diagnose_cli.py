@@ -166,3 +166,11 @@ def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path, capsys):
     bogus.write_text('{"schema": "something/1"}')
     assert main(["restore", "--demo", "--backup", str(bogus), "--yes"]) == 2
     assert "not a techapp backup" in capsys.readouterr().err
+
+
+def test_on_a_real_port_the_laptop_stays_on_loopback_unless_told(pty_sim, capsys):
+    server = pty_sim("healthy")
+    assert main(["diagnose", "--port", server.path, "--work-order", str(DEMO_ORDER), "--fix", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "[skip] Laptop reaches the same hosts: the laptop's checks stay on loopback; on site use --real-network" in out
+    assert "[ ok ] Sign-on by the terminal: approved (00)" in out

@@ -1004,16 +1004,24 @@ def _network(b: _Builder) -> None:
             [act.point_at_production(r, b.ctx.profile) if b.ctx.profile else None],
         )
         return
-    if v == "site-or-host-down":
+    if v in ("site-or-host-down", "terminal-cannot-reach"):
         b.add(
             "host-unreachable",
             "critical",
-            "high",
+            "high" if v == "site-or-host-down" else "medium",
             T("Host unreachable from this site", "从本现场无法连接主机"),
             T(
                 "Neither the terminal nor the laptop reaches the acquirer's hosts from this site, though the "
                 "terminal's link is up: the shop's router, VPN or firewall, or the acquirer's host is down.",
                 "终端和笔记本都连不上收单行主机（终端网络连接正常）：商户路由器、专线/VPN、防火墙，或收单行主机故障。",
+            )
+            if v == "site-or-host-down"
+            else T(
+                "The terminal's link is up but it reaches none of its hosts. The laptop did not check them "
+                "(run with --real-network on site to compare): the shop's router, VPN or firewall, the terminal's "
+                "host settings, or the acquirer's host.",
+                "终端网络连接正常但连不上任何主机。笔记本未检查（现场请加 --real-network 比对）：商户路由器、专线/VPN、"
+                "防火墙、终端主机设置或收单行主机。",
             ),
             ["network.terminal", "network.laptop", "network.compare"],
             [
