@@ -1167,6 +1167,19 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
         out.append(
             _c("network.laptop", "network", ltitle, "skipped", T("no host addresses to try", "没有可测试的主机地址"))
         )
+    elif all(c.outcome == "not-allowed" for c in r.laptop_hosts):
+        out.append(
+            _c(
+                "network.laptop",
+                "network",
+                ltitle,
+                "skipped",
+                T(
+                    "the laptop's checks stay on loopback; on site use --real-network",
+                    "笔记本检查仅限本机回环；现场请使用 --real-network",
+                ),
+            )
+        )
     else:
         lines = "; ".join(f"{c.host}:{c.port} {c.outcome}" for c in r.laptop_hosts)
         echo = "; ".join(f"echo {e.outcome}" + (f" {e.response_code}" if e.response_code else "") for e in r.echo or [])
