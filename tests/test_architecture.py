@@ -231,8 +231,13 @@ def test_import_linter_config_catches_violations(tmp_path):
         {
             "drivers/__init__.py": "",
             "drivers/link.py": "import PySide6.QtCore\n",
+            "drivers/sim/__init__.py": "",
             "techapp/__init__.py": "",
             "techapp/core.py": "from ui import window\n",
+            "techapp/diagnosis/__init__.py": "import drivers.sim\n",
+            "techapp/hostcheck.py": "",
+            "techapp/netcheck.py": "",
+            "techapp/backups.py": "",
             "ui/__init__.py": "",
             "ui/window.py": "import techapp.core\nimport drivers.link\n",
         },
@@ -242,6 +247,7 @@ def test_import_linter_config_catches_violations(tmp_path):
     assert result.returncode != 0, output
     assert "techapp.core -> ui" in output, output
     assert "drivers.link -> PySide6" in output, output
+    assert "techapp.diagnosis -> drivers.sim" in output, output
 
 
 def test_the_suite_refuses_to_leave_loopback():
