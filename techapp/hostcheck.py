@@ -286,9 +286,12 @@ class NetworkReport:
 
 
 def laptop_view(
-    params, dialer: Dialer, *, timeout: float = 5.0, cafile: str | None = None
+    params, dialer: Dialer, *, timeout: float = 5.0, cafile: str | None = None, cancel=None
 ) -> tuple[list[HostCheck], list[EchoResult]]:
-    """The laptop's checks (DNS, TCP, TLS) and echo test of the hosts in the terminal's ``params``."""
+    """The laptop's checks (DNS, TCP, TLS) and echo test of the hosts in the terminal's ``params``.
+
+    ``cancel`` (a ``threading.Event``) stops it between hosts.
+    """
     from .netcheck import check_host
 
     laptop: list[HostCheck] = []
@@ -298,7 +301,7 @@ def laptop_view(
         hosts.append((params.backup_host, params.backup_port))
     header = cup.Header(terminal_status=1 if params.header_status == "test" else 0)
     for host, port in hosts:
-        if not host or not port:
+        if not host or not port or (cancel is not None and cancel.is_set()):
             continue
         laptop.append(check_host(host, port, tls=params.tls, dialer=dialer, timeout=timeout, cafile=cafile))
         echoes.append(

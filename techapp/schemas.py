@@ -2,21 +2,34 @@
 
 ``python -m techapp.schemas`` rewrites the files under ``docs/schemas/``; a
 test fails when a committed schema differs from what the code produces.
+
+* ``info-v1``: ``techapp info --json`` (:class:`InfoDocument`);
+* ``diagnosis-v1``: ``techapp diagnose --json`` (:class:`DiagnosisDocument`, mirroring
+  ``Diagnosis.to_dict()``); its enumerations come from the code: the check ids the judge
+  emits, ``rules.PRIORITY``, the model's literals and the parameter names;
+* ``backup-v1``: the parameter backups of :mod:`techapp.backups` (:class:`BackupDocument`).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import TypedDict
 
 from drivers.models import Counters, Hardware, Identity, KeyStatus, LogEntry, Parameters
 
+from .backups import SCHEMA as BACKUP_SCHEMA
+from .diagnosis import model as diagnosis_model
+from .diagnosis.checks import Context, judge
+from .diagnosis.model import STATUSES, Confidence, Severity, Status
+from .diagnosis.rules import PRIORITY
+from .diagnosis.runner import Readings
 from .info import SCHEMA as INFO_SCHEMA
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "docs" / "schemas"
@@ -75,7 +88,266 @@ def info_schema() -> dict[str, Any]:
     return schema
 
 
-SCHEMAS = {"info-v1.schema.json": info_schema}
+# -- techapp.diagnosis/1 ---------------------------------------------------------------------------
+# The JSON of ``Diagnosis.to_dict()`` (techapp/diagnosis/model.py), written by ``techapp diagnose --json``.
+# Mirrored here as closed TypedDicts; the enumerations come from the code (model literals, the
+# check ids the judge emits, rules.PRIORITY, the parameter names), so a new id changes the schema.
+
+CLOSED = ConfigDict(extra="forbid")
+
+#: The checklist of a run with nothing read: every check, in the order every run lists them.
+_CHECKLIST = judge(Readings(), Context(None, None))
+CheckId = Literal[tuple(c.id for c in _CHECKLIST)]  # type: ignore[misc]
+CheckGroup = Literal[tuple(dict.fromkeys(c.group for c in _CHECKLIST))]  # type: ignore[misc]
+FindingId = Literal[tuple(PRIORITY)]  # type: ignore[misc]
+ActionKind = get_type_hints(diagnosis_model.Action)["kind"]
+OutcomeResult = get_type_hints(diagnosis_model.ActionOutcome)["result"]
+ParameterName = Literal[tuple(f.name for f in fields(Parameters))]  # type: ignore[misc]
+#: Action.operation: "" for manual actions and escalations, else what Diagnoser._apply runs.
+Operation = Literal["", "write-parameters", "sync-clock", "sign-on", "print-test-page"]
+COMPARED_WITH = r"^(|work order .+|acquirer profile .+|laptop clock)$"
+
+
+@with_config(CLOSED)
+class Text(TypedDict):
+    """One thing said in English and in Chinese (simplified)."""
+
+    en: str
+    zh: str
+
+
+StatusCounts = with_config(CLOSED)(
+    TypedDict("StatusCounts", {status: Annotated[int, Field(ge=0)] for status in STATUSES})  # type: ignore[misc]
+)
+StatusCounts.__doc__ = "How many checks ended in each status."
+
+
+@with_config(CLOSED)
+class Terminal(TypedDict, total=False):
+    """The terminal as read: vendor to app once the identity was read, tid to merchant_name once the parameters were."""
+
+    vendor: str
+    model: str
+    serial_number: str
+    firmware_version: str
+    app: Annotated[str, Field(description="payment application name and version")]
+    tid: str
+    mid: str
+    merchant_name: str
+
+
+@with_config(CLOSED)
+class WorkOrder(TypedDict):
+    """The work order the run compared against (techapp/workorder.py); '' or null where the order says nothing."""
+
+    id: str
+    mid: str
+    tid: str
+    merchant_name: str
+    serial_number: str
+    acquirer_profile: str
+    tmk_index: int | None
+    tmk_kcv: str
+    notes: str
+    source: Annotated[str, Field(description="the file the work order was read from")]
+
+
+@with_config(CLOSED)
+class Check(TypedDict):
+    """One line of the checklist. Every run lists every check, in the same order."""
+
+    id: CheckId
+    group: CheckGroup
+    title: Text
+    status: Status
+    summary: Annotated[Text, Field(description="what was observed, in a sentence")]
+    observed: Annotated[dict[str, Any], Field(description="the values read (keys depend on the check)")]
+    expected: Annotated[dict[str, Any], Field(description="what they were compared with or the threshold")]
+    compared_with: Annotated[
+        str,
+        Field(
+            pattern=COMPARED_WITH,
+            description="the reference: 'work order ID', 'acquirer profile ID', 'laptop clock', or '' (none)",
+        ),
+    ]
+    error_type: Annotated[str | None, Field(description="status 'error': the typed error's class name")]
+    duration_ms: Annotated[int, Field(ge=0, description="time of the reading step behind the check (0: none)")]
+
+
+@with_config(CLOSED)
+class Change(TypedDict):
+    before: Any
+    after: Any
+
+
+@with_config(CLOSED)
+class Action(TypedDict):
+    """A repair: automatic (done through the driver after confirmation), manual (steps) or escalation (text)."""
+
+    id: str
+    kind: ActionKind
+    title: Text
+    steps: list[Text]
+    verify: Annotated[Text | None, Field(description="what to check afterwards")]
+    changes: Annotated[dict[ParameterName, Change], Field(description="parameter writes: name -> before, after")]
+    operation: Operation
+    then_sign_on: Annotated[bool, Field(description="the terminal signs on after the action to prove it")]
+    blocked: Annotated[Text | None, Field(description="why it cannot be done now")]
+    text: Annotated[Text | None, Field(description="escalation: the text to send")]
+    recipient: Annotated[str, Field(description="escalation: the helpdesk's e-mail or phone ('' if unknown)")]
+
+
+@with_config(CLOSED)
+class Finding(TypedDict):
+    """A root cause with its evidence and actions. Findings are listed most important first."""
+
+    id: FindingId
+    severity: Severity
+    confidence: Confidence
+    title: Text
+    cause: Text
+    evidence: list[Text]
+    checks: Annotated[list[CheckId], Field(description="the checks that support it")]
+    actions: list[Action]
+    procedure: Annotated[list[Text], Field(description="the 97/03 decision steps taken, else empty")]
+
+
+@with_config(CLOSED)
+class SignOn(TypedDict):
+    """The sign-on the terminal ran after an action, to prove it."""
+
+    outcome: Annotated[str, Field(description="'ok', 'declined', 'no-answer', ... as the terminal reports it")]
+    response_code: str | None
+    host: Annotated[str, Field(description="address:port")]
+    stan: int
+    sent_at: datetime | None
+
+
+@with_config(CLOSED)
+class ActionOutcome(TypedDict):
+    """What an automatic action did: backup, write, read-back, sign-on, and its checks before and after."""
+
+    action: str
+    finding: FindingId
+    result: OutcomeResult
+    message: Text
+    backup_path: Annotated[str, Field(description="the parameter backup written before the write ('' if none)")]
+    written: Annotated[dict[ParameterName | Literal["clock"], Any], Field(description="values written")]
+    read_back: Annotated[dict[ParameterName | Literal["clock"], Any], Field(description="the same values read back")]
+    before: Annotated[dict[CheckId, Status], Field(description="status of the finding's checks before the repair")]
+    after: Annotated[dict[CheckId, Status], Field(description="their status in the re-run after all repairs")]
+    sign_on: SignOn | None
+
+
+@with_config(CLOSED)
+class DiagnosisDocument(TypedDict):
+    """Output of ``techapp diagnose --json``: the checklist, the ranked findings and the repairs done."""
+
+    schema: Literal["techapp.diagnosis/1"]
+    port: str
+    started_at: datetime
+    finished_at: datetime | None
+    terminal: Terminal
+    work_order: WorkOrder | None
+    profile: Annotated[str | None, Field(description="id of the acquirer profile used")]
+    counts: StatusCounts
+    checks: Annotated[list[Check], Field(min_length=len(_CHECKLIST), max_length=len(_CHECKLIST))]
+    findings: list[Finding]
+    findings_before_repair: Annotated[list[FindingId], Field(description="finding ids before the repair; [] if none")]
+    actions_taken: list[ActionOutcome]
+    could_not_run: Annotated[Text | None, Field(description="why the diagnosis could not run or is partial")]
+    cancelled: bool
+    exit_code: Literal[0, 1, 2]
+
+
+def _when_kind(kind: str, then: dict[str, Any]) -> dict[str, Any]:
+    return {"if": {"properties": {"kind": {"const": kind}}}, "then": {"properties": then}}
+
+
+NULL = {"type": "null"}
+
+
+def diagnosis_schema() -> dict[str, Any]:
+    schema = _local_times(TypeAdapter(DiagnosisDocument).json_schema(mode="serialization"))
+    defs = schema["$defs"]
+    # what each kind of action carries (techapp/diagnosis/actions.py)
+    defs["Action"]["allOf"] = [
+        _when_kind("automatic", {"operation": {"not": {"const": ""}}, "steps": {"maxItems": 0}, "text": NULL}),
+        _when_kind(
+            "manual",
+            {
+                "operation": {"const": ""},
+                "changes": {"maxProperties": 0},
+                "then_sign_on": {"const": False},
+                "text": NULL,
+            },
+        ),
+        _when_kind(
+            "escalation",
+            {"operation": {"const": ""}, "changes": {"maxProperties": 0}, "text": {"$ref": "#/$defs/Text"}},
+        ),
+    ]
+    # Diagnosis.exit_code: 2 could not run or cancelled, else 1 with findings, 0 without
+    schema["allOf"] = [
+        {
+            "if": {
+                "anyOf": [
+                    {"properties": {"could_not_run": {"$ref": "#/$defs/Text"}}},
+                    {"properties": {"cancelled": {"const": True}}},
+                ]
+            },
+            "then": {"properties": {"exit_code": {"const": 2}}},
+            "else": {
+                "if": {"properties": {"findings": {"maxItems": 0}}},
+                "then": {"properties": {"exit_code": {"const": 0}}},
+                "else": {"properties": {"exit_code": {"const": 1}}},
+            },
+        }
+    ]
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = diagnosis_model.SCHEMA
+    return schema
+
+
+# -- techapp.backup/1 ----------------------------------------------------------------------------------
+
+
+@with_config(CLOSED)
+class BackupTerminal(TypedDict):
+    """The terminal the parameters were read from ('unknown' and '' when its identity was not read)."""
+
+    serial_number: Annotated[str, Field(description="a restore refuses a terminal with another serial number")]
+    vendor: str
+    model: str
+
+
+@with_config(CLOSED)
+class BackupDocument(TypedDict):
+    """A parameter backup, saved before every parameter write; ``techapp restore --backup FILE`` writes it back."""
+
+    schema: Literal["techapp.backup/1"]
+    saved_at: Annotated[datetime, Field(description="the laptop's local time when the backup was written")]
+    reason: Annotated[str, Field(description="e.g. 'before fix-tid (tid-mismatch)': the action and its finding")]
+    terminal: BackupTerminal
+    parameters: Annotated[Parameters, Field(description="the full parameter set, every field, as read")]
+
+
+def backup_schema() -> dict[str, Any]:
+    schema = _local_times(TypeAdapter(BackupDocument).json_schema(mode="serialization"))
+    # load_backup refuses a parameter set with missing or unknown fields
+    params = schema["$defs"]["Parameters"]
+    params["additionalProperties"] = False
+    params["required"] = [f.name for f in fields(Parameters)]
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = BACKUP_SCHEMA
+    return schema
+
+
+SCHEMAS = {
+    "info-v1.schema.json": info_schema,
+    "diagnosis-v1.schema.json": diagnosis_schema,
+    "backup-v1.schema.json": backup_schema,
+}
 
 
 def render(name: str) -> str:

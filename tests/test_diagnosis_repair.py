@@ -282,3 +282,21 @@ def test_json_of_a_repair_records_backup_and_before_after(diagnose):
     [taken] = doc["actions_taken"]
     assert taken["written"] == {"tid": "12345678"} and taken["before"]["params.tid"] == "fail"
     assert doc["findings_before_repair"] == ["tid-mismatch"] and doc["exit_code"] == 0
+
+
+def test_cancel_during_a_long_terminal_operation_returns_within_seconds(diagnose):
+    cancel = threading.Event()
+    started = {}
+
+    def progress(p):
+        if p.step == "comm-test" and "t" not in started:
+            started["t"] = time.monotonic()
+            cancel.set()
+
+    # the terminal waits its 30 s connect timeout for each host: cancel must not wait for that
+    _, result, _ = diagnose("host-unreachable", on_progress=progress, cancel=cancel)
+    assert time.monotonic() - started["t"] < 10
+    assert result.cancelled and result.exit_code == 2
+    assert result.check("network.terminal").status == "error"
+    assert "cancelled" in result.check("network.terminal").summary.en
+    assert result.check("signon").status == "skipped"

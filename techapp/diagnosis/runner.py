@@ -123,6 +123,15 @@ class StepTimeout(Exception):
     pass
 
 
+class StepCancelled(Exception):
+    pass
+
+
+#: Seconds a step that cannot be cancelled on the terminal (a comm test, a sign-on) may go on after a
+#: cancel before the link is closed to stop waiting for it.
+CANCEL_GRACE_S = 3.0
+
+
 class Gatherer:
     """Runs the steps of one diagnosis over one driver (logged in here)."""
 
@@ -228,6 +237,13 @@ class Gatherer:
             started = time.monotonic()
             try:
                 self._run_bounded(step, index, len(plan))
+            except StepCancelled:
+                self.r.cancelled = True
+                self.r.errors[step.id] = StepError(
+                    "Cancelled",
+                    f"{step.title.en}: cancelled; the link was closed to stop waiting for the terminal",
+                    after_frames=self._exchanges,
+                )
             except StepTimeout as err:
                 self.r.errors[step.id] = StepError(
                     "StepTimeout",
@@ -284,11 +300,18 @@ class Gatherer:
         worker.start()
         budget = step.timeout_s() if callable(step.timeout_s) else step.timeout_s
         deadline = time.monotonic() + budget
+        cancelled_at: float | None = None
         while worker.is_alive() and time.monotonic() < deadline:
             worker.join(0.05)
+            if self.cancel.is_set():
+                cancelled_at = cancelled_at or time.monotonic()
+                if time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                    break
         if worker.is_alive():
             self.driver.close()  # a blocked read ends at once; the link state is unknown now anyway
             worker.join(5)
+            if cancelled_at is not None:
+                raise StepCancelled(step.id)
             raise StepTimeout(budget)
         if "error" in box:
             raise box["error"]
@@ -368,7 +391,7 @@ class Gatherer:
             self.r.skipped["laptop-network"] = T("no laptop network given", "未提供笔记本网络")
             return
         self.r.laptop_hosts, self.r.echo = laptop_view(
-            self.r.parameters, self.dialer, timeout=self.network_timeout, cafile=self.cafile
+            self.r.parameters, self.dialer, timeout=self.network_timeout, cafile=self.cafile, cancel=self.cancel
         )
         self.r.verdict = compare(self.r.comm_test, None, self.r.laptop_hosts)
 
