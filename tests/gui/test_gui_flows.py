@@ -1,0 +1,188 @@
+"""User flows through the widgets: connect, diagnose, the 97 finding, the fix, cancel, cable pulled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import wait_connected, wait_idle
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from ui import service as svc
+from ui.app import setup_demo
+
+pytestmark = pytest.mark.gui
+
+
+def _diagnose(qtbot, w, *, person: bool = False) -> None:
+    w.opt_person.setChecked(person)
+    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.busy, timeout=5000)
+
+
+def test_connect_diagnose_97_fix_through_the_confirmation_and_sign_on_passes(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)  # sim://demo-97, demo password, demo work order, profile demo, Connect clicked
+    wait_connected(qtbot, w)
+    assert w.info.identity.serial_number == "82412345"
+    assert "82412345" in w.link_label.text()
+    assert w.diagnose_button.isEnabled()
+
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    assert [f.id for f in w.diagnosis.findings][0] == "tid-mismatch"
+    title = w.findings.findChild(QLabel, "finding-tid-mismatch")
+    assert title is not None and "TID" in title.text()
+    assert w.diagnosis.check("signon").status == "fail"
+    tid_item = w.checklist.item_for("params.tid")
+    assert tid_item is not None and "12345687" in tid_item.text(1)
+
+    apply = w.findings.findChild(QPushButton, "apply-fix-tid")
+    assert apply is not None and apply.isEnabled()
+    qtbot.mouseClick(apply, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w._dialog is not None and w._dialog.isVisible(), timeout=10_000)
+    dialog = w._dialog
+    assert dialog.diff_rows() == [("tid", "12345687", "12345678")]
+    qtbot.mouseClick(dialog.apply, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.busy and bool(w.diagnosis.actions_taken), timeout=20_000)
+
+    outcome = w.diagnosis.actions_taken[0]
+    assert (outcome.action, outcome.result) == ("fix-tid", "done")
+    assert w.diagnosis.check("signon").status == "pass"
+    assert w.diagnosis.check("params.tid").status == "pass"
+    assert not w.diagnosis.findings
+    assert w.findings.findChild(QLabel, "outcome-fix-tid") is not None
+    assert w.findings.findChild(QLabel, "noFindings") is not None
+    assert w.info.parameters.tid == "12345678"  # the terminal view shows the value read back
+    assert list(Path(w.settings.fileName()).parent.joinpath("backups").glob("*.json"))
+
+
+def test_declining_the_confirmation_writes_nothing(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    qtbot.mouseClick(w.findings.findChild(QPushButton, "apply-fix-tid"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w._dialog is not None, timeout=10_000)
+    qtbot.keyClick(w._dialog, Qt.Key.Key_Escape)
+    wait_idle(qtbot, w)
+    assert [o.result for o in w.diagnosis.actions_taken] == ["declined"]
+    assert w.diagnosis.check("params.tid").status == "fail"
+
+
+def test_cancel_mid_run_with_escape(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    _diagnose(qtbot, w)
+    qtbot.waitUntil(lambda: w.last_step is not None and w.last_step.index >= 3, timeout=10_000)
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    wait_idle(qtbot, w)
+    assert w.diagnosis is not None and w.diagnosis.cancelled
+    assert w.link == svc.CONNECTED  # cancelling a diagnosis keeps the link
+    assert "cancel" in w.step_label.text().lower()
+    # and the terminal still answers: diagnose again to the end
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    assert not w.diagnosis.cancelled and w.diagnosis.top.id == "tid-mismatch"
+
+
+def test_cable_pulled_mid_run_banner_last_values_and_reconnect_to_the_same_terminal(qtbot, make_window, pty_sim, tmp_path):
+    link = tmp_path / "ttyPOS"
+    pty_sim("demo-97", overrides="[link.faults]\ndisconnect_after_frames = 16\n", link=str(link))
+    w = make_window()
+    w.connect_panel.port.setEditText(str(link))
+    w.connect_panel.password.setText("demo-2026")
+    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w)
+    tid_before = w.info.parameters.tid
+    _diagnose(qtbot, w)
+    qtbot.waitUntil(lambda: w.link == svc.LOST, timeout=20_000)
+    wait_idle(qtbot, w)
+    assert w.banner.isVisible() and w.banner.kind == "lost"
+    assert "82412345" in w.banner.text.text()
+    assert w.info.parameters.tid == tid_before  # last values kept
+    assert w.terminal_view.stale
+    assert w.act_reconnect.isEnabled()
+    # the adapter re-enumerated (new pty behind the same link): reconnect to the same serial number
+    qtbot.mouseClick(w.banner.action, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w)
+    assert not w.banner.isVisible()
+    assert w.session.serial_number == "82412345"
+
+
+def test_reconnect_refuses_another_terminal_on_the_port(qtbot, make_window, pty_sim, tmp_path):
+    link = tmp_path / "ttyPOS"
+    first = pty_sim("demo-97", overrides="[link.faults]\ndisconnect_after_frames = 14\n", link=str(link))
+    w = make_window()
+    w.connect_panel.port.setEditText(str(link))
+    w.connect_panel.password.setText("demo-2026")
+    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.link in (svc.CONNECTED, svc.LOST) and not w.busy, timeout=20_000)
+    if w.link == svc.CONNECTED:
+        _diagnose(qtbot, w)
+        qtbot.waitUntil(lambda: w.link == svc.LOST and not w.busy, timeout=20_000)
+    first.stop()
+    pty_sim("healthy", overrides='[identity]\nserial_number = "99990001"\n', link=str(link))
+    qtbot.mouseClick(w.banner.action, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.busy and w.banner.kind == "error", timeout=20_000)
+    assert "99990001" in w.banner.text.text() and "82412345" in w.banner.text.text()
+    assert w.link != svc.CONNECTED
+    assert w.session.serial_number == "82412345"
+
+
+def test_person_prompt_panel_start_and_skip(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    w.opt_sign_on.setChecked(False)
+    _diagnose(qtbot, w, person=True)
+    qtbot.waitUntil(lambda: w.prompt.isVisible() and w.prompt.prompt is not None, timeout=10_000)
+    assert w.prompt.prompt.id == "card-reader"
+    assert "card" in w.prompt.text.text().lower()
+    assert w.prompt.countdown.text().startswith("30")
+    qtbot.mouseClick(w.prompt.skip_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.prompt.prompt is not None and w.prompt.prompt.id == "keypad", timeout=10_000)
+    qtbot.mouseClick(w.prompt.start_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, w)
+    assert w.diagnosis.check("selftest.card_reader").status == "skipped"
+    assert w.diagnosis.check("selftest.keypad").status == "pass"
+    assert not w.prompt.isVisible()
+
+
+def test_closing_the_window_during_a_diagnosis_stops_the_worker_and_closes_the_port(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    session = w.session
+    _diagnose(qtbot, w)
+    qtbot.waitUntil(lambda: w.last_step is not None and w.last_step.index >= 2, timeout=10_000)
+    w.close()
+    assert not session.thread.isRunning()
+    assert session.worker.driver is None or not session.worker.driver.is_open
+    assert not w.service.sessions
+
+
+def test_connect_failure_shows_the_reason(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.connect_panel.port.setEditText(str(tmp_path / "no-such-port"))
+    qtbot.keyClick(w, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.link == svc.FAILED and not w.busy, timeout=10_000)
+    assert w.banner.isVisible() and "no-such-port" in w.banner.text.text()
+    assert not w.diagnose_button.isEnabled()
+
+
+def test_traffic_log_shows_frames_both_ways_and_masks_the_login_proof(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    qtbot.waitUntil(lambda: w.traffic.model.rowCount() > 10, timeout=5000)
+    text = w.traffic.text(selected_only=False)
+    assert "→ tx" in text and "← rx" in text
+    assert "GET_IDENTITY" in text
+    assert "CLIENT_PROOF=•• masked ••" in text
+    assert "demo-2026" not in text and "demo-2026".encode().hex(" ").upper() not in text
+    w.traffic.filter.setText("GET_PARAMETERS")
+    assert 0 < w.traffic.proxy.rowCount() < w.traffic.model.rowCount()

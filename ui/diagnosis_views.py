@@ -1,0 +1,629 @@
+"""The diagnosis on screen: the checklist, the findings with their actions, the repair confirmation,
+and the panel that asks the person at the terminal to act.
+
+All diagnosis texts are techapp's (bilingual :class:`~techapp.diagnosis.Text`);
+the widgets only choose the language and lay them out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from techapp.diagnosis import Action, ActionOutcome, Diagnosis, Finding, PersonPrompt, StepProgress
+from techapp.diagnosis.render import CONFIDENCE, GROUPS, KIND, RESULT, SEVERITY, describe_changes, source_text
+
+from .i18n import lang
+from .style import SEVERITY_COLOR, STATUS_COLOR, badge_css, status_icon
+
+
+def fmt(value: Any, depth: int = 0) -> str:
+    """A reading as one line: dates to the second, lists and dicts flattened, long text shortened."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, dict):
+        if depth > 1:
+            return "{…}"
+        return ", ".join(f"{k} {fmt(v, depth + 1)}" for k, v in value.items() if k not in ("request_hex", "answer_hex"))
+    if isinstance(value, list | tuple):
+        return "; ".join(fmt(v, depth + 1) for v in value) or "-"
+    text = str(value)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+# -- checklist ------------------------------------------------------------------------------
+class ChecklistView(QTreeWidget):
+    """Every check with its status icon; the evidence (observed, expected, source) on expand.
+
+    While a diagnosis runs it lists the steps as they start.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("checklist")
+        self.setColumnCount(2)
+        self.setUniformRowHeights(False)
+        self.setWordWrap(True)
+        self.setAlternatingRowColors(True)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.header().setStretchLastSection(True)
+        self.setColumnWidth(0, 250)
+        self.diagnosis: Diagnosis | None = None
+        self.steps: list[StepProgress] = []
+        self.running = False
+        self.retranslate()
+
+    def start(self) -> None:
+        self.running = True
+        self.steps = []
+        self._render()
+
+    def step(self, p: StepProgress) -> None:
+        if self.steps and self.steps[-1].step == p.step:
+            self.steps[-1] = p
+        else:
+            self.steps.append(p)
+        self._render()
+
+    def show_diagnosis(self, d: Diagnosis | None) -> None:
+        self.running = False
+        self.diagnosis = d
+        self._render()
+
+    def _render(self) -> None:
+        language = lang()
+        self.clear()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        if self.running:
+            for i, p in enumerate(self.steps):
+                last = i == len(self.steps) - 1
+                item = QTreeWidgetItem([f"{p.index}/{p.total}  {p.title(language)}", p.detail])
+                item.setIcon(0, status_icon("running" if last else "done"))
+                if last:
+                    item.setFont(0, bold)
+                self.addTopLevelItem(item)
+            return
+        d = self.diagnosis
+        if d is None:
+            empty = QTreeWidgetItem([self.tr("Connect to a terminal, then press Diagnose (F5).")])
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.addTopLevelItem(empty)
+            return
+        groups: dict[str, QTreeWidgetItem] = {}
+        worst_order = ["fail", "error", "warn", "skipped", "pass"]
+        for c in d.checks:
+            head = groups.get(c.group)
+            if head is None:
+                title = GROUPS.get(c.group)
+                head = QTreeWidgetItem([title(language) if title else c.group])
+                head.setFont(0, bold)
+                head.setData(0, Qt.ItemDataRole.UserRole, "pass")
+                groups[c.group] = head
+                self.addTopLevelItem(head)
+            item = QTreeWidgetItem([c.title(language), c.summary(language)])
+            item.setIcon(0, status_icon(c.status))
+            item.setData(0, Qt.ItemDataRole.UserRole, c.id)
+            item.setToolTip(1, c.summary(language))
+            head.addChild(item)
+            if c.status in ("fail", "error", "warn"):
+                item.setForeground(1, _color(c.status))
+            # the evidence, on expand
+            for label, value in (
+                (self.tr("Observed"), c.observed),
+                (self.tr("Expected"), c.expected),
+            ):
+                if value:
+                    item.addChild(QTreeWidgetItem([label, fmt(value)]))
+            if c.compared_with:
+                item.addChild(QTreeWidgetItem([self.tr("Compared with"), source_text(c.compared_with, language)]))
+            if c.error_type:
+                item.addChild(QTreeWidgetItem([self.tr("Error"), c.error_type]))
+            if c.duration_ms:
+                item.addChild(QTreeWidgetItem([self.tr("Time taken"), f"{c.duration_ms} ms"]))
+            for child in range(item.childCount()):
+                item.child(child).setToolTip(1, item.child(child).text(1))
+            worst = head.data(0, Qt.ItemDataRole.UserRole)
+            if worst_order.index(c.status) < worst_order.index(worst):
+                head.setData(0, Qt.ItemDataRole.UserRole, c.status)
+        for head in groups.values():
+            status = head.data(0, Qt.ItemDataRole.UserRole)
+            head.setIcon(0, status_icon(status))
+            counts = {}
+            for i in range(head.childCount()):
+                s = next(c.status for c in d.checks if c.id == head.child(i).data(0, Qt.ItemDataRole.UserRole))
+                counts[s] = counts.get(s, 0) + 1
+            head.setText(1, self._counts(counts))
+            head.setExpanded(status in ("fail", "error", "warn") or len(groups) <= 3)
+
+    def _counts(self, counts: dict[str, int]) -> str:
+        names = {
+            "pass": self.tr("%1 passed"),
+            "warn": self.tr("%1 warning(s)"),
+            "fail": self.tr("%1 failed"),
+            "error": self.tr("%1 error(s)"),
+            "skipped": self.tr("%1 skipped"),
+        }
+        return ", ".join(names[s].replace("%1", str(n)) for s, n in counts.items() if n)
+
+    def item_for(self, check_id: str) -> QTreeWidgetItem | None:
+        for i in range(self.topLevelItemCount()):
+            head = self.topLevelItem(i)
+            for j in range(head.childCount()):
+                if head.child(j).data(0, Qt.ItemDataRole.UserRole) == check_id:
+                    return head.child(j)
+        return None
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setHeaderLabels([self.tr("Check"), self.tr("Result")])
+        self._render()
+
+
+def _color(status: str):
+    from PySide6.QtGui import QBrush, QColor
+
+    return QBrush(QColor(STATUS_COLOR[status]))
+
+
+# -- findings ------------------------------------------------------------------------------
+def _label(text: str, *, bold: bool = False, wrap: bool = True, selectable: bool = True) -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(wrap)
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    if selectable:
+        lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if bold:
+        f = lab.font()
+        f.setBold(True)
+        lab.setFont(f)
+    lab.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return lab
+
+
+class FindingsView(QScrollArea):
+    """The findings, most important first, each with its cause, confidence, evidence and actions;
+    after a repair, what was done with the checks before and after."""
+
+    actionRequested = Signal(str)  # automatic action id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("findingsView")
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.diagnosis: Diagnosis | None = None
+        self.running = False
+        self.enabled_actions = True
+        self.known_actions: dict[str, Action] = {}
+        self.known_findings: dict[str, Finding] = {}
+        self.buttons: dict[str, QPushButton] = {}
+        self._render()
+
+    def show_diagnosis(self, d: Diagnosis | None) -> None:
+        self.running = False
+        self.diagnosis = d
+        if d is not None:
+            for f in d.findings:
+                self.known_findings[f.id] = f
+                for a in f.actions:
+                    self.known_actions[a.id] = a
+        self._render()
+
+    def start(self) -> None:
+        self.running = True
+        self._render()
+
+    def set_actions_enabled(self, on: bool) -> None:
+        self.enabled_actions = on
+        for aid, b in self.buttons.items():
+            action = self.known_actions.get(aid)
+            b.setEnabled(on and (action is None or action.blocked is None))
+
+    def _render(self) -> None:
+        language = lang()
+        t = lambda x: x(language)  # noqa: E731
+        self.buttons = {}
+        body = QWidget()
+        body.setObjectName("findingsBody")
+        v = QVBoxLayout(body)
+        v.setContentsMargins(8, 8, 8, 8)
+        v.setSpacing(10)
+        d = self.diagnosis
+        if self.running:
+            v.addWidget(_label(self.tr("Diagnosis running: the findings appear when every step has run.")))
+        elif d is None:
+            v.addWidget(_label(self.tr("No diagnosis yet.")))
+        else:
+            if d.could_not_run is not None:
+                warn = _label(self.tr("The diagnosis is incomplete: ") + t(d.could_not_run))
+                warn.setObjectName("incompleteNote")
+                warn.setStyleSheet(f"color: {STATUS_COLOR['fail']};")
+                v.addWidget(warn)
+            if d.cancelled:
+                v.addWidget(_label(self.tr("Cancelled: the checks after the cancel did not run.")))
+            for o in d.actions_taken:
+                if o.result == "declined" and o.action not in self.known_actions:
+                    continue
+                if o.result == "declined":
+                    continue
+                v.addWidget(self._outcome_card(o, language))
+            if d.findings:
+                head = _label(
+                    self.tr("%1 finding(s), most important first").replace("%1", str(len(d.findings))), bold=True
+                )
+                v.addWidget(head)
+                for n, f in enumerate(d.findings, start=1):
+                    v.addWidget(self._finding_card(n, f, language))
+            elif d.could_not_run is None and not d.cancelled:
+                ok = _label(self.tr("No findings: every check that ran passed."), bold=True)
+                ok.setObjectName("noFindings")
+                ok.setStyleSheet(f"color: {STATUS_COLOR['pass']};")
+                v.addWidget(ok)
+        v.addStretch(1)
+        self.setWidget(body)
+        self.set_actions_enabled(self.enabled_actions)
+
+    def _card(self, color: str) -> tuple[QFrame, QVBoxLayout]:
+        card = QFrame()
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        card.setStyleSheet(
+            f"QFrame#card {{ border: 1px solid palette(mid); border-left: 5px solid {color}; border-radius: 4px; }}"
+        )
+        card.setObjectName("card")
+        lay = QVBoxLayout(card)
+        lay.setContentsMargins(12, 8, 10, 10)
+        lay.setSpacing(6)
+        return card, lay
+
+    def _finding_card(self, n: int, f: Finding, language: str) -> QFrame:
+        t = lambda x: x(language)  # noqa: E731
+        card, lay = self._card(SEVERITY_COLOR[f.severity])
+        card.setProperty("finding", f.id)
+        title = _label(f"{n}. {t(f.title)}", bold=True)
+        title.setObjectName(f"finding-{f.id}")
+        big = title.font()
+        big.setPointSizeF(big.pointSizeF() * 1.15)
+        title.setFont(big)
+        lay.addWidget(title)
+        top = QHBoxLayout()
+        sev = QLabel(t(SEVERITY[f.severity]))
+        sev.setStyleSheet(badge_css(SEVERITY_COLOR[f.severity]))
+        sev.setToolTip(self.tr("Severity"))
+        conf = QLabel(self.tr("Confidence: %1").replace("%1", t(CONFIDENCE[f.confidence])))
+        conf.setStyleSheet(badge_css("#546e7a"))
+        top.addWidget(sev)
+        top.addWidget(conf)
+        top.addStretch(1)
+        lay.addLayout(top)
+        lay.addWidget(_label(self.tr("Cause: ") + t(f.cause)))
+        if f.evidence:
+            lay.addWidget(_label(self.tr("Evidence:"), bold=True))
+            lay.addWidget(_label("\n".join(f"• {t(e)}" for e in f.evidence)))
+        if f.procedure:
+            lay.addWidget(_label(self.tr("Decision steps:"), bold=True))
+            lay.addWidget(_label("\n".join(t(p) for p in f.procedure)))
+        if f.actions:
+            lay.addWidget(_label(self.tr("What to do:"), bold=True))
+            for a in f.actions:
+                lay.addWidget(self._action_box(a, language))
+        return card
+
+    def _action_box(self, a: Action, language: str) -> QWidget:
+        t = lambda x: x(language)  # noqa: E731
+        box = QFrame()
+        box.setObjectName(f"action-{a.id}")
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(12, 2, 0, 2)
+        head = QHBoxLayout()
+        kind = QLabel(t(KIND[a.kind]))
+        kind.setStyleSheet(badge_css({"automatic": "#1e6fd9", "manual": "#6d4c41", "escalation": "#8e24aa"}[a.kind]))
+        head.addWidget(kind)
+        head.addStretch(1)
+        lay.addLayout(head)
+        lay.addWidget(_label(t(a.title), bold=True))
+        if a.changes:
+            lay.addWidget(_label("\n".join(describe_changes(a, language)).replace(" -> ", " → ")))
+        if a.then_sign_on:
+            lay.addWidget(_label(self.tr("Then the terminal signs on (签到) to prove the fix.")))
+        if a.steps:
+            lay.addWidget(_label("\n".join(f"{i}. {t(s)}" for i, s in enumerate(a.steps, start=1))))
+        if a.blocked is not None:
+            blocked = _label(self.tr("Cannot be done now: ") + t(a.blocked))
+            blocked.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
+            lay.addWidget(blocked)
+        if a.text is not None:
+            who = self.tr("Text to send to %1:").replace("%1", a.recipient) if a.recipient else self.tr("Text to send:")
+            lay.addWidget(_label(who))
+            text = QPlainTextEdit(t(a.text))
+            text.setReadOnly(True)
+            text.setObjectName(f"escalation-{a.id}")
+            text.setMaximumHeight(120)
+            lay.addWidget(text)
+            copy = QPushButton(self.tr("Copy text"))
+            copy.setObjectName(f"copy-{a.id}")
+            copy.clicked.connect(lambda _=False, s=t(a.text): QGuiApplication.clipboard().setText(s))
+            row = QHBoxLayout()
+            row.addWidget(copy)
+            row.addStretch(1)
+            lay.addLayout(row)
+        if a.verify is not None:
+            lay.addWidget(_label(self.tr("Afterwards check: ") + t(a.verify)))
+        if a.kind == "automatic":
+            button = QPushButton(self.tr("Apply fix..."))
+            button.setObjectName(f"apply-{a.id}")
+            button.setToolTip(self.tr("Shows exactly what will change before anything is written"))
+            button.clicked.connect(lambda _=False, aid=a.id: self.actionRequested.emit(aid))
+            self.buttons[a.id] = button
+            row = QHBoxLayout()
+            row.addWidget(button)
+            row.addStretch(1)
+            lay.addLayout(row)
+        return box
+
+    def _outcome_card(self, o: ActionOutcome, language: str) -> QFrame:
+        t = lambda x: x(language)  # noqa: E731
+        good = o.result == "done" and (o.sign_on is None or o.sign_on.get("outcome") == "ok")
+        card, lay = self._card(STATUS_COLOR["pass"] if good else STATUS_COLOR["fail"])
+        card.setObjectName("card")
+        card.setProperty("outcome", o.action)
+        action = self.known_actions.get(o.action)
+        finding = self.known_findings.get(o.finding)
+        title = t(action.title) if action else o.action
+        head = _label(self.tr("Repair: %1").replace("%1", title), bold=True)
+        head.setObjectName(f"outcome-{o.action}")
+        lay.addWidget(head)
+        if finding is not None:
+            lay.addWidget(_label(self.tr("For: %1").replace("%1", t(finding.title))))
+        lay.addWidget(_label(f"{t(RESULT[o.result])}: {t(o.message)}"))
+        if o.written:
+            rows = []
+            for name, value in o.written.items():
+                before = action.changes.get(name, ("?", None))[0] if action else "?"
+                back = o.read_back.get(name, "-")
+                rows.append(
+                    self.tr("%1: %2 → %3 (read back %4)")
+                    .replace("%1", name)
+                    .replace("%2", fmt(before))
+                    .replace("%3", fmt(value))
+                    .replace("%4", fmt(back))
+                )
+            lay.addWidget(_label("\n".join(rows)))
+        if o.sign_on:
+            code = o.sign_on.get("response_code") or o.sign_on.get("outcome")
+            lay.addWidget(
+                _label(
+                    self.tr("Sign-on (签到) afterwards: %1 from %2")
+                    .replace("%1", str(code))
+                    .replace("%2", str(o.sign_on.get("host")))
+                )
+            )
+        if o.backup_path:
+            lay.addWidget(_label(self.tr("Backup: %1").replace("%1", o.backup_path)))
+        if o.before:
+            table = QTableWidget(len(o.before), 3)
+            table.setObjectName(f"beforeAfter-{o.action}")
+            table.setHorizontalHeaderLabels([self.tr("Check"), self.tr("Before"), self.tr("After")])
+            table.verticalHeader().setVisible(False)
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            names = {c.id: c.title(language) for c in (self.diagnosis.checks if self.diagnosis else [])}
+            statuses = self._status_names()
+            for row, (cid, before) in enumerate(o.before.items()):
+                after = o.after.get(cid, "skipped")
+                table.setItem(row, 0, QTableWidgetItem(names.get(cid, cid)))
+                b = QTableWidgetItem(status_icon(before), statuses[before])
+                a = QTableWidgetItem(status_icon(after), statuses[after])
+                table.setItem(row, 1, b)
+                table.setItem(row, 2, a)
+            table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            table.resizeColumnsToContents()
+            table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            h = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
+            table.setFixedHeight(h)
+            lay.addWidget(table)
+        return card
+
+    def _status_names(self) -> dict[str, str]:
+        return {
+            "pass": self.tr("passed"),
+            "warn": self.tr("warning"),
+            "fail": self.tr("failed"),
+            "skipped": self.tr("skipped"),
+            "error": self.tr("error"),
+        }
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._render()
+        super().changeEvent(event)
+
+
+# -- the repair confirmation ------------------------------------------------------------------
+class RepairDialog(QDialog):
+    """Exactly what will change, before anything is written."""
+
+    def __init__(self, action: Action, finding: Finding, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("repairDialog")
+        self.action = action
+        self.finding = finding
+        language = lang()
+        t = lambda x: x(language)  # noqa: E731
+        self.setWindowTitle(self.tr("Confirm repair"))
+        self.setMinimumWidth(520)
+        lay = QVBoxLayout(self)
+        lay.addWidget(_label(t(action.title), bold=True))
+        lay.addWidget(_label(self.tr("Finding: %1").replace("%1", t(finding.title))))
+        self.table = QTableWidget(len(action.changes), 3)
+        self.table.setObjectName("diffTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Parameter"), self.tr("Now on the terminal"), self.tr("After")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        for row, (name, (before, after)) in enumerate(action.changes.items()):
+            self.table.setItem(row, 0, QTableWidgetItem(name))
+            b = QTableWidgetItem(fmt(before))
+            a = QTableWidgetItem(fmt(after))
+            b.setFont(mono)
+            a.setFont(mono)
+            b.setForeground(_color("fail"))
+            a.setForeground(_color("pass"))
+            self.table.setItem(row, 1, b)
+            self.table.setItem(row, 2, a)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.resizeColumnsToContents()
+        if action.changes:
+            h = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(len(action.changes)))
+            self.table.setFixedHeight(h + 6)
+            lay.addWidget(self.table)
+        else:
+            self.table.hide()
+        notes = []
+        if action.operation == "write-parameters":
+            notes.append(self.tr("The current parameters are saved to a backup file first; after writing, the values are read back and the backup is restored if they differ."))
+        if action.then_sign_on or action.operation == "sign-on":
+            notes.append(self.tr("Then the terminal signs on (签到) to prove the fix; the host gives it new working keys."))
+        for n in notes:
+            lay.addWidget(_label(n))
+        buttons = QDialogButtonBox()
+        self.apply = buttons.addButton(self.tr("Apply"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.apply.setObjectName("applyButton")
+        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setObjectName("cancelButton")
+        cancel.setDefault(True)  # Enter does not write to a terminal by accident
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def diff_rows(self) -> list[tuple[str, str, str]]:
+        return [
+            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
+            for r in range(self.table.rowCount())
+        ]
+
+
+# -- a person at the terminal -------------------------------------------------------------------
+class PromptPanel(QFrame):
+    """Non-modal: "swipe a card now", with a countdown and Skip. Unanswered = skipped."""
+
+    answered = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("promptPanel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "QFrame#promptPanel { background: rgba(30, 111, 217, 40); border: 1px solid #1e6fd9; border-radius: 4px; }"
+        )
+        lay = QHBoxLayout(self)
+        self.text = _label("", bold=True)
+        self.text.setObjectName("promptText")
+        self.countdown = QLabel()
+        self.countdown.setObjectName("promptCountdown")
+        self.start_button = QPushButton()
+        self.start_button.setObjectName("promptStart")
+        self.skip_button = QPushButton()
+        self.skip_button.setObjectName("promptSkip")
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.countdown)
+        lay.addWidget(self.start_button)
+        lay.addWidget(self.skip_button)
+        self.timer = QTimer(self)
+        self.timer.setObjectName("promptTimer")
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self._tick)
+        self.start_button.clicked.connect(lambda: self._answer(True))
+        self.skip_button.clicked.connect(lambda: self._answer(False))
+        self.prompt: PersonPrompt | None = None
+        self.left = 0
+        self.waiting = False
+        self.hide()
+        self.retranslate()
+
+    def ask(self, prompt: PersonPrompt) -> None:
+        self.prompt = prompt
+        self.left = prompt.timeout_s
+        self.waiting = False
+        self.start_button.show()
+        self.skip_button.show()
+        self.retranslate()
+        self.show()
+        self.timer.start()
+        self.start_button.setFocus()
+
+    def _tick(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            if self.waiting:
+                self.close_prompt()
+            else:
+                self._answer(False)
+            return
+        self._show_count()
+
+    def _answer(self, value: bool) -> None:
+        if self.prompt is None or self.waiting:
+            return
+        if value:
+            self.waiting = True  # the terminal now waits for the person; the panel stays until the step ends
+            self.start_button.hide()
+            self.skip_button.hide()
+            self.retranslate()
+        else:
+            self.close_prompt()
+        self.answered.emit(value)
+
+    def close_prompt(self) -> None:
+        self.timer.stop()
+        self.prompt = None
+        self.waiting = False
+        self.hide()
+
+    def _show_count(self) -> None:
+        self.countdown.setText(self.tr("%1 s").replace("%1", str(max(self.left, 0))))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        if self.prompt is not None:
+            text = self.prompt.text(lang())
+            if self.waiting:
+                text = self.tr("Waiting for the terminal: %1").replace("%1", text)
+            self.text.setText(text)
+        self.start_button.setText(self.tr("&Ready, start test"))
+        self.skip_button.setText(self.tr("S&kip"))
+        self._show_count()

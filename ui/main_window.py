@@ -1,0 +1,641 @@
+"""The main window: connect, diagnose, fix; a face on techapp (no diagnosis logic here)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import techapp
+from techapp.diagnosis import Action, Diagnosis, Finding, PersonPrompt, StepProgress
+from techapp.info import TerminalInfo
+from techapp.profiles import ProfileError, list_profiles, load_profile
+
+from . import service as svc
+from .connect_panel import ConnectPanel
+from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDialog
+from .i18n import LANGUAGES, NATIVE_NAME, lang, languages
+from .style import STATUS_COLOR, status_icon
+from .terminal_view import TerminalView
+from .traffic_log import TrafficLog
+from .workorder_panel import WorkOrderPanel
+
+
+def app_settings() -> QSettings:
+    """Window state and preferences; under ``TECHAPP_DATA_DIR`` when it is set (tests, portable use)."""
+    override = os.environ.get("TECHAPP_DATA_DIR")
+    if override:
+        return QSettings(str(Path(override) / "settings.ini"), QSettings.Format.IniFormat)
+    return QSettings("techapp", "techapp")
+
+
+class Banner(QFrame):
+    """A strip across the top: link lost, another terminal on the port, a failed connect."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 6, 10, 6)
+        self.icon = QLabel()
+        self.text = QLabel()
+        self.text.setObjectName("bannerText")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action = QPushButton()
+        self.action.setObjectName("bannerAction")
+        self.close_button = QPushButton("✕")
+        self.close_button.setObjectName("bannerClose")
+        self.close_button.setFlat(True)
+        self.close_button.setFixedWidth(28)
+        self.close_button.clicked.connect(self.hide)
+        lay.addWidget(self.icon)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.action)
+        lay.addWidget(self.close_button)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, kind: str, text: str, action: str = "") -> None:
+        """kind: "lost" / "error" (red), "warn" (amber), "info" (blue)."""
+        self.kind = kind
+        color = {"lost": STATUS_COLOR["fail"], "error": STATUS_COLOR["fail"], "warn": STATUS_COLOR["warn"]}.get(
+            kind, STATUS_COLOR["running"]
+        )
+        self.setStyleSheet(
+            f"QFrame#banner {{ background: {color}; border-radius: 4px; }} QFrame#banner QLabel {{ color: white; }}"
+        )
+        self.icon.setPixmap(status_icon({"lost": "fail", "error": "fail", "warn": "warn"}.get(kind, "running"), 20).pixmap(20, 20))
+        self.text.setText(text)
+        self.action.setVisible(bool(action))
+        self.action.setText(action)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, service: svc.TerminalService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.service = service
+        self.session = service.session("main")
+        self.settings = app_settings()
+        self.info: TerminalInfo | None = None
+        self.diagnosis: Diagnosis | None = None
+        self.link = svc.IDLE
+        self.link_detail = ""
+        self.busy = False
+        self.job = ""  # "connect", "diagnose", "repair"
+        self.last_step: StepProgress | None = None
+        self._dialog: RepairDialog | None = None
+        self._closing = False
+        self._banner_state: tuple = ()
+
+        # -- widgets ------------------------------------------------------------------
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(8, 8, 8, 4)
+        self.banner = Banner()
+        outer.addWidget(self.banner)
+        self.banner.action.clicked.connect(self._banner_action)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("mainSplitter")
+        outer.addWidget(split, 1)
+
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 4, 0)
+        self.connect_panel = ConnectPanel()
+        left_lay.addWidget(self.connect_panel)
+        self.diagnose_box = QGroupBox()
+        dlay = QVBoxLayout(self.diagnose_box)
+        form = QFormLayout()
+        self.profile = QComboBox()
+        self.profile.setObjectName("profileCombo")
+        self.profile_label = QLabel()
+        self.profile_label.setBuddy(self.profile)
+        form.addRow(self.profile_label, self.profile)
+        dlay.addLayout(form)
+        self.opt_sign_on = QCheckBox()
+        self.opt_sign_on.setObjectName("optSignOn")
+        self.opt_sign_on.setChecked(True)
+        self.opt_person = QCheckBox()
+        self.opt_person.setObjectName("optPerson")
+        self.opt_person.setChecked(True)
+        self.opt_real_net = QCheckBox()
+        self.opt_real_net.setObjectName("optRealNetwork")
+        for w in (self.opt_sign_on, self.opt_person, self.opt_real_net):
+            dlay.addWidget(w)
+        self.diagnose_button = QPushButton()
+        self.diagnose_button.setObjectName("diagnoseButton")
+        self.diagnose_button.setMinimumHeight(36)
+        f = self.diagnose_button.font()
+        f.setBold(True)
+        self.diagnose_button.setFont(f)
+        dlay.addWidget(self.diagnose_button)
+        left_lay.addWidget(self.diagnose_box)
+        self.work_order = WorkOrderPanel()
+        left_lay.addWidget(self.work_order)
+        left_lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(left)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(330)
+        split.addWidget(scroll)
+
+        right = QWidget()
+        right_lay = QVBoxLayout(right)
+        right_lay.setContentsMargins(4, 0, 0, 0)
+        self.prompt = PromptPanel()
+        right_lay.addWidget(self.prompt)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        diag_split = QSplitter(Qt.Orientation.Horizontal)
+        self.checklist = ChecklistView()
+        self.findings = FindingsView()
+        diag_split.addWidget(self.checklist)
+        diag_split.addWidget(self.findings)
+        diag_split.setStretchFactor(0, 1)
+        diag_split.setStretchFactor(1, 1)
+        diag_split.setSizes([540, 460])
+        self.diag_split = diag_split
+        self.terminal_view = TerminalView()
+        self.traffic = TrafficLog()
+        self.tabs.addTab(diag_split, "")
+        self.tabs.addTab(self.terminal_view, "")
+        self.tabs.addTab(self.traffic, "")
+        right_lay.addWidget(self.tabs, 1)
+        split.addWidget(right)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([340, 1000])
+
+        bottom = QHBoxLayout()
+        self.step_label = QLabel()
+        self.step_label.setObjectName("stepLabel")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progressBar")
+        self.progress.setTextVisible(True)
+        self.progress.setMaximumWidth(260)
+        self.cancel_button = QPushButton()
+        self.cancel_button.setObjectName("cancelButton")
+        bottom.addWidget(self.step_label, 1)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.cancel_button)
+        outer.addLayout(bottom)
+        self.setCentralWidget(central)
+
+        self.link_label = QLabel()
+        self.link_label.setObjectName("linkLabel")
+        self.link_icon = QLabel()
+        self.statusBar().addPermanentWidget(self.link_icon)
+        self.statusBar().addPermanentWidget(self.link_label)
+
+        # -- actions and shortcuts ---------------------------------------------------------
+        self.act_connect = self._action("connect", QKeySequence("Ctrl+K"), self.connect_panel._clicked)
+        self.act_diagnose = self._action("diagnose", QKeySequence("F5"), self.diagnose)
+        self.act_cancel = self._action("cancel", QKeySequence("Esc"), self.cancel)
+        self.act_reconnect = self._action("reconnect", QKeySequence("Ctrl+R"), self.reconnect)
+        self.act_import = self._action("import", QKeySequence("Ctrl+O"), self.work_order.import_file)
+        self.act_quit = self._action("quit", QKeySequence("Ctrl+Q"), self.close)
+        self.act_about = self._action("about", QKeySequence(), self.about)
+        self.act_tabs = [
+            self._action(f"tab{i}", QKeySequence(f"Ctrl+{i + 1}"), lambda i=i: self.tabs.setCurrentIndex(i))
+            for i in range(3)
+        ]
+        self.lang_group = QActionGroup(self)
+        self.act_lang = {}
+        for code in LANGUAGES:
+            a = QAction(NATIVE_NAME[code], self)
+            a.setCheckable(True)
+            a.setObjectName(f"lang-{code}")
+            a.triggered.connect(lambda _=False, c=code: self.set_language(c))
+            self.lang_group.addAction(a)
+            self.act_lang[code] = a
+        self.menu_file = self.menuBar().addMenu("")
+        self.menu_file.addAction(self.act_import)
+        self.menu_file.addSeparator()
+        self.menu_file.addAction(self.act_quit)
+        self.menu_terminal = self.menuBar().addMenu("")
+        for a in (self.act_connect, self.act_reconnect, self.act_diagnose, self.act_cancel):
+            self.menu_terminal.addAction(a)
+        self.menu_view = self.menuBar().addMenu("")
+        for a in self.act_tabs:
+            self.menu_view.addAction(a)
+        self.menu_lang = self.menuBar().addMenu("")
+        for code in LANGUAGES:
+            self.menu_lang.addAction(self.act_lang[code])
+        self.menu_help = self.menuBar().addMenu("")
+        self.menu_help.addAction(self.act_about)
+
+        # -- wiring ----------------------------------------------------------------------
+        self.connect_panel.connectRequested.connect(self.connect_terminal)
+        self.connect_panel.disconnectRequested.connect(self.disconnect_terminal)
+        self.diagnose_button.clicked.connect(self.diagnose)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.findings.actionRequested.connect(self.repair)
+        self.prompt.answered.connect(self.session.answer)
+        self.work_order.changed.connect(self._work_order_changed)
+        s = self.session
+        s.stateChanged.connect(self._on_state)
+        s.busyChanged.connect(self._on_busy)
+        s.infoRead.connect(self._on_info)
+        s.progress.connect(self._on_progress)
+        s.diagnosisDone.connect(self._on_diagnosis)
+        s.repairDone.connect(self._on_repair)
+        s.personPrompt.connect(self._on_prompt)
+        s.confirmRequested.connect(self._on_confirm)
+        s.notice.connect(self._on_notice)
+        s.traceLines.connect(self.traffic.add)
+        languages().changed.connect(self._language_changed)
+
+        self._fill_profiles()
+        self.setTabOrder(self.connect_panel.port, self.connect_panel.sim)
+        self.retranslate()
+        self._update_actions()
+        self._restore_state()
+        self.connect_panel.port.setFocus()
+
+    def _action(self, name: str, key: QKeySequence, slot) -> QAction:
+        a = QAction(self)
+        a.setObjectName(f"act-{name}")
+        if not key.isEmpty():
+            a.setShortcut(key)
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        a.triggered.connect(lambda _=False: slot())
+        self.addAction(a)
+        return a
+
+    # -- settings ---------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1320, 820)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.opt_sign_on.setChecked(self.settings.value("options/sign_on", True, bool))
+        self.opt_person.setChecked(self.settings.value("options/person_tests", True, bool))
+        self.opt_real_net.setChecked(self.settings.value("options/real_network", False, bool))
+
+    def _save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("options/sign_on", self.opt_sign_on.isChecked())
+        self.settings.setValue("options/person_tests", self.opt_person.isChecked())
+        self.settings.setValue("options/real_network", self.opt_real_net.isChecked())
+        self.settings.sync()
+
+    def _fill_profiles(self) -> None:
+        current = self.profile.currentData() if self.profile.count() else ""
+        self.profile.blockSignals(True)
+        self.profile.clear()
+        self.profile.addItem("", "")  # from the work order (text set in retranslate)
+        for name, _path in list_profiles():
+            self.profile.addItem(name, name)
+        self.profile.addItem("", None)  # none
+        i = self.profile.findData(current)
+        self.profile.setCurrentIndex(max(i, 0))
+        self.profile.blockSignals(False)
+
+    def set_profile(self, name: str | None) -> None:
+        i = self.profile.findData(name)
+        if i >= 0:
+            self.profile.setCurrentIndex(i)
+
+    # -- requests ---------------------------------------------------------------------------
+    def connect_terminal(self, port: str, baud: int, password: str) -> None:
+        if self.busy:
+            return
+        self.job = "connect"
+        self.banner.hide()
+        self.info = None
+        self.diagnosis = None
+        self.terminal_view.show_diagnosis(None)
+        self.terminal_view.show_info(None)
+        self.checklist.show_diagnosis(None)
+        self.findings.show_diagnosis(None)
+        self.traffic.set_password(password or None)
+        self.session.connect_terminal(port, baud, password or None)
+
+    def disconnect_terminal(self) -> None:
+        self.session.disconnect_terminal()
+
+    def reconnect(self) -> None:
+        if self.busy or not self.session.port:
+            return
+        self.job = "connect"
+        self.session.reconnect()
+
+    def diagnose(self) -> None:
+        if self.busy or self.link != svc.CONNECTED:
+            return
+        order = self.work_order.order
+        if self.work_order.error:
+            self.banner.show_message("warn", self.tr("The work order is not valid: %1").replace("%1", self.work_order.error))
+            return
+        profile_name = self.profile.currentData()
+        if profile_name == "":
+            profile_name = order.acquirer_profile if order and order.acquirer_profile else None
+        try:
+            profile = load_profile(profile_name) if profile_name else None
+        except ProfileError as err:
+            self.banner.show_message("warn", str(err))
+            return
+        self.job = "diagnose"
+        self.banner.hide()
+        self.checklist.start()
+        self.findings.start()
+        self.tabs.setCurrentIndex(0)
+        self.session.diagnose(
+            svc.DiagnoseOptions(
+                work_order=order,
+                profile=profile,
+                sign_on=self.opt_sign_on.isChecked(),
+                ask_person=self.opt_person.isChecked(),
+                real_network=self.opt_real_net.isChecked(),
+            )
+        )
+
+    def repair(self, action_id: str) -> None:
+        if self.busy or self.link != svc.CONNECTED:
+            return
+        self.job = "repair"
+        self.session.repair(action_id)
+
+    def cancel(self) -> None:
+        if self._dialog is not None:
+            self._dialog.reject()
+            return
+        if self.busy:
+            self.session.cancel()
+            self.step_label.setText(self.tr("Cancelling: the step that is running finishes first..."))
+
+    def set_language(self, code: str) -> None:
+        languages().set_language(code)
+        self.settings.setValue("language", code)
+
+    def about(self) -> None:
+        from .crash import version_details
+
+        QMessageBox.about(
+            self,
+            self.tr("About techapp"),
+            self.tr("techapp: diagnose and repair card-payment terminals.") + "\n\n" + version_details(),
+        )
+
+    # -- answers from the worker -------------------------------------------------------------
+    def _on_state(self, state: str, detail: str) -> None:
+        previous = self.link
+        self.link, self.link_detail = state, detail
+        connected = state in (svc.CONNECTED, svc.BUSY)
+        if state == svc.CONNECTED:
+            if self.banner.kind in ("lost", "error"):
+                self.banner.hide()
+            self.terminal_view.set_stale(False)
+        elif state == svc.LOST and previous != svc.LOST:
+            self._show_lost()
+        elif state == svc.FAILED:
+            self.banner.show_message("error", self.tr("Could not connect: %1").replace("%1", detail))
+        self.connect_panel.set_connected(connected or state == svc.LOST, self.busy)
+        self._update_actions()
+
+    def _show_lost(self) -> None:
+        self.terminal_view.set_stale(True)
+        sn = self.session.serial_number or "?"
+        self._banner_state = ("lost",)
+        self.banner.show_message(
+            "lost",
+            self.tr(
+                "The link to the terminal (SN %1) was lost: check the cable. The values shown are the last ones read."
+            ).replace("%1", sn),
+            self.tr("Reconnect (same terminal)"),
+        )
+
+    def _banner_action(self) -> None:
+        if self.banner.kind == "lost":
+            self.reconnect()
+
+    def _on_busy(self, busy: bool) -> None:
+        self.busy = busy
+        if busy:
+            self.progress.setRange(0, 0)
+            self.findings.set_actions_enabled(False)
+            self.step_label.setText(
+                {
+                    "connect": self.tr("Connecting and reading the terminal..."),
+                    "repair": self.tr("Repairing: backup, write, read back, then the affected checks run again..."),
+                }.get(self.job, self.tr("Working..."))
+            )
+        else:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1 if self.link == svc.CONNECTED else 0)
+            self.findings.set_actions_enabled(True)
+            self.prompt.close_prompt()
+            self.last_step = None
+            self._finished_text()
+        self.connect_panel.set_connected(self.link in (svc.CONNECTED, svc.BUSY, svc.LOST), busy)
+        self._update_actions()
+
+    def _finished_text(self) -> None:
+        d = self.diagnosis
+        if self.job in ("diagnose", "repair") and d is not None:
+            if d.cancelled:
+                self.step_label.setText(self.tr("Diagnosis cancelled."))
+            elif d.findings:
+                self.step_label.setText(
+                    self.tr("Diagnosis finished: %1 finding(s).").replace("%1", str(len(d.findings)))
+                )
+            else:
+                self.step_label.setText(self.tr("Diagnosis finished: no findings."))
+        elif self.link == svc.CONNECTED:
+            self.step_label.setText(self.tr("Ready: press Diagnose (F5)."))
+        else:
+            self.step_label.setText("")
+
+    def _on_info(self, info: TerminalInfo) -> None:
+        old = self.info
+        if old is not None and info.identity is not None and old.identity is not None:
+            if info.identity.serial_number == old.identity.serial_number:
+                # a read cut short keeps the last values of what it could not read again
+                for name in ("parameters", "keys", "hardware", "counters", "response_codes", "error_log"):
+                    if getattr(info, name) is None:
+                        setattr(info, name, getattr(old, name))
+        self.info = info
+        self.terminal_view.show_info(info)
+
+    def _on_progress(self, p: StepProgress) -> None:
+        if self.last_step is not None and self.last_step.step != p.step and self.prompt.isVisible():
+            self.prompt.close_prompt()
+        self.last_step = p
+        self.progress.setRange(0, p.total)
+        self.progress.setValue(p.index - 1)
+        detail = f": {p.detail}" if p.detail else ""
+        self.step_label.setText(f"{p.index}/{p.total}  {p.title(lang())}{detail}")
+        self.checklist.step(p)
+
+    def _on_diagnosis(self, d: Diagnosis) -> None:
+        self.diagnosis = d
+        self.checklist.show_diagnosis(d)
+        self.findings.show_diagnosis(d)
+        self.terminal_view.show_diagnosis(d)
+
+    def _on_repair(self, d: Diagnosis) -> None:
+        self._on_diagnosis(d)
+
+    def _on_prompt(self, prompt: PersonPrompt) -> None:
+        self.prompt.ask(prompt)
+
+    def _on_confirm(self, action: Action, finding: Finding) -> None:
+        dlg = RepairDialog(action, finding, self)
+        self._dialog = dlg
+
+        def done(result: int) -> None:
+            self._dialog = None
+            self.session.answer(result == RepairDialog.DialogCode.Accepted)
+            dlg.deleteLater()
+
+        dlg.finished.connect(done)
+        dlg.open()
+
+    def _on_notice(self, kind: str, text: str) -> None:
+        if kind == "baud":
+            asked, found = text.split("\t")
+            self.banner.show_message(
+                "warn",
+                self.tr("Nothing answered at %1 baud; the terminal answered at %2 baud (now used).")
+                .replace("%1", asked)
+                .replace("%2", found),
+            )
+        elif kind == "other-terminal":
+            expected, found = text.split("\t")
+            self.banner.show_message(
+                "error",
+                self.tr(
+                    "Another terminal (SN %2) is on this port; this session belongs to SN %1. "
+                    "Not connected: use Connect to start a session with the other terminal."
+                )
+                .replace("%1", expected)
+                .replace("%2", found),
+            )
+        else:
+            self.banner.show_message("warn", text)
+
+    def _work_order_changed(self, order) -> None:
+        pass
+
+    def _language_changed(self, _code: str) -> None:
+        for code, a in self.act_lang.items():
+            a.setChecked(code == lang())
+
+    # -- state of the controls ------------------------------------------------------------------
+    def _update_actions(self) -> None:
+        connected = self.link == svc.CONNECTED
+        self.act_diagnose.setEnabled(connected and not self.busy)
+        self.diagnose_button.setEnabled(connected and not self.busy)
+        self.act_cancel.setEnabled(self.busy)
+        self.cancel_button.setEnabled(self.busy)
+        self.act_reconnect.setEnabled(self.link == svc.LOST and not self.busy)
+        self.banner.action.setEnabled(not self.busy)
+        self.act_connect.setEnabled(not self.busy)
+        self._show_link()
+
+    def _show_link(self) -> None:
+        i = self.info.identity if self.info else None
+        who = f"{i.vendor} {i.model} SN {i.serial_number}" if i else ""
+        port = self.session.port
+        texts = {
+            svc.IDLE: (self.tr("Not connected"), "skipped"),
+            svc.CONNECTING: (self.tr("Connecting to %1...").replace("%1", port), "running"),
+            svc.CONNECTED: (self.tr("Connected: %1 on %2").replace("%1", who).replace("%2", port), "pass"),
+            svc.BUSY: (self.tr("Connected: %1 on %2").replace("%1", who).replace("%2", port), "running"),
+            svc.LOST: (self.tr("Link lost: %1 on %2").replace("%1", who or "?").replace("%2", port), "fail"),
+            svc.FAILED: (self.tr("Not connected (last attempt failed)"), "fail"),
+        }
+        text, icon = texts.get(self.link, texts[svc.IDLE])
+        self.link_label.setText(text)
+        self.link_icon.setPixmap(status_icon(icon, 14).pixmap(14, 14))
+
+    # -- language ---------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("techapp - POS terminal diagnosis"))
+        self.diagnose_box.setTitle(self.tr("Diagnosis"))
+        self.profile_label.setText(self.tr("Acquirer &profile:"))
+        self.profile.setItemText(0, self.tr("(from the work order)"))
+        self.profile.setItemText(self.profile.count() - 1, self.tr("(none)"))
+        self.opt_sign_on.setText(self.tr("Sign-on (签到) by the terminal"))
+        self.opt_sign_on.setToolTip(
+            self.tr("The terminal signs on to its host and takes new working keys; proves the host accepts it")
+        )
+        self.opt_person.setText(self.tr("Tests with a person (card swipe, keypad)"))
+        self.opt_real_net.setText(self.tr("Laptop checks use the real network (on site)"))
+        self.diagnose_button.setText(self.tr("&Diagnose (F5)"))
+        self.cancel_button.setText(self.tr("Cancel (Esc)"))
+        self.tabs.setTabText(0, self.tr("Checklist and findings"))
+        self.tabs.setTabText(1, self.tr("Terminal"))
+        self.tabs.setTabText(2, self.tr("Traffic log"))
+        self.menu_file.setTitle(self.tr("&File"))
+        self.menu_terminal.setTitle(self.tr("&Terminal"))
+        self.menu_view.setTitle(self.tr("&View"))
+        self.menu_lang.setTitle(self.tr("&Language"))
+        self.menu_help.setTitle(self.tr("&Help"))
+        self.act_connect.setText(self.tr("&Connect / disconnect"))
+        self.act_diagnose.setText(self.tr("&Diagnose"))
+        self.act_cancel.setText(self.tr("C&ancel"))
+        self.act_reconnect.setText(self.tr("&Reconnect to the same terminal"))
+        self.act_import.setText(self.tr("&Import work order..."))
+        self.act_quit.setText(self.tr("&Quit"))
+        self.act_about.setText(self.tr("&About techapp"))
+        self.act_tabs[0].setText(self.tr("Checklist and findings"))
+        self.act_tabs[1].setText(self.tr("Terminal"))
+        self.act_tabs[2].setText(self.tr("Traffic log"))
+        for code, a in self.act_lang.items():
+            a.setChecked(code == lang())
+        if self.banner.isVisible() and self.banner.kind == "lost":
+            self._show_lost()
+        self._show_link()
+        if not self.busy:
+            self._finished_text()
+
+    # -- closing ----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
+        self._save_state()
+        if self._dialog is not None:
+            self._dialog.reject()
+        self.prompt.close_prompt()
+        self.connect_panel.stop()
+        # the service is the application's; the last window closing ends every session cleanly
+        self.service.shutdown()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "app_settings", "techapp"]

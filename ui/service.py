@@ -1,0 +1,518 @@
+"""The terminal service: one worker thread per terminal, owned by the application, not by a window.
+
+Everything that blocks (the driver, the :class:`~techapp.diagnosis.Diagnoser`,
+the laptop's network checks) runs in the session's worker thread. The GUI
+talks to a :class:`TerminalSession` (which lives in the GUI thread) through
+methods that post requests to the worker, and hears back through Qt signals.
+
+Questions the engine asks in the middle of a run (a person at the terminal,
+a repair confirmation) are signals to the GUI; the worker then waits on a
+:class:`threading.Event` that the GUI's answer sets (or a cancel, or the
+service shutting down).
+
+Closing: :meth:`TerminalService.shutdown` sets every session's cancel event,
+closes its driver (a blocked read ends at once), asks the worker to close the
+port and quit its thread, and waits for it: no "QThread: Destroyed while
+thread is still running", no port left open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from drivers.base import TerminalDriver
+from drivers.errors import Disconnected, LinkTimeout, TerminalError
+from drivers.registry import DEFAULT_DRIVER, open_terminal
+from techapp.diagnosis import Action, Diagnoser, Diagnosis, Finding, PersonPrompt, StepProgress
+from techapp.diagnosis.engine import probe_baud
+from techapp.info import TerminalInfo, collect_info
+from techapp.profiles import AcquirerProfile
+from techapp.workorder import WorkOrder
+
+#: Link states shown in the status bar.
+IDLE, CONNECTING, CONNECTED, BUSY, LOST, FAILED = "idle", "connecting", "connected", "busy", "lost", "failed"
+
+#: Seconds the GUI gets to let a worker finish when the app closes.
+SHUTDOWN_WAIT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class TraceLine:
+    """One line of the traffic log."""
+
+    time: datetime
+    direction: str  # "tx" | "rx"
+    kind: str  # "frame" | "ack" | "nak" | "bad"
+    raw: bytes
+
+
+@dataclass
+class DiagnoseOptions:
+    work_order: WorkOrder | None = None
+    profile: AcquirerProfile | None = None
+    sign_on: bool = True
+    ask_person: bool = True
+    real_network: bool = False
+
+
+@dataclass
+class _Question:
+    """A question the worker waits on; the GUI answers it."""
+
+    event: threading.Event = field(default_factory=threading.Event)
+    answer: bool = False
+
+
+class _Worker(QObject):
+    """Lives in the session's thread; every slot may block."""
+
+    stateChanged = Signal(str, str)  # state, detail
+    infoRead = Signal(object)  # TerminalInfo
+    progress = Signal(object)  # StepProgress
+    diagnosisDone = Signal(object)  # Diagnosis
+    repairDone = Signal(object)  # Diagnosis (after the repair)
+    personPrompt = Signal(object)  # PersonPrompt
+    confirmRequested = Signal(object, object)  # Action, Finding
+    notice = Signal(str, str)  # kind ("baud", "other-terminal", "error"), text
+    busyChanged = Signal(bool)
+    finished = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.driver: TerminalDriver | None = None
+        self.port = ""
+        self.baud = 115200
+        self.driver_name = DEFAULT_DRIVER
+        self.password: str | None = None
+        self.serial_number: str | None = None
+        self.baud_mismatch: tuple[int, int] | None = None
+        self.diagnoser: Diagnoser | None = None
+        self.diagnosis: Diagnosis | None = None
+        self.cancel = threading.Event()
+        self.stopping = threading.Event()
+        self.trace_buffer: deque[TraceLine] = deque(maxlen=20_000)
+        self._question: _Question | None = None
+        self._lock = threading.Lock()
+        self._exit = contextlib.ExitStack()
+
+    # -- called from the GUI thread (thread-safe) --------------------------------------
+    def abort(self) -> None:
+        """Cancel the running job and unblock any question; closes the driver when shutting down."""
+        self.cancel.set()
+        with self._lock:
+            q = self._question
+        if q is not None:
+            q.answer = False
+            q.event.set()
+
+    def answer(self, value: bool) -> None:
+        with self._lock:
+            q = self._question
+        if q is not None:
+            q.answer = value
+            q.event.set()
+
+    def hard_close(self) -> None:
+        """From the GUI thread at shutdown: end a blocked read at once."""
+        driver = self.driver
+        if driver is not None:
+            driver.close()
+
+    # -- helpers (worker thread) ----------------------------------------------------
+    def _trace(self, direction: str, kind: str, raw: bytes) -> None:
+        self.trace_buffer.append(TraceLine(datetime.now(), direction, kind, bytes(raw)))
+
+    def _open(self, baud: int) -> TerminalDriver:
+        return open_terminal(self.port, self.driver_name, baudrate=baud, trace=self._trace)
+
+    def _ask(self, emit) -> bool:
+        q = _Question()
+        with self._lock:
+            self._question = q
+        try:
+            if self.cancel.is_set():
+                return False
+            emit()
+            while not q.event.wait(0.05):
+                if self.cancel.is_set() or self.stopping.is_set():
+                    return False
+            return q.answer
+        finally:
+            with self._lock:
+                self._question = None
+
+    def _ask_person(self, prompt: PersonPrompt) -> bool:
+        return self._ask(lambda: self.personPrompt.emit(prompt))
+
+    def _confirm(self, only: str):
+        def confirm(action: Action, finding: Finding) -> bool:
+            if action.id != only:
+                return False
+            return self._ask(lambda: self.confirmRequested.emit(action, finding))
+
+        return confirm
+
+    def _link_state_after(self, what: str) -> None:
+        if self.driver is not None and not self.driver.is_open:
+            self.stateChanged.emit(LOST, what)
+        else:
+            self.stateChanged.emit(CONNECTED, "")
+
+    def _close_driver(self) -> None:
+        if self.driver is not None:
+            self.driver.close()
+        self.driver = None
+
+    # -- jobs -----------------------------------------------------------------------
+    @Slot(str, int, object, str)
+    def connect_terminal(self, port: str, baud: int, password: object, driver: str) -> None:
+        self._close_driver()
+        self.port, self.baud, self.password, self.driver_name = port, baud, password, driver  # type: ignore[assignment]
+        self.serial_number = None
+        self.baud_mismatch = None
+        self.diagnosis = None
+        self.diagnoser = None
+        self._read(first=True)
+
+    @Slot()
+    def reconnect(self) -> None:
+        self._close_driver()
+        self._read(first=False)
+
+    def _read(self, *, first: bool) -> None:
+        self.cancel = threading.Event()
+        self.busyChanged.emit(True)
+        self.stateChanged.emit(CONNECTING, self.port)
+        try:
+            try:
+                self.driver = self._open(self.baud)
+            except TerminalError as err:
+                self.stateChanged.emit(FAILED, str(err))
+                return
+            info = collect_info(self.driver, self.password, port=self.port)
+            if info.identity is None and any(e.error_type == "LinkTimeout" for e in info.errors) and first:
+                self.driver.close()
+                found = probe_baud(self._open, self.baud)
+                if found is not None:
+                    self.baud_mismatch = (self.baud, found)
+                    self.notice.emit("baud", f"{self.baud}\t{found}")
+                    self.baud = found
+                    self.driver = self._open(found)
+                    info = collect_info(self.driver, self.password, port=self.port)
+                else:
+                    self.driver = self._open(self.baud)
+            if info.identity is not None:
+                serial = info.identity.serial_number
+                if self.serial_number is not None and serial != self.serial_number:
+                    self._close_driver()
+                    self.stateChanged.emit(LOST, "")
+                    self.notice.emit("other-terminal", f"{self.serial_number}\t{serial}")
+                    return
+                self.serial_number = serial
+            self.infoRead.emit(info)
+            if info.identity is None:
+                self._close_driver()
+                msg = info.errors[0].message if info.errors else ""
+                self.stateChanged.emit(FAILED, msg)
+                return
+            self._link_state_after("connect")
+        except TerminalError as err:  # opening at another baud rate
+            self._close_driver()
+            self.stateChanged.emit(FAILED, str(err))
+        finally:
+            self.busyChanged.emit(False)
+
+    @Slot(object)
+    def diagnose(self, options: DiagnoseOptions) -> None:
+        if self.driver is None or not self.driver.is_open:
+            self.stateChanged.emit(LOST, "diagnose")
+            return
+        self.cancel = threading.Event()
+        self.busyChanged.emit(True)
+        self.stateChanged.emit(BUSY, "diagnose")
+        try:
+            dialer, cafile = self._network(options.real_network)
+            self.diagnoser = Diagnoser(
+                self.driver,
+                self.password,
+                port=self.port,
+                work_order=options.work_order,
+                profile=options.profile,
+                dialer=dialer,
+                cafile=cafile,
+                sign_on=options.sign_on,
+                ask_person=self._ask_person if options.ask_person else None,
+                on_progress=self.progress.emit,
+                cancel=self.cancel,
+            )
+            self.diagnoser.baud_mismatch = self.baud_mismatch
+            self.diagnosis = self.diagnoser.run()
+            self._emit_readings()
+            self.diagnosisDone.emit(self.diagnosis)
+        except (TerminalError, OSError, ValueError) as err:
+            self.notice.emit("error", str(err))
+        finally:
+            self._link_state_after("diagnose")
+            self.busyChanged.emit(False)
+
+    def _emit_readings(self) -> None:
+        """What the diagnosis read, for the terminal view (the values after a repair are the new ones)."""
+        r = self.diagnoser.readings if self.diagnoser else None
+        if r is None or r.identity is None:
+            return
+        info = TerminalInfo(
+            port=self.port,
+            driver=self.driver_name,
+            read_at=datetime.now().replace(microsecond=0),
+            protocol_version=r.hello.protocol_version if r.hello else None,
+            identity=r.identity,
+            parameters=r.parameters,
+            keys=r.keys_after_sign_on or r.keys,
+            hardware=r.hardware,
+            counters=r.counters,
+            response_codes=r.response_log,
+            error_log=r.error_log,
+        )
+        self.infoRead.emit(info)
+
+    def _network(self, real_network: bool) -> tuple[Any, str | None]:
+        # TODO(techapp API): the laptop dialer and CA file are private helpers of the CLI.
+        from techapp.cli import _laptop_dialer, _trusted_ca
+
+        dialer = _laptop_dialer(self.port, real_network)
+        cafile = self._exit.enter_context(_trusted_ca(getattr(dialer, "ca_pem", None)))
+        return dialer, cafile
+
+    @Slot(str)
+    def repair(self, action_id: str) -> None:
+        if self.diagnoser is None or self.diagnosis is None:
+            return
+        if self.driver is None or not self.driver.is_open:
+            self.stateChanged.emit(LOST, "repair")
+            return
+        self.cancel = threading.Event()
+        self.diagnoser.cancel = self.cancel
+        self.busyChanged.emit(True)
+        self.stateChanged.emit(BUSY, "repair")
+        try:
+            after = self.diagnoser.repair(self.diagnosis, self._confirm(action_id))
+            self.diagnosis = after
+            self._emit_readings()
+            self.repairDone.emit(after)
+        except (TerminalError, OSError, ValueError) as err:
+            self.notice.emit("error", str(err))
+        finally:
+            self._link_state_after("repair")
+            self.busyChanged.emit(False)
+
+    @Slot()
+    def close_link(self) -> None:
+        self._close_driver()
+        self.stateChanged.emit(IDLE, "")
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Last job: close the port, drop the temporary CA file, stop the thread's event loop."""
+        try:
+            self._close_driver()
+            self._exit.close()
+        finally:
+            self.finished.emit()
+            QThread.currentThread().quit()
+
+
+class TerminalSession(QObject):
+    """The GUI's handle on one terminal; its worker runs in its own thread."""
+
+    stateChanged = Signal(str, str)
+    infoRead = Signal(object)
+    progress = Signal(object)
+    diagnosisDone = Signal(object)
+    repairDone = Signal(object)
+    personPrompt = Signal(object)
+    confirmRequested = Signal(object, object)
+    notice = Signal(str, str)
+    busyChanged = Signal(bool)
+    traceLines = Signal(list)  # list[TraceLine], delivered in batches
+
+    # requests to the worker (queued into its thread)
+    _connect = Signal(str, int, object, str)
+    _reconnect = Signal()
+    _diagnose = Signal(object)
+    _repair = Signal(str)
+    _close = Signal()
+    _shutdown = Signal()
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.state = IDLE
+        self.busy = False
+        self.thread = QThread()
+        self.thread.setObjectName(f"terminal-{name}")
+        self.worker = _Worker()
+        self.worker.moveToThread(self.thread)
+        for sig in (
+            "stateChanged",
+            "infoRead",
+            "progress",
+            "diagnosisDone",
+            "repairDone",
+            "personPrompt",
+            "confirmRequested",
+            "notice",
+            "busyChanged",
+        ):
+            getattr(self.worker, sig).connect(getattr(self, sig))
+        self.stateChanged.connect(self._remember_state)
+        self.busyChanged.connect(self._remember_busy)
+        self._connect.connect(self.worker.connect_terminal)
+        self._reconnect.connect(self.worker.reconnect)
+        self._diagnose.connect(self.worker.diagnose)
+        self._repair.connect(self.worker.repair)
+        self._close.connect(self.worker.close_link)
+        self._shutdown.connect(self.worker.shutdown)
+        # the trace arrives from driver threads at line speed: hand it over in batches
+        self._trace_timer = QTimer(self)
+        self._trace_timer.setInterval(100)
+        self._trace_timer.timeout.connect(self.flush_trace)
+        self.thread.start()
+        self._trace_timer.start()
+        self._closed = False
+
+    def _remember_state(self, state: str, _detail: str) -> None:
+        self.state = state
+
+    def _remember_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.flush_trace()
+
+    @property
+    def serial_number(self) -> str | None:
+        return self.worker.serial_number
+
+    @property
+    def port(self) -> str:
+        return self.worker.port
+
+    @property
+    def password(self) -> str | None:
+        return self.worker.password
+
+    # -- requests -------------------------------------------------------------------
+    def connect_terminal(self, port: str, baud: int, password: str | None, driver: str = DEFAULT_DRIVER) -> None:
+        self._connect.emit(port, baud, password, driver)
+
+    def reconnect(self) -> None:
+        """Open the same port again; the worker refuses a terminal with another serial number."""
+        self._reconnect.emit()
+
+    def diagnose(self, options: DiagnoseOptions) -> None:
+        self._diagnose.emit(options)
+
+    def repair(self, action_id: str) -> None:
+        self._repair.emit(action_id)
+
+    def cancel(self) -> None:
+        self.worker.abort()
+
+    def answer(self, value: bool) -> None:
+        """Answer the pending person prompt or repair confirmation."""
+        self.worker.answer(value)
+
+    def disconnect_terminal(self) -> None:
+        self.worker.abort()
+        self._close.emit()
+
+    def flush_trace(self) -> None:
+        buf = self.worker.trace_buffer
+        lines = []
+        while buf:
+            lines.append(buf.popleft())
+        if lines:
+            self.traceLines.emit(lines)
+
+    def close(self, wait_ms: int = SHUTDOWN_WAIT_MS) -> bool:
+        """Cancel, close the port, stop the thread and wait for it; True when it stopped in time."""
+        if self._closed:
+            return True
+        self._closed = True
+        self._trace_timer.stop()
+        self.worker.stopping.set()
+        self.worker.abort()
+        self.worker.hard_close()
+        self._shutdown.emit()
+        deadline = time.monotonic() + wait_ms / 1000
+        stopped = self.thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+        if not stopped:  # a worker stuck in a C call: the port is closed; do not destroy a running thread
+            self.thread.quit()
+            stopped = self.thread.wait(1000)
+        self.flush_trace()
+        return stopped
+
+
+class TerminalService(QObject):
+    """Application-level owner of the terminal sessions (one worker thread each)."""
+
+    sessionAdded = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.sessions: dict[str, TerminalSession] = {}
+        self._count = 0
+
+    def session(self, name: str = "main") -> TerminalSession:
+        if name not in self.sessions:
+            self._count += 1
+            s = TerminalSession(name, self)
+            self.sessions[name] = s
+            self.sessionAdded.emit(s)
+        return self.sessions[name]
+
+    def close_session(self, name: str) -> bool:
+        s = self.sessions.pop(name, None)
+        if s is None:
+            return True
+        ok = s.close()
+        if ok:
+            s.thread.deleteLater()
+            s.deleteLater()
+        return ok
+
+    def shutdown(self) -> bool:
+        """Close every session; True when every worker thread stopped."""
+        ok = True
+        for name in list(self.sessions):
+            ok = self.close_session(name) and ok
+        return ok
+
+    def busy(self) -> bool:
+        return any(s.busy for s in self.sessions.values())
+
+
+def is_link_error(err: BaseException) -> bool:
+    return isinstance(err, Disconnected | LinkTimeout)
+
+
+__all__ = [
+    "BUSY",
+    "CONNECTED",
+    "CONNECTING",
+    "FAILED",
+    "IDLE",
+    "LOST",
+    "DiagnoseOptions",
+    "StepProgress",
+    "TerminalInfo",
+    "TerminalService",
+    "TerminalSession",
+    "TraceLine",
+]

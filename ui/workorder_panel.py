@@ -1,0 +1,172 @@
+"""Work-order panel: type the job in or import it (.toml, .json, .csv); validated as typed by techapp.workorder."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QRegularExpression, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from techapp.workorder import FIELDS, WorkOrder, WorkOrderError, from_mapping, load_work_order
+
+#: field -> regular expression a keystroke may not break (the full rule is techapp's)
+TYPING = {
+    "tid": r"[0-9A-Za-z]{0,8}",
+    "mid": r"[0-9]{0,15}",
+    "serial_number": r"[0-9A-Za-z\-]{0,32}",
+    "tmk_index": r"[0-9]{0,2}",
+    "tmk_kcv": r"[0-9A-Fa-f ]{0,11}",
+}
+
+
+class WorkOrderPanel(QGroupBox):
+    changed = Signal(object)  # WorkOrder | None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("workOrderPanel")
+        self.order: WorkOrder | None = None
+        self.error = ""
+        self.source = ""
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        self.edits: dict[str, QLineEdit] = {}
+        self.labels: dict[str, QLabel] = {}
+        for name in FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(f"wo_{name}")
+            if name in TYPING:
+                edit.setValidator(QRegularExpressionValidator(QRegularExpression(TYPING[name]), edit))
+            edit.textEdited.connect(self._edited)
+            label = QLabel()
+            label.setBuddy(edit)
+            self.edits[name] = edit
+            self.labels[name] = label
+            form.addRow(label, edit)
+        self.status = QLabel()
+        self.status.setObjectName("workOrderStatus")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        row = QHBoxLayout()
+        self.import_button = QPushButton()
+        self.import_button.setObjectName("importWorkOrder")
+        self.clear_button = QPushButton()
+        self.clear_button.setObjectName("clearWorkOrder")
+        row.addWidget(self.import_button)
+        row.addWidget(self.clear_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.import_button.clicked.connect(self.import_file)
+        self.clear_button.clicked.connect(self.clear)
+        self.retranslate()
+        self._validate()
+
+    def values(self) -> dict[str, str]:
+        return {name: e.text().strip() for name, e in self.edits.items()}
+
+    def set_order(self, order: WorkOrder | None) -> None:
+        for name, edit in self.edits.items():
+            value = getattr(order, name, "") if order is not None else ""
+            edit.setText("" if value is None else str(value))
+        self.source = order.source if order is not None else ""
+        self._validate()
+
+    def load(self, path: str, order_id: str | None = None) -> bool:
+        try:
+            order = load_work_order(path, order_id)
+        except WorkOrderError as err:
+            if order_id is None and "say which one" in str(err):
+                ids = str(err).split("(", 1)[-1].split(")", 1)[0].split(", ")
+                chosen, ok = QInputDialog.getItem(
+                    self, self.tr("Several work orders"), self.tr("This file lists several jobs. Which one?"), ids, 0, False
+                )
+                return self.load(path, chosen) if ok else False
+            self.error = str(err)
+            self._show()
+            return False
+        self.set_order(order)
+        return True
+
+    def import_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Import work order"), "", self.tr("Work orders (*.toml *.json *.csv);;All files (*)")
+        )
+        if path:
+            self.load(path)
+
+    def clear(self) -> None:
+        self.set_order(None)
+
+    def _edited(self, _text: str) -> None:
+        self.source = ""
+        self._validate()
+
+    def _validate(self) -> None:
+        values = self.values()
+        previous = self.order
+        if not any(values.values()):
+            self.order, self.error = None, ""
+        else:
+            raw = {k: v for k, v in values.items() if v}
+            try:
+                self.order = from_mapping(raw, where=self.source or self.tr("work order"))
+                self.error = ""
+            except WorkOrderError as err:
+                self.order, self.error = None, str(err)
+        for name, edit in self.edits.items():
+            bad = bool(self.error) and f"'{name}'" in self.error
+            edit.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if bad else "")
+        self._show()
+        if self.order != previous:
+            self.changed.emit(self.order)
+
+    def _show(self) -> None:
+        if self.error:
+            self.status.setStyleSheet("color: #c62828;")
+            self.status.setText(self.error)
+        elif self.order is None:
+            self.status.setStyleSheet("")
+            self.status.setText(self.tr("No work order: checks that need one say so."))
+        else:
+            self.status.setStyleSheet("color: #2e7d32;")
+            self.status.setText(self.tr("Work order %1 is valid.").replace("%1", self.order.id))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Work order"))
+        names = {
+            "id": self.tr("Order no.:"),
+            "merchant_name": self.tr("Merchant:"),
+            "mid": self.tr("MID:"),
+            "tid": self.tr("TID:"),
+            "serial_number": self.tr("Serial no.:"),
+            "acquirer_profile": self.tr("Acquirer profile:"),
+            "tmk_index": self.tr("TMK index:"),
+            "tmk_kcv": self.tr("TMK check value:"),
+            "notes": self.tr("Notes:"),
+        }
+        for name, label in self.labels.items():
+            label.setText(names[name])
+        self.edits["mid"].setPlaceholderText(self.tr("15 digits"))
+        self.edits["tid"].setPlaceholderText(self.tr("8 letters or digits"))
+        self.edits["tmk_kcv"].setPlaceholderText(self.tr("from the key sheet, 6 or 8 hex digits"))
+        self.import_button.setText(self.tr("&Import..."))
+        self.import_button.setToolTip(self.tr("Ctrl+O"))
+        self.clear_button.setText(self.tr("Clear"))
+        self._show()
