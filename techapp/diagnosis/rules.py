@@ -37,6 +37,7 @@ PRIORITY = {
     "tmk-mismatch": 51,
     "keys-out-of-sync": 52,
     "not-signed-on": 53,
+    "host-key-mismatch": 54,
     "no-apn": 60,
     "no-wifi": 61,
     "no-link": 62,
@@ -52,6 +53,7 @@ PRIORITY = {
     "printer-paper": 81,
     "printer-cover": 82,
     "printer-overheat": 83,
+    "printer-paper-low": 84,
     "magstripe-fault": 84,
     "track2-unreadable": 85,
     "ic-fault": 86,
@@ -407,6 +409,8 @@ def _sign_on_code(b: _Builder) -> tuple[str | None, str]:
     s = b.r.sign_on
     if s is not None and s.response_code:
         return s.response_code, "sign-on"
+    if s is not None:
+        return None, ""  # a sign-on ran now and no host answered it: today's log is history, the network speaks
     codes = recent_codes(b.r)
     if codes and codes[-1] != "00":
         return codes[-1], "log"
@@ -764,6 +768,41 @@ def _keys(b: _Builder) -> None:
             [_m_inject_tmk(kcv)],
         )
         return
+    if verify_failed and b.status("keys.tmk_kcv") == "pass":
+        slot = b.by_id["keys.tmk"].observed
+        b.add(
+            "host-key-mismatch",
+            "critical",
+            "high",
+            T("The host holds another master key for this terminal", "主机上此终端的主密钥与密钥单不同"),
+            T(
+                "The terminal's TMK matches the key sheet, yet the working keys the host sends do not verify "
+                "under it: the acquirer holds a different TMK for this TID (re-keyed on its side). Re-injecting the "
+                "same key or signing on again changes nothing: the acquirer must correct its record.",
+                "终端主密钥与密钥单一致，但主机下发的工作密钥无法校验：收单行为此终端号保存的主密钥不同（主机端已换密钥）。"
+                "重新灌装同一密钥或重新签到都无效，需收单行更正。",
+            ),
+            ["signon", "keys.tmk", "keys.tmk_kcv"],
+            [
+                act.escalation(
+                    "escalate-host-key",
+                    T("Working keys do not verify under the agreed TMK", "工作密钥在约定主密钥下校验失败"),
+                    T(
+                        "The terminal's master key matches our key sheet (check value "
+                        f"{slot.get('check_value', '?')}), but the working keys your host sends at sign-on do not "
+                        "verify under it. Please check which TMK your host holds for this TID.",
+                        f"终端主密钥与密钥单一致（校验值 {slot.get('check_value', '?')}），"
+                        "但签到下发的工作密钥无法校验。"
+                        "请核查主机为此终端号保存的主密钥。",
+                    ),
+                    r,
+                    wo,
+                    b.ctx.profile,
+                    extra=[("TMK check value", "主密钥校验值", str(slot.get("check_value", "?")))],
+                )
+            ],
+        )
+        return
     if verify_failed:
         b.add(
             "tmk-mismatch",
@@ -897,6 +936,38 @@ def _network(b: _Builder) -> None:
                 ],
             )
             return
+        if b.failed("params.comms") and p is not None and p.comm_mode == "wifi":
+            b.add(
+                "no-wifi",
+                "critical",
+                "high",
+                T("Wi-Fi without a network name: no link", "Wi-Fi 未设置网络名称：无连接"),
+                T(
+                    "The comm mode is Wi-Fi but no network name (SSID) is set, so the terminal joins no network.",
+                    "通讯方式为 Wi-Fi 但未设置网络名称（SSID），终端无法加入网络。",
+                ),
+                ["params.comms", "network.terminal"],
+                [
+                    act.manual(
+                        "set-wifi",
+                        T("Enter the shop's Wi-Fi name and password", "输入商户 Wi-Fi 名称和密码"),
+                        [
+                            T(
+                                "Ask the merchant for the Wi-Fi network name (SSID) and password.",
+                                "向商户索取 Wi-Fi 网络名称（SSID）和密码。",
+                            ),
+                            T(
+                                "Enter them in 通讯参数设置 (the terminal refuses other changes until the SSID "
+                                "is set), "
+                                "or switch the comm mode to Ethernet if the shop has a cable.",
+                                "在“通讯参数设置”中输入（未设置 SSID 前终端拒绝其他修改），或商户有网线时改为以太网。",
+                            ),
+                        ],
+                        T("The comm test shows the link up and the hosts reached.", "通讯测试显示连接正常，主机可达。"),
+                    )
+                ],
+            )
+            return
         b.add(
             "no-link",
             "critical",
@@ -989,6 +1060,30 @@ def _network(b: _Builder) -> None:
         return
     if v == "no-host-configured":
         return  # params-lost covers it
+    prof = b.ctx.profile
+    if (
+        prof is not None
+        and b.failed("params.hosts")
+        and v in ("site-or-host-down", "terminal-comms", "terminal-cannot-reach")
+    ):
+        roles = (b.by_id["params.hosts"].observed.get("roles") or {}).values()
+        test = "test" in roles
+        b.add(
+            "test-host" if test else "foreign-host",
+            "critical",
+            "high",
+            T("Pointed at the acquirer's test system", "终端指向收单行测试环境")
+            if test
+            else T("Pointed at another acquirer's host", "终端指向其他收单机构的主机"),
+            T(
+                f"The terminal's hosts are not {prof.name.en}'s production hosts, and nothing answers there from "
+                "this site. The site's network is not the cause: the terminal's host settings are.",
+                f"终端的主机不是{prof.name.zh}的生产主机，从本现场也连不上；原因不在现场网络，而在终端的主机设置。",
+            ),
+            ["params.hosts", "network.terminal", "network.laptop", "network.compare"],
+            [act.point_at_production(r, prof)],
+        )
+        return
     if v == "terminal-comms":
         b.add(
             "terminal-comms",
@@ -1099,6 +1194,35 @@ def _network(b: _Builder) -> None:
         )
 
 
+def _identity_vs_order(b: _Builder) -> None:
+    """A TID or MID that differs from the work order is wrong whether or not a host has said so yet."""
+    wo, p = b.ctx.work_order, b.r.parameters
+    if wo is None or p is None or "params-lost" in b.findings:
+        return
+    wrong = [f for f in ("tid", "mid") if b.failed(f"params.{f}")]
+    if not wrong or {"tid-mismatch", "mid-mismatch"} & set(b.findings):
+        return
+    names = {"tid": ("TID", "终端号"), "mid": ("MID", "商户号")}
+    shown_en = "; ".join(f"{names[f][0]} {getattr(p, f) or '(blank)'} instead of {getattr(wo, f)}" for f in wrong)
+    shown_zh = "；".join(f"{names[f][1]} {getattr(p, f) or '（空）'}，应为 {getattr(wo, f)}" for f in wrong)
+    b.add(
+        "tid-mismatch" if "tid" in wrong else "mid-mismatch",
+        "critical",
+        "high",
+        T(
+            f"{' and '.join(names[f][0] for f in wrong)} not as contracted",
+            f"{'和'.join(names[f][1] for f in wrong)}与合同不符",
+        ),
+        T(
+            f"The terminal holds {shown_en} (work order {wo.id}); the host will not recognise it (97 for a TID, 03 "
+            "for a MID) once it can be reached.",
+            f"终端上为 {shown_zh}（工单 {wo.id}）；连上主机后将被拒绝（终端号返回 97，商户号返回 03）。",
+        ),
+        [f"params.{f}" for f in wrong],
+        [act.fix_identity(b.r, wo, tuple(wrong))],
+    )
+
+
 def _clock(b: _Builder) -> None:
     st = b.status("hardware.clock")
     if st in ("fail", "warn") and "clock-drift" not in b.findings:
@@ -1191,6 +1315,23 @@ def _hardware(b: _Builder) -> None:
                     fid.replace("printer-", "fix-printer-"), title, steps, T("A test page prints.", "测试页可以打印。")
                 ),
                 after,
+            ],
+        )
+    if b.status("hardware.printer") == "warn" and h.printer_paper == "low":
+        b.add(
+            "printer-paper-low",
+            "low",
+            "high",
+            T("Printer paper running low", "打印纸将尽"),
+            T("The paper roll is nearly empty; receipts stop when it runs out.", "纸卷即将用完，用完后无法打印小票。"),
+            ["hardware.printer"],
+            [
+                act.manual(
+                    "replace-roll",
+                    T("Replace the paper roll", "更换纸卷"),
+                    [T("Put in a new roll and leave a spare with the merchant.", "装入新纸卷，并给商户留一卷备用。")],
+                    T("The paper state reads ok.", "纸张状态正常。"),
+                )
             ],
         )
     for check_id, fid, title, cause in (
@@ -1548,6 +1689,7 @@ RULES: list[Callable[[_Builder], object]] = [
     _host_answer,
     _keys,
     _network,
+    _identity_vs_order,
     _clock,
     _hardware,
     _counters,

@@ -272,7 +272,8 @@ class Gatherer:
             if "login" in self.r.errors:
                 return T("needs the maintenance login, which failed", "需要维护登录，但登录失败")
             return T("needs the maintenance login", "需要维护登录")
-        if self.r.hardware is not None and self.r.hardware.tamper == "tampered" and step.id not in ("laptop-network",):
+        refused_when_tampered = ("card-reader", "keypad", "comm-test", "sign-on", "keys-after")
+        if self.r.hardware is not None and self.r.hardware.tamper == "tampered" and step.id in refused_when_tampered:
             return T(
                 "the terminal is tamper-locked: it refuses tests and its keys are erased",
                 "终端已触发防拆锁定：拒绝测试，密钥已清除",
