@@ -88,11 +88,13 @@ class _Builder:
     def failed(self, *check_ids: str) -> bool:
         return any(self.status(c) == "fail" for c in check_ids)
 
-    def evidence(self, *check_ids: str) -> list[Text]:
+    def evidence(self, *check_ids: str, passing: bool = False) -> list[Text]:
+        """The checks' observations; passing checks only when they are evidence too (``passing``)."""
+        wanted = ("fail", "warn", "error", "pass") if passing else ("fail", "warn", "error")
         out = []
         for cid in check_ids:
             c = self.by_id.get(cid)
-            if c is not None and c.status not in ("skipped",):
+            if c is not None and c.status in wanted:
                 out.append(c.title + T(": ", "：") + c.summary)
         return out
 
@@ -108,6 +110,7 @@ class _Builder:
         *,
         extra_evidence: list[Text] | None = None,
         procedure: list[Text] | None = None,
+        passing_evidence: bool = False,
     ) -> None:
         if finding_id in self.findings:
             return
@@ -117,7 +120,7 @@ class _Builder:
             confidence=confidence,  # type: ignore[arg-type]
             title=title,
             cause=cause,
-            evidence=self.evidence(*checks) + (extra_evidence or []),
+            evidence=self.evidence(*checks, passing=passing_evidence) + (extra_evidence or []),
             checks=[c for c in checks if c in self.by_id],
             actions=[a for a in actions if a is not None],
             procedure=procedure or [],
@@ -355,6 +358,9 @@ def _tamper(b: _Builder) -> bool:
     return True
 
 
+BLANK_NAMES = {"tid": ("TID", "终端号"), "mid": ("MID", "商户号"), "primary_host": ("primary host", "主机地址")}
+
+
 def _params_lost(b: _Builder) -> bool:
     p = b.r.parameters
     if p is None:
@@ -369,11 +375,11 @@ def _params_lost(b: _Builder) -> bool:
         "high",
         T("Parameters lost (blank TID, MID or hosts)", "参数丢失（终端号、商户号或主机为空）"),
         T(
-            f"The terminal holds factory values: {', '.join(blank)} blank"
+            f"The terminal holds factory values: {', '.join(BLANK_NAMES[n][0] for n in blank)} blank"
             + (", STAN and batch back at 1" if b.failed("params.counters") else "")
             + ". An update or reset wiped its parameter file.",
             "终端为出厂参数："
-            + "、".join(blank)
+            + "、".join(BLANK_NAMES[n][1] for n in blank)
             + " 为空"
             + ("，流水号和批次号归 1" if b.failed("params.counters") else "")
             + "。升级或复位清除了参数文件。",
@@ -586,6 +592,7 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
                     )
                 ],
                 procedure=steps,
+                passing_evidence=True,
             )
             return
         steps.append(
@@ -648,6 +655,7 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
                 )
             ],
             procedure=steps,
+            passing_evidence=True,
         )
         return
     steps.append(
@@ -689,6 +697,7 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
             )
         ],
         procedure=steps,
+        passing_evidence=True,
     )
 
 
@@ -801,6 +810,7 @@ def _keys(b: _Builder) -> None:
                     extra=[("TMK check value", "主密钥校验值", str(slot.get("check_value", "?")))],
                 )
             ],
+            passing_evidence=True,
         )
         return
     if verify_failed:
