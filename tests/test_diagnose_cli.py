@@ -172,5 +172,7 @@ def test_on_a_real_port_the_laptop_stays_on_loopback_unless_told(pty_sim, capsys
     server = pty_sim("healthy")
     assert main(["diagnose", "--port", server.path, "--work-order", str(DEMO_ORDER), "--fix", "none"]) == 0
     out = capsys.readouterr().out
-    assert "[skip] Laptop reaches the same hosts: the laptop's checks stay on loopback; on site use --real-network" in out
+    assert (
+        "[skip] Laptop reaches the same hosts: the laptop's checks stay on loopback; on site use --real-network" in out
+    )
     assert "[ ok ] Sign-on by the terminal: approved (00)" in out
