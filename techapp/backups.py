@@ -86,22 +86,47 @@ def load_backup(path: str | Path) -> tuple[dict[str, Any], Parameters]:
         raise BackupError(f"{path}: not a techapp backup (not valid JSON: {err})") from err
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise BackupError(f"{path}: not a techapp backup (schema {SCHEMA} expected)")
+    terminal = doc.get("terminal")
+    if not isinstance(terminal, dict) or not isinstance(terminal.get("serial_number"), str):
+        raise BackupError(f"{path}: the backup does not name its terminal (terminal.serial_number)")
+    if not isinstance(doc.get("saved_at"), str):
+        raise BackupError(f"{path}: the backup has no time (saved_at)")
     raw = doc.get("parameters")
-    names = [f.name for f in fields(Parameters)]
-    if not isinstance(raw, dict) or sorted(raw) != sorted(names):
-        raise BackupError(f"{path}: the parameter set is incomplete or has unknown fields")
-    try:
-        params = Parameters(**raw)
-    except TypeError as err:
-        raise BackupError(f"{path}: {err}") from err
-    return doc, params
+    if not isinstance(raw, dict):
+        raise BackupError(f"{path}: no parameter set")
+    expected = {f.name: f.type for f in fields(Parameters)}
+    missing = sorted(set(expected) - set(raw))
+    unknown = sorted(set(raw) - set(expected))
+    if missing or unknown:
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unknown {', '.join(unknown)}"] if unknown else []
+        )
+        raise BackupError(f"{path}: the parameter set is not whole ({'; '.join(parts)})")
+    for name, kind in expected.items():
+        value = raw[name]
+        ok = (
+            isinstance(value, bool)
+            if kind == "bool"
+            else (isinstance(value, int) and not isinstance(value, bool) if kind == "int" else isinstance(value, str))
+        )
+        if not ok:
+            raise BackupError(f"{path}: parameter '{name}' must be {kind}, got {value!r}")
+    return doc, Parameters(**raw)
 
 
-def restore_backup(driver: TerminalDriver, path: str | Path, *, identity: Identity) -> dict[str, tuple[Any, Any]]:
-    """Write back every parameter that differs from the backup; returns {name: (now, restored)}.
+#: Counters that only move forward: a restore never winds them back (the host would see duplicate STANs).
+NOT_RESTORED = ("stan", "batch")
 
-    Refuses a backup of another terminal (serial number), so a restore never
-    lands on the wrong device. ``driver`` must be logged in.
+
+def restore_backup(
+    driver: TerminalDriver, path: str | Path, *, identity: Identity, directory: Path | None = None
+) -> tuple[dict[str, tuple[Any, Any]], Path | None]:
+    """Write back every parameter that differs from the backup, except STAN and batch.
+
+    Returns ``({name: (now, restored)}, backup of the values before the
+    restore or None when nothing differed)``. Refuses a backup of another
+    terminal (serial number), so a restore never lands on the wrong device;
+    the values are read back after the write. ``driver`` must be logged in.
     """
     doc, saved = load_backup(path)
     serial = doc.get("terminal", {}).get("serial_number")
@@ -113,8 +138,13 @@ def restore_backup(driver: TerminalDriver, path: str | Path, *, identity: Identi
     changes = {
         f.name: (getattr(current, f.name), getattr(saved, f.name))
         for f in fields(Parameters)
-        if getattr(current, f.name) != getattr(saved, f.name)
+        if f.name not in NOT_RESTORED and getattr(current, f.name) != getattr(saved, f.name)
     }
-    if changes:
-        driver.set_parameters({k: after for k, (_, after) in changes.items()})
-    return changes
+    if not changes:
+        return changes, None
+    before = save_backup(current, identity, reason=f"before restoring {Path(path).name}", directory=directory)
+    read = driver.set_parameters({k: after for k, (_, after) in changes.items()})
+    wrong = sorted(k for k, (_, after) in changes.items() if getattr(read, k) != after)
+    if wrong:
+        raise BackupError(f"restored, but the terminal reads back other values for {', '.join(wrong)}")
+    return changes, before

@@ -1,8 +1,9 @@
 """The ``techapp`` command line.
 
-Exit codes: 0 success; 1 the command ran but found problems or read only part
-of the terminal; 2 it could not run (bad arguments, port not available, link
-lost before anything was read).
+Exit codes: 0 success; 1 the command ran but found problems (``diagnose``:
+findings; ``info``: read only part of the terminal); 2 it could not run (bad
+arguments, port not available, link lost; ``diagnose``: also a diagnosis that
+ran only in part).
 """
 
 from __future__ import annotations
@@ -393,6 +394,10 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         if not os.path.isdir(folder):
             _err(f"cannot write {args.json}: folder {folder} does not exist")
             return EXIT_CANNOT_RUN
+        if os.path.isdir(args.json) or not os.access(folder, os.W_OK):
+            what = "it is a folder" if os.path.isdir(args.json) else f"folder {folder} is not writable"
+            _err(f"cannot write {args.json}: {what}")
+            return EXIT_CANNOT_RUN
     password = _password(args)
     if password is None:
         return EXIT_CANNOT_RUN
@@ -402,9 +407,14 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         _err("--fix ask needs an interactive terminal to answer; no repair will be done (use --fix auto)")
     ask_person = _ask_person(lang) if _interactive() and not args.no_prompts else None
 
+    shown: list[str] = [""]
+
     def progress(p) -> None:
         detail = f": {p.detail}" if p.detail else ""
-        print(f"[{p.index}/{p.total}] {p.title(lang)}{detail}", file=sys.stderr, flush=True)
+        line = f"[{p.index}/{p.total}] {p.title(lang)}{detail}"
+        if line != shown[0]:  # the terminal repeats "waiting for the network" every half second
+            shown[0] = line
+            print(line, file=sys.stderr, flush=True)
 
     try:
         dialer = _laptop_dialer(port, args.real_network)
@@ -438,7 +448,8 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             return EXIT_CANNOT_RUN
         try:
             if fix != "none" and result.could_not_run is None:
-                confirm = (lambda action, finding: True) if fix == "auto" else _confirm(lang)
+                # a test page only makes sense after the manual steps (paper, cover): auto does not print it
+                confirm = (lambda action, finding: not action.after_manual) if fix == "auto" else _confirm(lang)
                 result = diagnoser.repair(result, confirm)
         finally:
             diagnoser.driver.close()
@@ -476,10 +487,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
-                if not _interactive() or input().strip().lower() not in ("y", "yes"):
+                try:
+                    answer = input() if _interactive() else ""
+                except EOFError:
+                    answer = ""
+                if answer.strip().lower() not in ("y", "yes"):
                     _err("not restored")
                     return EXIT_FINDINGS
-            changes = restore_backup(driver, args.backup, identity=identity)
+            changes, saved = restore_backup(driver, args.backup, identity=identity)
     except (TerminalError, BackupError) as err:
         _err(str(err))
         return EXIT_CANNOT_RUN
@@ -487,6 +502,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print("The terminal already holds the backed-up parameters; nothing written.")
     for name, (now, then) in changes.items():
         print(f"{name}: {now!r} -> {then!r}")
+    if saved is not None:
+        print(f"The parameters before the restore are saved in {saved}; STAN and batch were left as they are.")
     return EXIT_OK
 
 

@@ -192,6 +192,9 @@ class Action(TypedDict):
     changes: Annotated[dict[ParameterName, Change], Field(description="parameter writes: name -> before, after")]
     operation: Operation
     then_sign_on: Annotated[bool, Field(description="the terminal signs on after the action to prove it")]
+    after_manual: Annotated[
+        bool, Field(description="only useful once the finding's manual steps are done (--fix auto skips it)")
+    ]
     blocked: Annotated[Text | None, Field(description="why it cannot be done now")]
     text: Annotated[Text | None, Field(description="escalation: the text to send")]
     recipient: Annotated[str, Field(description="escalation: the helpdesk's e-mail or phone ('' if unknown)")]

@@ -176,3 +176,45 @@ def test_on_a_real_port_the_laptop_stays_on_loopback_unless_told(pty_sim, capsys
         "[skip] Laptop reaches the same hosts: the laptop's checks stay on loopback; on site use --real-network" in out
     )
     assert "[ ok ] Sign-on by the terminal: approved (00)" in out
+
+
+def test_no_sign_on_holds_through_a_repair(capsys):
+    assert main(["diagnose", "--demo", "--fix", "auto", "--no-sign-on"]) == 0
+    out = capsys.readouterr().out
+    assert "written and read back; not proven by a sign-on (--no-sign-on)" in out
+    assert "sign-on afterwards" not in out
+    assert "[skip] Sign-on by the terminal: sign-on not requested (--no-sign-on)" in out
+
+
+def test_fix_auto_leaves_the_test_page_for_after_the_paper(capsys):
+    assert main(["diagnose", "--port", "sim://printer-no-paper", "--work-order", str(DEMO_ORDER), "--fix", "auto"]) == 1
+    out = capsys.readouterr().out
+    assert "print-test-page (printer-paper): not confirmed: do the manual steps first, then run it" in out
+    assert "Printer out of paper" in out
+
+
+def test_a_terminal_hanging_at_login_is_a_link_failure_not_a_wrong_password(capsys):
+    assert main(["diagnose", "--port", "sim://hung-terminal", "--work-order", str(DEMO_ORDER)]) == 2
+    out = capsys.readouterr().out
+    assert "The diagnosis is incomplete: the link failed half-way" in out
+    assert "The terminal stopped answering" in out and "Maintenance login refused" not in out
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["parameters"].update(stan="1210"), "parameter 'stan' must be int, got '1210'"),
+        (lambda d: d["parameters"].pop("tpdu"), "missing tpdu"),
+        (lambda d: d.pop("terminal"), "does not name its terminal"),
+    ],
+)
+def test_restore_refuses_a_damaged_backup(tmp_path, capsys, change, message):
+    assert main(["diagnose", "--demo", "--fix", "auto"]) == 0
+    [backup] = (tmp_path / "data" / "backups").glob("*.json")
+    doc = json.loads(backup.read_text(encoding="utf-8"))
+    change(doc)
+    damaged = tmp_path / "damaged.json"
+    damaged.write_text(json.dumps(doc), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["restore", "--demo", "--backup", str(damaged), "--yes"]) == 2
+    assert message in capsys.readouterr().err

@@ -117,8 +117,10 @@ def test_backup_can_be_restored_and_only_on_the_same_terminal(diagnose, tmp_path
     with open_terminal(server.path) as driver:
         identity = driver.identity()
         driver.login(DEMO_PASSWORD)
-        changes = restore_backup(driver, backup, identity=identity)
+        changes, saved = restore_backup(driver, backup, identity=identity)
     assert changes["tid"] == ("12345678", "12345687")
+    assert "stan" not in changes, "a restore never winds the STAN back"
+    assert load_backup(saved)[1].tid == "12345678", "the values before the restore are backed up too"
     assert _terminal_parameters(server).tid == "12345687"
     other = pty_sim("swapped-terminal")
     with open_terminal(other.path) as driver:
@@ -300,3 +302,26 @@ def test_cancel_during_a_long_terminal_operation_returns_within_seconds(diagnose
     assert result.check("network.terminal").status == "error"
     assert "cancelled" in result.check("network.terminal").summary.en
     assert result.check("signon").status == "skipped"
+
+
+def test_lost_parameters_are_not_also_blamed_on_a_wrong_host(diagnose):
+    _, result, _ = diagnose(
+        "params-lost",
+        '[[logs.response_codes]]\ntime = 2026-11-25T08:30:02\ncode = "97"\ntext = "terminal not registered"\n',
+    )
+    ids = [f.id for f in result.findings]
+    assert ids[0] == "params-lost"
+    assert not {"foreign-host", "test-host", "not-registered", "tid-mismatch"} & set(ids), ids
+
+
+def test_full_storage_with_a_small_log_is_not_called_a_full_log(diagnose):
+    _, result, _ = diagnose("healthy", "[hardware]\nstorage_free_kb = 900\n")
+    top = result.top
+    assert (top.id, top.title.en) == ("storage-full", "Storage nearly full")
+    assert [a.id for a in top.actions] == ["free-storage"]
+
+
+def test_a_pending_reversal_is_not_promised_to_a_sign_on(diagnose):
+    _, result, _ = diagnose("pending-reversal")
+    assert result.top.id == "pending-reversal"
+    assert [(a.id, a.kind) for a in result.top.actions] == [("send-reversal", "manual")]

@@ -320,7 +320,7 @@ SHIPPED: dict[str, Any] = {
             "pending-reversal",
             Expect(
                 "pending-reversal",
-                {"send-reversal": "manual", "sign-on": "automatic"},
+                {"send-reversal": "manual"},
                 ("reversal is waiting", "never delete it"),
             ),
         ),
@@ -371,7 +371,7 @@ SHIPPED: dict[str, Any] = {
             Expect(
                 "terminal-hung",
                 {"power-cycle": "manual"},
-                ("then fell silent", "maintenance login failed: the terminal did not answer"),
+                ("then fell silent", "the link failed half-way"),
                 exit_code=2,
             ),
         ),

@@ -172,6 +172,7 @@ def print_test_page() -> Action:
         kind="automatic",
         title=T("Print a test page", "打印测试页"),
         operation="print-test-page",
+        after_manual=True,
         verify=T("The page comes out complete and legible.", "测试页完整清晰。"),
     )
 

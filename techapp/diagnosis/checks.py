@@ -1074,12 +1074,22 @@ def counter_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     return out
 
 
+def current_log(r: Readings) -> list:
+    """The response-code log, without entries from before a repair changed the terminal (``log_since``)."""
+    entries = r.response_log or []
+    return [e for e in entries if r.log_since is None or e.time >= r.log_since]
+
+
 def recent_codes(r: Readings) -> list[str]:
-    """Response codes the terminal logged in the last RECENT_HOURS of its own clock, oldest first."""
-    if not r.response_log:
+    """Response codes the terminal logged in the last RECENT_HOURS of its own clock, oldest first.
+
+    After a repair only the codes logged since count: earlier ones answered the old parameters.
+    """
+    entries = current_log(r)
+    if not entries:
         return []
-    newest = max(e.time for e in r.response_log)
-    return [e.code for e in r.response_log if (newest - e.time).total_seconds() <= RECENT_HOURS * 3600]
+    newest = max(e.time for e in entries)
+    return [e.code for e in entries if (newest - e.time).total_seconds() <= RECENT_HOURS * 3600]
 
 
 def recent_codes_check(r: Readings, ctx: Context) -> CheckResult:
@@ -1088,8 +1098,11 @@ def recent_codes_check(r: Readings, ctx: Context) -> CheckResult:
         return _not_read(r, "logs", "counters.response_codes", "counters", title)
     codes = recent_codes(r)
     if not codes:
-        return _c("counters.response_codes", "counters", title, "pass", T("no entries", "无记录"), {"codes": []})
-    last = r.response_log[-1]
+        since = T(" since the repair", "（修复之后）") if r.log_since is not None and r.response_log else T("", "")
+        return _c(
+            "counters.response_codes", "counters", title, "pass", T("no entries", "无记录") + since, {"codes": []}
+        )
+    last = current_log(r)[-1]
     bad = sorted({c for c in codes if c != "00"})
     explained = ""
     if ctx.profile is not None and last.code != "00":
@@ -1280,7 +1293,7 @@ def judge(r: Readings, ctx: Context) -> list[CheckResult]:
     for fn in JUDGES:
         results += fn(r, ctx)
     for res in results:
-        res.duration_ms = r.durations_ms.get(STEP_OF_GROUP.get(res.group, ""), 0)
+        res.duration_ms = r.durations_ms.get(STEP_OF_CHECK.get(res.id, STEP_OF_GROUP.get(res.group, "")), 0)
     return results
 
 
@@ -1292,4 +1305,14 @@ STEP_OF_GROUP = {
     "keys": "keys",
     "counters": "counters",
     "sign-on": "sign-on",
+}
+STEP_OF_CHECK = {
+    "link.connect": "connect",
+    "link.login": "login",
+    "counters.response_codes": "logs",
+    "selftest.card_reader": "card-reader",
+    "selftest.keypad": "keypad",
+    "network.terminal": "comm-test",
+    "network.laptop": "laptop-network",
+    "network.compare": "laptop-network",
 }

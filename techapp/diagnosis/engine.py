@@ -76,6 +76,7 @@ class Diagnoser:
         self.clock = clock
         self.readings: Readings | None = None
         self.baud_mismatch: tuple[int, int] | None = None  # set by run_with_baud_probe
+        self._last_backup = ""
 
     def _gatherer(self, *, ask_person: AskPerson | None, sign_on: bool) -> Gatherer:
         return Gatherer(
@@ -110,16 +111,16 @@ class Diagnoser:
                 f"the terminal on {self.port or 'the port'} could not be read: {why}",
                 f"无法读取 {self.port or '端口'} 上的终端：{why}",
             )
-        elif not r.logged_in:
-            err = r.errors.get("login")
-            why = err.message if err else "not logged in"
-            result.could_not_run = T(f"maintenance login failed: {why}", f"维护登录失败：{why}")
         elif any(e.error_type in ("Disconnected", "StepTimeout", "LinkTimeout") for e in r.errors.values()):
             lost = next(e for e in r.errors.values() if e.error_type in ("Disconnected", "StepTimeout", "LinkTimeout"))
             result.could_not_run = T(
                 f"the link failed half-way ({lost.message}); the result is partial",
                 f"连接中途失败（{lost.message}）；结果不完整",
             )
+        elif not r.logged_in:
+            err = r.errors.get("login")
+            why = err.message if err else "not logged in"
+            result.could_not_run = T(f"maintenance login failed: {why}", f"维护登录失败：{why}")
         return result
 
     def run(self) -> Diagnosis:
@@ -140,6 +141,7 @@ class Diagnoser:
             raise RuntimeError("run() the diagnosis before repairing")
         before = {c.id: c.status for c in diagnosis.checks}
         outcomes: list[ActionOutcome] = []
+        repair_time = self._terminal_time()
         done: set[str] = set()
         last_sign_on = None
         for finding in diagnosis.findings:
@@ -153,9 +155,12 @@ class Diagnoser:
                     outcomes.append(ActionOutcome(action.id, finding.id, "blocked", action.blocked))
                     continue
                 if not confirm(action, finding):
-                    outcomes.append(
-                        ActionOutcome(action.id, finding.id, "declined", T("not confirmed", "未确认，未执行"))
+                    why = (
+                        T("do the manual steps first, then run it", "请先完成手动步骤，再执行")
+                        if action.after_manual
+                        else T("not confirmed", "未确认，未执行")
                     )
+                    outcomes.append(ActionOutcome(action.id, finding.id, "declined", why))
                     continue
                 outcome = self._apply(action, finding)
                 if outcome.sign_on_result is not None:
@@ -166,10 +171,13 @@ class Diagnoser:
             return diagnosis
         # re-run: everything that reads, and the sign-on unless an action just proved it
         started = self.clock()
-        g = self._gatherer(ask_person=None, sign_on=last_sign_on is None)
-        phases = set(RERUN) | ({"sign-on", "keys-after"} if last_sign_on is None else set())
+        again = self.sign_on and last_sign_on is None
+        g = self._gatherer(ask_person=None, sign_on=again)
+        phases = set(RERUN) | ({"sign-on", "keys-after"} if again else set())
         r = g.run(phases)
         r.baud_mismatch = self.baud_mismatch
+        if any(o.result == "done" for o in outcomes):
+            r.log_since = repair_time
         if last_sign_on is not None:
             r.sign_on = last_sign_on
             r.keys_after_sign_on = r.keys
@@ -177,6 +185,10 @@ class Diagnoser:
 
             if r.laptop_hosts is not None:
                 r.verdict = compare(r.comm_test, r.sign_on, r.laptop_hosts)
+        if not again and last_sign_on is None:  # the sign-on stays skipped, for the reason it was
+            for step in ("sign-on", "keys-after"):
+                if step in self.readings.skipped:
+                    r.skipped[step] = self.readings.skipped[step]
         # interactive self-tests are not repeated: keep their first results
         for test, res in self.readings.self_tests.items():
             r.self_tests.setdefault(test, res)
@@ -198,12 +210,20 @@ class Diagnoser:
         self.readings = r
         return after
 
+    def _terminal_time(self) -> datetime | None:
+        """The terminal's clock now (its log is stamped with it), or None when it cannot be read."""
+        try:
+            return self.driver.hardware().clock
+        except TerminalError:
+            return None
+
     def _apply(self, action: Action, finding: Finding) -> ActionOutcome:
+        self._last_backup = ""
         try:
             if action.operation == "write-parameters":
                 outcome = self._write(action, finding)
             elif action.operation == "sync-clock":
-                now = self.clock()
+                now = self.clock().replace(microsecond=0)
                 self.driver.set_clock(now)
                 outcome = ActionOutcome(
                     action.id,
@@ -224,11 +244,23 @@ class Diagnoser:
                 outcome = ActionOutcome(action.id, finding.id, "done", T("sign-on run", "已签到"))
             else:
                 raise ValueError(f"unknown operation {action.operation!r}")
-            if outcome.result == "done" and (action.then_sign_on or action.operation == "sign-on"):
+            wants_sign_on = action.operation == "sign-on" or (action.then_sign_on and self.sign_on)
+            if outcome.result == "done" and wants_sign_on:
                 self._sign_on_into(outcome)
+            elif outcome.result == "done" and action.then_sign_on:
+                outcome.message = outcome.message + T(
+                    "; not proven by a sign-on (--no-sign-on)", "；未签到验证（--no-sign-on）"
+                )
             return outcome
-        except (TerminalError, BackupError) as err:
-            return ActionOutcome(action.id, finding.id, "failed", T(str(err), str(err)))
+        except (TerminalError, BackupError, ValueError) as err:
+            failed = ActionOutcome(action.id, finding.id, "failed", T(str(err), str(err)))
+            failed.backup_path = self._last_backup
+            if failed.backup_path:
+                failed.message = failed.message + T(
+                    f"; the parameters before it are in {failed.backup_path} (techapp restore)",
+                    f"；修改前的参数保存在 {failed.backup_path}（可用 techapp restore 恢复）",
+                )
+            return failed
 
     def _sign_on_into(self, outcome: ActionOutcome) -> None:
         s = self.driver.sign_on()
@@ -251,6 +283,7 @@ class Diagnoser:
         current = self.driver.parameters()
         identity = self.readings.identity if self.readings else None
         path = save_backup(current, identity, reason=f"before {action.id} ({finding.id})", directory=self.backup_dir)
+        self._last_backup = str(path)
         wanted = {k: after for k, (_, after) in action.changes.items()}
         stale = {k for k, (before, _) in action.changes.items() if getattr(current, k) != before}
         if stale:
@@ -270,14 +303,20 @@ class Diagnoser:
         wrong = {k: v for k, v in read_back.items() if v != wanted[k]}
         if wrong:
             undo = {f.name: getattr(current, f.name) for f in fields(Parameters) if f.name in wanted}
-            self.driver.set_parameters(undo)
+            undone = self.driver.set_parameters(undo)
+            still = sorted(k for k, v in undo.items() if getattr(undone, k) != v)
+            if still:
+                raise BackupError(
+                    f"read-back differs ({', '.join(sorted(wrong))}) and writing the old values back did not "
+                    f"hold either ({', '.join(still)})"
+                )
             return ActionOutcome(
                 action.id,
                 finding.id,
                 "restored",
                 T(
-                    f"read-back differs ({', '.join(sorted(wrong))}); the backup was written back",
-                    f"回读不一致（{', '.join(sorted(wrong))}）；已恢复备份",
+                    f"read-back differs ({', '.join(sorted(wrong))}); the old values were written back and read back",
+                    f"回读不一致（{', '.join(sorted(wrong))}）；已写回原值并回读确认",
                 ),
                 backup_path=str(path),
                 written=wanted,

@@ -106,6 +106,7 @@ class Action:
     operation: str = ""  # automatic only: "write-parameters", "sync-clock", "sign-on", "print-test-page"
     then_sign_on: bool = False  # automatic writes that only count once a sign-on proves them
     blocked: Text | None = None  # why it cannot be done now (e.g. an open batch refuses edits)
+    after_manual: bool = False  # only useful once the finding's manual steps are done (print a test page)
     text: Text | None = None  # escalation text
     recipient: str = ""  # escalation: who to send it to
 
@@ -119,6 +120,7 @@ class Action:
             "changes": {k: {"before": _jsonable(a), "after": _jsonable(b)} for k, (a, b) in self.changes.items()},
             "operation": self.operation,
             "then_sign_on": self.then_sign_on,
+            "after_manual": self.after_manual,
             "blocked": self.blocked.to_dict() if self.blocked else None,
             "text": self.text.to_dict() if self.text else None,
             "recipient": self.recipient,

@@ -159,7 +159,18 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
             out += render_finding(f, lang, n)
             out.append("")
     else:
-        out.append(t(T("No findings: every check that ran passed.", "未发现问题：所有已运行的检查均通过。")))
+        warned = sum(1 for c in d.checks if c.status == "warn")
+        if warned:
+            out.append(
+                t(
+                    T(
+                        f"No findings; {warned} check(s) warn without pointing at a fault (see the checklist).",
+                        f"未发现问题；{warned} 项检查有警告但不指向故障（见检查清单）。",
+                    )
+                )
+            )
+        else:
+            out.append(t(T("No findings: every check that ran passed.", "未发现问题：所有已运行的检查均通过。")))
         out.append("")
     if d.could_not_run is not None:
         out.append(t(T("The diagnosis is incomplete: ", "诊断未完成：")) + t(d.could_not_run))

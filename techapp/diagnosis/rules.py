@@ -23,53 +23,53 @@ PRIORITY = {
     "link-lost": 3,
     "link-silent": 4,
     "login-failed": 5,
-    "params-lost": 10,
-    "test-host": 20,
-    "foreign-host": 21,
-    "wrong-tpdu": 22,
-    "tid-mismatch": 30,
-    "mid-mismatch": 31,
-    "serial-not-bound": 32,
-    "not-registered": 40,
-    "merchant-closed": 41,
-    "host-refusal": 42,
-    "no-tmk": 50,
-    "tmk-mismatch": 51,
-    "keys-out-of-sync": 52,
-    "not-signed-on": 53,
-    "host-key-mismatch": 54,
-    "no-apn": 60,
-    "no-wifi": 61,
-    "no-link": 62,
-    "dns": 63,
-    "clock-drift": 64,
-    "tls": 65,
-    "terminal-comms": 66,
-    "host-unreachable": 67,
-    "host-misbehaves": 68,
-    "wrong-host-answer": 69,
-    "dukpt-exhausted": 70,
-    "printer-fault": 80,
-    "printer-paper": 81,
-    "printer-cover": 82,
-    "printer-overheat": 83,
-    "printer-paper-low": 84,
-    "magstripe-fault": 84,
-    "track2-unreadable": 85,
-    "ic-fault": 86,
-    "contactless-fault": 87,
-    "keypad-fault": 88,
-    "display-fault": 89,
-    "log-full": 90,
-    "storage-full": 91,
-    "pending-reversal": 92,
-    "battery-worn": 93,
-    "battery-low": 94,
-    "key-scheme": 95,
-    "firmware-not-approved": 96,
-    "open-batch": 97,
-    "cable": 98,
-    "baud-mismatch": 99,
+    "params-lost": 6,
+    "test-host": 7,
+    "foreign-host": 8,
+    "wrong-tpdu": 9,
+    "tid-mismatch": 10,
+    "mid-mismatch": 11,
+    "serial-not-bound": 12,
+    "not-registered": 13,
+    "merchant-closed": 14,
+    "host-refusal": 15,
+    "no-tmk": 16,
+    "tmk-mismatch": 17,
+    "keys-out-of-sync": 18,
+    "not-signed-on": 19,
+    "host-key-mismatch": 20,
+    "no-apn": 21,
+    "no-wifi": 22,
+    "no-link": 23,
+    "dns": 24,
+    "clock-drift": 25,
+    "tls": 26,
+    "terminal-comms": 27,
+    "host-unreachable": 28,
+    "host-misbehaves": 29,
+    "wrong-host-answer": 30,
+    "dukpt-exhausted": 31,
+    "printer-fault": 32,
+    "printer-paper": 33,
+    "printer-cover": 34,
+    "printer-overheat": 35,
+    "printer-paper-low": 36,
+    "magstripe-fault": 37,
+    "track2-unreadable": 38,
+    "ic-fault": 39,
+    "contactless-fault": 40,
+    "keypad-fault": 41,
+    "display-fault": 42,
+    "log-full": 43,
+    "storage-full": 44,
+    "pending-reversal": 45,
+    "battery-worn": 46,
+    "battery-low": 47,
+    "key-scheme": 48,
+    "firmware-not-approved": 49,
+    "open-batch": 50,
+    "cable": 51,
+    "baud-mismatch": 52,
 }
 
 
@@ -622,6 +622,9 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
     else:
         steps.append(T("6. Keys consistent? Nothing against it.", "6. 密钥是否一致？未发现问题。"))
     confident = "high" if wo is not None and prof is not None else "medium"
+    from_log = source != "sign-on"
+    if from_log:
+        confident = "low"  # an earlier answer: a sign-on now would show whether it still holds
     if code == "03":
         steps.append(
             T(
@@ -640,7 +643,8 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
                 "商户号与合同一致、主机正确，但主机拒绝该商户：收单行的商户记录已关闭或不存在，无法现场修复。",
             ),
             ["params.mid", "params.hosts", "signon"],
-            [
+            ([act.sign_on()] if from_log else [])
+            + [
                 act.escalation(
                     "escalate-merchant",
                     T("Merchant refused with 03 (invalid merchant)", "商户被拒绝（03 无效商户）"),
@@ -681,7 +685,8 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
             + ("" if wo else "没有工单时无法排除终端号输错：请与合同核对。"),
         ),
         ["params.tid", "params.mid", "params.hosts", "identity.serial", "signon", "counters.response_codes"],
-        [
+        ([act.sign_on()] if from_log else [])
+        + [
             act.escalation(
                 "escalate-not-registered",
                 T("Terminal not registered: sign-on refused with 97", "终端未登记：签到返回 97"),
@@ -702,6 +707,8 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
 
 
 def _host_answer(b: _Builder) -> None:
+    if "params-lost" in b.findings:
+        return  # blank parameters explain any refusal; the 97 procedure would only restate them
     code, source = _sign_on_code(b)
     s = b.r.sign_on
     if code is None or code == "00":
@@ -1526,16 +1533,25 @@ def _counters(b: _Builder) -> None:
     r = b.r
     if b.status("counters.log") in ("fail", "warn") or b.status("hardware.storage") in ("fail",):
         c = r.counters
+        log_full = b.status("counters.log") in ("fail", "warn")
         b.add(
-            "log-full" if b.status("counters.log") in ("fail", "warn") else "storage-full",
+            "log-full" if log_full else "storage-full",
             "high" if b.failed("counters.log", "hardware.storage") else "medium",
             "high",
-            T("Transaction log nearly full", "交易流水存储将满"),
+            T("Transaction log nearly full", "交易流水存储将满")
+            if log_full
+            else T("Storage nearly full", "存储空间将满"),
             T(
                 f"{c.transaction_log_used if c else '?'} of {c.transaction_log_capacity if c else '?'} log entries are "
                 "used; at the limit the terminal stops trading. The log empties at settlement, which has not run.",
                 f"交易流水已用 {c.transaction_log_used if c else '?'}/{c.transaction_log_capacity if c else '?'} 笔，"
                 "满后终端停止交易。结算后清空，但一直未结算。",
+            )
+            if log_full
+            else T(
+                "The terminal's storage is nearly full although the transaction log is not: logs, images or "
+                "downloaded files fill it. Updates and downloads will fail.",
+                "交易流水未满但终端存储空间将满：日志、图片或下载文件占满空间，升级和下载将失败。",
             ),
             ["counters.log", "hardware.storage", "counters.batch"],
             [
@@ -1551,6 +1567,24 @@ def _counters(b: _Builder) -> None:
                     ],
                     T("The log use drops after settlement.", "结算后流水占用下降。"),
                 ),
+            ]
+            if log_full
+            else [
+                act.manual(
+                    "free-storage",
+                    T("Free the terminal's storage", "清理终端存储空间"),
+                    [
+                        T(
+                            "Remove old logs and unused downloads through the vendor's TMS or maintenance menu.",
+                            "通过厂商 TMS 或维护菜单删除旧日志和无用的下载文件。",
+                        ),
+                        T(
+                            "If it fills up again within days, send the terminal for service.",
+                            "若几天内再次占满，送修。",
+                        ),
+                    ],
+                    T("Free storage is above 15 %.", "剩余空间高于 15%。"),
+                )
             ],
         )
     if b.status("counters.reversal") == "warn":
@@ -1560,7 +1594,8 @@ def _counters(b: _Builder) -> None:
             "high",
             T("A reversal is pending", "有待发冲正"),
             T(
-                "A timed-out sale left a reversal queued; the terminal sends it before its next transaction. It "
+                "A timed-out sale left a reversal queued; the terminal sends it before its next transaction or "
+                "settlement. It "
                 "protects the cardholder from a double charge: let it go through, never delete it.",
                 "一笔超时交易留下冲正，终端会在下一笔交易前发送。它防止持卡人被重复扣款：应让其成功上送，不要删除。",
             ),
@@ -1572,13 +1607,13 @@ def _counters(b: _Builder) -> None:
                     [
                         T("Make sure the terminal reaches its host (comm test).", "确认终端可连通主机（通讯测试）。"),
                         T(
-                            "Run a sign-on or the next transaction: the terminal sends the reversal first.",
-                            "签到或做下一笔交易：终端会先发送冲正。",
+                            "Let the merchant run the next transaction or the settlement: the terminal sends the "
+                            "reversal before it.",
+                            "让商户做下一笔交易或结算：终端会先发送冲正。",
                         ),
                     ],
                     T("The pending-reversal flag is cleared.", "待冲正标志已清除。"),
                 ),
-                act.sign_on(),
             ],
         )
     if b.status("counters.batch") == "warn" and not b.findings.get("log-full"):

@@ -103,6 +103,7 @@ class Readings:
     keys_after_sign_on: KeyStatus | None = None
     link_stats: dict[str, int] = field(default_factory=dict)
     baud_mismatch: tuple[int, int] | None = None  # (the laptop's baud rate, the one the terminal answered at)
+    log_since: datetime | None = None  # the terminal's time of a repair: log entries before it are history
     errors: dict[str, StepError] = field(default_factory=dict)  # step -> error
     skipped: dict[str, Text] = field(default_factory=dict)  # step -> why it did not run
     durations_ms: dict[str, int] = field(default_factory=dict)
