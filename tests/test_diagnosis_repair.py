@@ -325,3 +325,13 @@ def test_a_pending_reversal_is_not_promised_to_a_sign_on(diagnose):
     _, result, _ = diagnose("pending-reversal")
     assert result.top.id == "pending-reversal"
     assert [(a.id, a.kind) for a in result.top.actions] == [("send-reversal", "manual")]
+
+
+def test_header_status_test_is_found_even_when_the_host_approves(diagnose):
+    diagnoser, before, server = diagnose("healthy", '[parameters]\nheader_status = "test"\n')
+    assert before.check("signon").status == "pass"
+    assert (before.top.id, before.top.severity) == ("test-header", "high")
+    assert before.top.actions[0].changes == {"header_status": ("test", "normal")}
+    after = diagnoser.repair(before, lambda a, f: True)
+    assert after.findings == [] and after.actions_taken[0].sign_on["response_code"] == "00"
+    assert _terminal_parameters(server, diagnoser).header_status == "normal"

@@ -26,50 +26,52 @@ PRIORITY = {
     "params-lost": 6,
     "test-host": 7,
     "foreign-host": 8,
-    "wrong-tpdu": 9,
-    "tid-mismatch": 10,
-    "mid-mismatch": 11,
-    "serial-not-bound": 12,
-    "not-registered": 13,
-    "merchant-closed": 14,
-    "host-refusal": 15,
-    "no-tmk": 16,
-    "tmk-mismatch": 17,
-    "keys-out-of-sync": 18,
-    "not-signed-on": 19,
-    "host-key-mismatch": 20,
-    "no-apn": 21,
-    "no-wifi": 22,
-    "no-link": 23,
-    "dns": 24,
-    "clock-drift": 25,
-    "tls": 26,
-    "terminal-comms": 27,
-    "host-unreachable": 28,
-    "host-misbehaves": 29,
-    "wrong-host-answer": 30,
-    "dukpt-exhausted": 31,
-    "printer-fault": 32,
-    "printer-paper": 33,
-    "printer-cover": 34,
-    "printer-overheat": 35,
-    "printer-paper-low": 36,
-    "magstripe-fault": 37,
-    "track2-unreadable": 38,
-    "ic-fault": 39,
-    "contactless-fault": 40,
-    "keypad-fault": 41,
-    "display-fault": 42,
-    "log-full": 43,
-    "storage-full": 44,
-    "pending-reversal": 45,
-    "battery-worn": 46,
-    "battery-low": 47,
-    "key-scheme": 48,
-    "firmware-not-approved": 49,
-    "open-batch": 50,
-    "cable": 51,
-    "baud-mismatch": 52,
+    "test-header": 9,
+    "tpdu-differs": 10,
+    "wrong-tpdu": 11,
+    "tid-mismatch": 12,
+    "mid-mismatch": 13,
+    "serial-not-bound": 14,
+    "not-registered": 15,
+    "merchant-closed": 16,
+    "host-refusal": 17,
+    "no-tmk": 18,
+    "tmk-mismatch": 19,
+    "keys-out-of-sync": 20,
+    "not-signed-on": 21,
+    "host-key-mismatch": 22,
+    "no-apn": 23,
+    "no-wifi": 24,
+    "no-link": 25,
+    "dns": 26,
+    "clock-drift": 27,
+    "tls": 28,
+    "terminal-comms": 29,
+    "host-unreachable": 30,
+    "host-misbehaves": 31,
+    "wrong-host-answer": 32,
+    "dukpt-exhausted": 33,
+    "printer-fault": 34,
+    "printer-paper": 35,
+    "printer-cover": 36,
+    "printer-overheat": 37,
+    "printer-paper-low": 38,
+    "magstripe-fault": 39,
+    "track2-unreadable": 40,
+    "ic-fault": 41,
+    "contactless-fault": 42,
+    "keypad-fault": 43,
+    "display-fault": 44,
+    "log-full": 45,
+    "storage-full": 46,
+    "pending-reversal": 47,
+    "battery-worn": 48,
+    "battery-low": 49,
+    "key-scheme": 50,
+    "firmware-not-approved": 51,
+    "open-batch": 52,
+    "cable": 53,
+    "baud-mismatch": 54,
 }
 
 
@@ -1211,6 +1213,72 @@ def _network(b: _Builder) -> None:
         )
 
 
+def _routing(b: _Builder) -> None:
+    """Routing parameters unlike the profile, even when the host accepted the sign-on."""
+    prof, r = b.ctx.profile, b.r
+    if prof is None or r.parameters is None or "params-lost" in b.findings:
+        return
+    if b.failed("params.hosts") and not {"test-host", "foreign-host"} & set(b.findings):
+        roles = (b.by_id["params.hosts"].observed.get("roles") or {}).values()
+        if "test" in roles:
+            b.add(
+                "test-host",
+                "critical",
+                "high",
+                T("Pointed at the acquirer's test system", "终端指向收单行测试环境"),
+                T(
+                    f"The terminal talks to {prof.name.en}'s test hosts. Whatever the test system answers, its "
+                    "transactions are not settled: the merchant is not paid.",
+                    f"终端连接的是{prof.name.zh}的测试主机。无论测试系统如何应答，交易都不会清算，商户收不到钱。",
+                ),
+                ["params.hosts", "signon"],
+                [act.point_at_production(r, prof)],
+            )
+        else:
+            b.add(
+                "foreign-host",
+                "medium",
+                "medium",
+                T("Host not in the acquirer's profile", "主机不在收单行配置中"),
+                T(
+                    f"The terminal's host is not one {prof.name.en}'s profile lists, though "
+                    + ("it answered the sign-on" if r.sign_on is not None and r.sign_on.outcome == "ok" else "it")
+                    + ". Either the terminal uses an old address or the profile is out of date: ask the acquirer.",
+                    f"终端主机不在{prof.name.zh}配置中。终端使用了旧地址，或收单行配置已过期：请向收单行确认。",
+                ),
+                ["params.hosts", "signon"],
+                [act.point_at_production(r, prof)],
+            )
+    if b.failed("params.header") and "test-host" not in b.findings:
+        b.add(
+            "test-header",
+            "high",
+            "high",
+            T("Header status is 'test'", "状态设置为“测试”"),
+            T(
+                "The terminal marks its messages as tests (header status). A shop terminal must say 'normal': the "
+                "host may treat its transactions as tests and not settle them.",
+                "终端在报文头中标记为测试。商户终端必须为“正常”：主机可能按测试交易处理而不清算。",
+            ),
+            ["params.header"],
+            [act.header_normal(r)],
+        )
+    if b.failed("params.tpdu") and "wrong-tpdu" not in b.findings:
+        b.add(
+            "tpdu-differs",
+            "low",
+            "medium",
+            T("TPDU differs from the acquirer's", "TPDU 与收单行规定不同"),
+            T(
+                "The host answered, so the front end routes this TPDU somewhere that works; still it is not the "
+                "one the acquirer's profile gives. Ask the acquirer before changing it.",
+                "主机已应答，说明前置能路由此 TPDU；但它与收单行配置不同。修改前请向收单行确认。",
+            ),
+            ["params.tpdu", "signon"],
+            [act.fix_tpdu(r, prof)],
+        )
+
+
 def _identity_vs_order(b: _Builder) -> None:
     """A TID or MID that differs from the work order is wrong whether or not a host has said so yet."""
     wo, p = b.ctx.work_order, b.r.parameters
@@ -1734,6 +1802,7 @@ RULES: list[Callable[[_Builder], object]] = [
     _host_answer,
     _keys,
     _network,
+    _routing,
     _identity_vs_order,
     _clock,
     _hardware,
