@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 import techapp
 from drivers.resources import resource_root
+from techapp.cli import DEMO_SCENARIO, DEMO_WORK_ORDER
 from techapp.credentials import DEMO_PASSWORD
 from techapp.workorder import WorkOrderError
 
@@ -19,8 +20,7 @@ from .i18n import languages
 from .main_window import MainWindow, app_settings
 from .service import TerminalService
 
-DEMO_SCENARIO = "demo-97"  # techapp.cli.DEMO_SCENARIO
-DEMO_WORK_ORDER = "demo-97.toml"  # techapp.cli.DEMO_WORK_ORDER
+DEMO_PROFILE = "demo"  # as `techapp diagnose --demo`
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -45,7 +45,7 @@ def setup_demo(window: MainWindow, *, connect: bool = True) -> None:
         window.work_order.load(str(resource_root() / "work-orders" / DEMO_WORK_ORDER))
     except WorkOrderError:
         pass
-    window.set_profile("demo")
+    window.set_profile(DEMO_PROFILE)
     if connect:
         panel.connect_button.click()
 
@@ -58,6 +58,27 @@ def create_window(service: TerminalService | None = None) -> tuple[MainWindow, T
     return MainWindow(service), service
 
 
+def _exit_when_ready(window: MainWindow, demo: bool) -> None:
+    """Print the window's state and quit once it is ready (connected for --demo, shown otherwise)."""
+    from . import service as svc
+
+    def report() -> None:
+        print(f"ready: {window.link} {window.session.port} {window.windowTitle()}", flush=True)
+        window.close()
+
+    if not demo:
+        QTimer.singleShot(200, report)
+        return
+
+    def on_state(state: str, _detail: str) -> None:
+        if state in (svc.CONNECTED, svc.FAILED) and not window.busy:
+            QTimer.singleShot(0, report)
+        elif state == svc.CONNECTED:
+            window.session.busyChanged.connect(lambda busy: None if busy else QTimer.singleShot(0, report))
+
+    window.session.stateChanged.connect(on_state)
+
+
 def run_gui(demo: bool = False) -> int:
     app = make_app()
     crash.install()
@@ -65,6 +86,8 @@ def run_gui(demo: bool = False) -> int:
     window.show()
     if demo:
         QTimer.singleShot(0, lambda: setup_demo(window))
+    if os.environ.get("TECHAPP_EXIT_WHEN_READY") == "1":  # smoke tests of the real entry point
+        _exit_when_ready(window, demo)
     code = app.exec()
     service.shutdown()
     crash.uninstall()

@@ -55,6 +55,7 @@ class ConnectPanel(QGroupBox):
         self.scenario.setObjectName("scenarioCombo")
         for name, _path in list_scenarios():
             self.scenario.addItem(name, name)
+        self.scenario.setCurrentIndex(max(self.scenario.findData("demo-97"), 0))
         self.scenario.setEnabled(False)
         self.scenario_label = QLabel()
         self.scenario_label.setBuddy(self.scenario)
@@ -108,9 +109,12 @@ class ConnectPanel(QGroupBox):
         self._describe_scenario()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            if QKeySequence(event.keyCombination()) == QKeySequence("Ctrl+K"):
-                return True  # not accepted: the window's Connect shortcut gets it
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and QKeySequence(event.keyCombination()) == QKeySequence("Ctrl+K")
+        ):
+            return True  # not accepted: the window's Connect shortcut gets it
         return super().eventFilter(watched, event)
 
     # -- ports ---------------------------------------------------------------------
@@ -128,7 +132,9 @@ class ConnectPanel(QGroupBox):
         for p in found:
             self.port.addItem(p.label, p.device)
             if p.kind == TERMINAL:
-                self.port.setItemData(self.port.count() - 1, self.tr("Recognised payment terminal"), Qt.ItemDataRole.ToolTipRole)
+                self.port.setItemData(
+                    self.port.count() - 1, self.tr("Recognised payment terminal"), Qt.ItemDataRole.ToolTipRole
+                )
         self.port.setEditText(typed)
         self.port.blockSignals(False)
 
@@ -204,7 +210,9 @@ class ConnectPanel(QGroupBox):
         self.setTitle(self.tr("Terminal connection"))
         self.port_label.setText(self.tr("&Port:"))
         self.port.lineEdit().setPlaceholderText(self.tr("/dev/ttyACM0, COM5, socket://host:port"))
-        self.port.setToolTip(self.tr("Terminals recognised by their USB ID are listed first; any path or URL can be typed"))
+        self.port.setToolTip(
+            self.tr("Terminals recognised by their USB ID are listed first; any path or URL can be typed")
+        )
         self.sim.setText(self.tr("&Built-in simulated terminal"))
         self.sim.setToolTip(self.tr("Practise or demonstrate without a terminal: choose a scenario"))
         self.scenario_label.setText(self.tr("&Scenario:"))

@@ -104,11 +104,13 @@ class ChecklistView(QTreeWidget):
         if self.running:
             for i, p in enumerate(self.steps):
                 last = i == len(self.steps) - 1
-                item = QTreeWidgetItem([f"{p.index}/{p.total}  {p.title(language)}", p.detail])
+                detail = f"  —  {p.detail}" if p.detail and last else ""
+                item = QTreeWidgetItem([f"{p.index}/{p.total}  {p.title(language)}{detail}"])
                 item.setIcon(0, status_icon("running" if last else "done"))
                 if last:
                     item.setFont(0, bold)
                 self.addTopLevelItem(item)
+                item.setFirstColumnSpanned(True)
             return
         d = self.diagnosis
         if d is None:
@@ -117,19 +119,20 @@ class ChecklistView(QTreeWidget):
             self.addTopLevelItem(empty)
             return
         groups: dict[str, QTreeWidgetItem] = {}
-        worst_order = ["fail", "error", "warn", "skipped", "pass"]
+        worst_order = ["fail", "error", "warn", "pass", "skipped"]  # a group is "skipped" only when all are
         for c in d.checks:
             head = groups.get(c.group)
             if head is None:
                 title = GROUPS.get(c.group)
                 head = QTreeWidgetItem([title(language) if title else c.group])
                 head.setFont(0, bold)
-                head.setData(0, Qt.ItemDataRole.UserRole, "pass")
+                head.setData(0, Qt.ItemDataRole.UserRole, "skipped")
                 groups[c.group] = head
                 self.addTopLevelItem(head)
             item = QTreeWidgetItem([c.title(language), c.summary(language)])
             item.setIcon(0, status_icon(c.status))
             item.setData(0, Qt.ItemDataRole.UserRole, c.id)
+            item.setToolTip(0, c.title(language))
             item.setToolTip(1, c.summary(language))
             head.addChild(item)
             if c.status in ("fail", "error", "warn"):
@@ -194,6 +197,15 @@ def _color(status: str):
     from PySide6.QtGui import QBrush, QColor
 
     return QBrush(QColor(STATUS_COLOR[status]))
+
+
+def _fit_height(table: QTableWidget) -> None:
+    """A small table shown whole: no scroll bar, as tall as its rows (measured, any font)."""
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.resizeRowsToContents()
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + 2 * table.frameWidth() + 2)
 
 
 # -- findings ------------------------------------------------------------------------------
@@ -372,16 +384,23 @@ class FindingsView(QScrollArea):
             lay.addWidget(text)
             copy = QPushButton(self.tr("Copy text"))
             copy.setObjectName(f"copy-{a.id}")
-            copy.clicked.connect(lambda _=False, s=t(a.text): QGuiApplication.clipboard().setText(s))
+            escalation = t(a.text)
+            copy.clicked.connect(lambda _=False, s=escalation: QGuiApplication.clipboard().setText(s))
             row = QHBoxLayout()
             row.addWidget(copy)
             row.addStretch(1)
             lay.addLayout(row)
         if a.verify is not None:
             lay.addWidget(_label(self.tr("Afterwards check: ") + t(a.verify)))
+        if a.kind == "automatic" and getattr(a, "after_manual", False):
+            lay.addWidget(_label(self.tr("Do the manual steps first, then run this.")))
         if a.kind == "automatic":
             button = QPushButton(self.tr("Apply fix..."))
             button.setObjectName(f"apply-{a.id}")
+            bold = button.font()
+            bold.setBold(True)
+            button.setFont(bold)
+            button.setMinimumWidth(140)
             button.setToolTip(self.tr("Shows exactly what will change before anything is written"))
             button.clicked.connect(lambda _=False, aid=a.id: self.actionRequested.emit(aid))
             self.buttons[a.id] = button
@@ -445,11 +464,9 @@ class FindingsView(QScrollArea):
                 a = QTableWidgetItem(status_icon(after), statuses[after])
                 table.setItem(row, 1, b)
                 table.setItem(row, 2, a)
-            table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             table.resizeColumnsToContents()
             table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-            h = table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(table.rowCount())) + 4
-            table.setFixedHeight(h)
+            _fit_height(table)
             lay.addWidget(table)
         return card
 
@@ -480,8 +497,12 @@ class RepairDialog(QDialog):
         language = lang()
         t = lambda x: x(language)  # noqa: E731
         self.setWindowTitle(self.tr("Confirm repair"))
-        self.setMinimumWidth(520)
+        self.setFixedWidth(600)
         lay = QVBoxLayout(self)
+        lay.setSpacing(10)
+        head = _label(self.tr("This writes to the terminal. Check the change before you apply it."), bold=True)
+        head.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
+        lay.addWidget(head)
         lay.addWidget(_label(t(action.title), bold=True))
         lay.addWidget(_label(self.tr("Finding: %1").replace("%1", t(finding.title))))
         self.table = QTableWidget(len(action.changes), 3)
@@ -491,8 +512,12 @@ class RepairDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
+        labels = self._parameter_labels()
         for row, (name, (before, after)) in enumerate(action.changes.items()):
-            self.table.setItem(row, 0, QTableWidgetItem(name))
+            first = QTableWidgetItem(labels.get(name, name))
+            first.setData(Qt.ItemDataRole.UserRole, name)
+            first.setToolTip(name)
+            self.table.setItem(row, 0, first)
             b = QTableWidgetItem(fmt(before))
             a = QTableWidgetItem(fmt(after))
             b.setFont(mono)
@@ -501,21 +526,28 @@ class RepairDialog(QDialog):
             a.setForeground(_color("pass"))
             self.table.setItem(row, 1, b)
             self.table.setItem(row, 2, a)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.resizeColumnsToContents()
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         if action.changes:
-            h = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(len(action.changes)))
-            self.table.setFixedHeight(h + 6)
+            _fit_height(self.table)
             lay.addWidget(self.table)
         else:
             self.table.hide()
         notes = []
         if action.operation == "write-parameters":
-            notes.append(self.tr("The current parameters are saved to a backup file first; after writing, the values are read back and the backup is restored if they differ."))
+            notes.append(
+                self.tr(
+                    "The current parameters are saved to a backup file first; after writing, the values are read back and the backup is restored if they differ."  # noqa: E501
+                )
+            )
         if action.then_sign_on or action.operation == "sign-on":
-            notes.append(self.tr("Then the terminal signs on (签到) to prove the fix; the host gives it new working keys."))
+            notes.append(
+                self.tr("Then the terminal signs on (签到) to prove the fix; the host gives it new working keys.")
+            )
         for n in notes:
             lay.addWidget(_label(n))
+        lay.addStretch(1)
         buttons = QDialogButtonBox()
         self.apply = buttons.addButton(self.tr("Apply"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.apply.setObjectName("applyButton")
@@ -525,12 +557,36 @@ class RepairDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        # wrapped labels get their height for the width they really have (no gaps between them)
+        inner = self.width() - lay.contentsMargins().left() - lay.contentsMargins().right()
+        for label in self.findChildren(QLabel):
+            label.setMinimumWidth(inner)
+        self.adjustSize()
 
     def diff_rows(self) -> list[tuple[str, str, str]]:
+        """(parameter, now, after) as shown; the parameter by its field name."""
+        t = self.table
         return [
-            tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
-            for r in range(self.table.rowCount())
+            (t.item(r, 0).data(Qt.ItemDataRole.UserRole), t.item(r, 1).text(), t.item(r, 2).text())
+            for r in range(t.rowCount())
         ]
+
+    def _parameter_labels(self) -> dict[str, str]:
+        return {
+            "tid": self.tr("Terminal ID (TID)"),
+            "mid": self.tr("Merchant ID (MID)"),
+            "merchant_name": self.tr("Merchant name"),
+            "primary_host": self.tr("Primary host"),
+            "primary_port": self.tr("Primary host port"),
+            "backup_host": self.tr("Backup host"),
+            "backup_port": self.tr("Backup host port"),
+            "tpdu": self.tr("TPDU"),
+            "header_status": self.tr("Header status"),
+            "comm_mode": self.tr("Comm mode"),
+            "apn": self.tr("APN"),
+            "tls": self.tr("TLS"),
+            "clock": self.tr("Clock"),
+        }
 
 
 # -- a person at the terminal -------------------------------------------------------------------
@@ -597,6 +653,7 @@ class PromptPanel(QFrame):
             return
         if value:
             self.waiting = True  # the terminal now waits for the person; the panel stays until the step ends
+            self.left = self.prompt.timeout_s  # the terminal's own wait starts now
             self.start_button.hide()
             self.skip_button.hide()
             self.retranslate()

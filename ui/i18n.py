@@ -29,7 +29,7 @@ def i18n_dir():
 
 
 def system_language() -> str:
-    """"zh" for a Chinese system locale, else "en"."""
+    """ "zh" for a Chinese system locale, else "en"."""
     return "zh" if QLocale.system().language() == QLocale.Language.Chinese else "en"
 
 

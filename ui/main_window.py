@@ -85,7 +85,9 @@ class Banner(QFrame):
         self.setStyleSheet(
             f"QFrame#banner {{ background: {color}; border-radius: 4px; }} QFrame#banner QLabel {{ color: white; }}"
         )
-        self.icon.setPixmap(status_icon({"lost": "fail", "error": "fail", "warn": "warn"}.get(kind, "running"), 20).pixmap(20, 20))
+        self.icon.setPixmap(
+            status_icon({"lost": "fail", "error": "fail", "warn": "warn"}.get(kind, "running"), 20).pixmap(20, 20)
+        )
         self.text.setText(text)
         self.action.setVisible(bool(action))
         self.action.setText(action)
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("mainSplitter")
+        self.split = split
         outer.addWidget(split, 1)
 
         left = QWidget()
@@ -198,6 +201,8 @@ class MainWindow(QMainWindow):
         self.progress.setObjectName("progressBar")
         self.progress.setTextVisible(True)
         self.progress.setMaximumWidth(260)
+        self.progress.setMinimumWidth(200)
+        self.progress.hide()
         self.cancel_button = QPushButton()
         self.cancel_button.setObjectName("cancelButton")
         bottom.addWidget(self.step_label, 1)
@@ -297,6 +302,10 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        for key, splitter in (("window/split", self.split), ("window/diagnosis_split", self.diag_split)):
+            saved = self.settings.value(key)
+            if isinstance(saved, QByteArray):
+                splitter.restoreState(saved)
         self.opt_sign_on.setChecked(self.settings.value("options/sign_on", True, bool))
         self.opt_person.setChecked(self.settings.value("options/person_tests", True, bool))
         self.opt_real_net.setChecked(self.settings.value("options/real_network", False, bool))
@@ -304,6 +313,8 @@ class MainWindow(QMainWindow):
     def _save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/split", self.split.saveState())
+        self.settings.setValue("window/diagnosis_split", self.diag_split.saveState())
         self.settings.setValue("options/sign_on", self.opt_sign_on.isChecked())
         self.settings.setValue("options/person_tests", self.opt_person.isChecked())
         self.settings.setValue("options/real_network", self.opt_real_net.isChecked())
@@ -355,7 +366,9 @@ class MainWindow(QMainWindow):
             return
         order = self.work_order.order
         if self.work_order.error:
-            self.banner.show_message("warn", self.tr("The work order is not valid: %1").replace("%1", self.work_order.error))
+            self.banner.show_message(
+                "warn", self.tr("The work order is not valid: %1").replace("%1", self.work_order.error)
+            )
             return
         profile_name = self.profile.currentData()
         if profile_name == "":
@@ -441,6 +454,7 @@ class MainWindow(QMainWindow):
 
     def _on_busy(self, busy: bool) -> None:
         self.busy = busy
+        self.progress.setVisible(busy)
         if busy:
             self.progress.setRange(0, 0)
             self.findings.set_actions_enabled(False)
@@ -478,12 +492,17 @@ class MainWindow(QMainWindow):
 
     def _on_info(self, info: TerminalInfo) -> None:
         old = self.info
-        if old is not None and info.identity is not None and old.identity is not None:
-            if info.identity.serial_number == old.identity.serial_number:
-                # a read cut short keeps the last values of what it could not read again
-                for name in ("parameters", "keys", "hardware", "counters", "response_codes", "error_log"):
-                    if getattr(info, name) is None:
-                        setattr(info, name, getattr(old, name))
+        same = (
+            old is not None
+            and info.identity is not None
+            and old.identity is not None
+            and info.identity.serial_number == old.identity.serial_number
+        )
+        if same:
+            # a read cut short keeps the last values of what it could not read again
+            for name in ("parameters", "keys", "hardware", "counters", "response_codes", "error_log"):
+                if getattr(info, name) is None:
+                    setattr(info, name, getattr(old, name))
         self.info = info
         self.terminal_view.show_info(info)
 
@@ -499,6 +518,8 @@ class MainWindow(QMainWindow):
 
     def _on_diagnosis(self, d: Diagnosis) -> None:
         self.diagnosis = d
+        self.session.flush_trace()
+        self.traffic.add_host_messages(d)
         self.checklist.show_diagnosis(d)
         self.findings.show_diagnosis(d)
         self.terminal_view.show_diagnosis(d)

@@ -102,10 +102,11 @@ class _Worker(QObject):
         self._question: _Question | None = None
         self._lock = threading.Lock()
         self._exit = contextlib.ExitStack()
+        self._cafiles: dict[str | None, str | None] = {}
 
     # -- called from the GUI thread (thread-safe) --------------------------------------
     def abort(self) -> None:
-        """Cancel the running job and unblock any question; closes the driver when shutting down."""
+        """Cancel the running job (the Diagnoser's cancel event) and answer any pending question "no"."""
         self.cancel.set()
         with self._lock:
             q = self._question
@@ -217,6 +218,8 @@ class _Worker(QObject):
                     self.notice.emit("other-terminal", f"{self.serial_number}\t{serial}")
                     return
                 self.serial_number = serial
+                if self.diagnoser is not None:
+                    self.diagnoser.driver = self.driver  # same terminal: repairs go over the new link
             self.infoRead.emit(info)
             if info.identity is None:
                 self._close_driver()
@@ -288,8 +291,10 @@ class _Worker(QObject):
         from techapp.cli import _laptop_dialer, _trusted_ca
 
         dialer = _laptop_dialer(self.port, real_network)
-        cafile = self._exit.enter_context(_trusted_ca(getattr(dialer, "ca_pem", None)))
-        return dialer, cafile
+        pem = getattr(dialer, "ca_pem", None)
+        if pem not in self._cafiles:  # one temporary CA file per CA for the session, removed at shutdown
+            self._cafiles[pem] = self._exit.enter_context(_trusted_ca(pem))
+        return dialer, self._cafiles[pem]
 
     @Slot(str)
     def repair(self, action_id: str) -> None:
@@ -459,6 +464,10 @@ class TerminalSession(QObject):
         return stopped
 
 
+#: Sessions whose worker did not stop in time at shutdown (kept alive on purpose).
+_stuck: list[TerminalSession] = []
+
+
 class TerminalService(QObject):
     """Application-level owner of the terminal sessions (one worker thread each)."""
 
@@ -485,6 +494,8 @@ class TerminalService(QObject):
         if ok:
             s.thread.deleteLater()
             s.deleteLater()
+        else:  # never destroy a running QThread (Qt aborts the process): keep it until the process ends
+            _stuck.append(s)
         return ok
 
     def shutdown(self) -> bool:

@@ -31,11 +31,12 @@ class TerminalView(QTreeWidget):
         self.setObjectName("terminalView")
         self.setColumnCount(3)
         self.setRootIsDecorated(False)
+        self.setIndentation(14)
         self.setAlternatingRowColors(True)
         self.setUniformRowHeights(True)
         self.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         header = self.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.info: TerminalInfo | None = None
@@ -57,6 +58,26 @@ class TerminalView(QTreeWidget):
         self.stale = stale
         self._render()
 
+    def _word(self, value: str) -> str:
+        """A state word the terminal reports ("ok", "closed", "ethernet"), in the current language."""
+        words = {
+            "ok": self.tr("ok"),
+            "fault": self.tr("fault"),
+            "absent": self.tr("absent"),
+            "low": self.tr("low"),
+            "out": self.tr("out"),
+            "open": self.tr("open"),
+            "closed": self.tr("closed"),
+            "normal": self.tr("normal"),
+            "test": self.tr("test"),
+            "tampered": self.tr("tampered"),
+            "ethernet": self.tr("ethernet"),
+            "wifi": self.tr("Wi-Fi"),
+            "cellular": self.tr("cellular"),
+            "dialup": self.tr("dial-up"),
+        }
+        return words.get(value, value)
+
     # -- rows ----------------------------------------------------------------------
     def _rows(self) -> list[tuple[str, list[tuple[str, Any, str]]]]:
         """(section, [(label, value, check id)])."""
@@ -64,6 +85,7 @@ class TerminalView(QTreeWidget):
         if info is None:
             return []
         yes, no = self.tr("yes"), self.tr("no")
+        w = self._word
         out: list[tuple[str, list[tuple[str, Any, str]]]] = []
         i = info.identity
         if i:
@@ -103,8 +125,8 @@ class TerminalView(QTreeWidget):
                         ),
                         (self.tr("TLS"), yes if p.tls else no, "params.comms"),
                         (self.tr("TPDU"), p.tpdu, "params.tpdu"),
-                        (self.tr("Header status"), p.header_status, "params.header"),
-                        (self.tr("Comm mode"), p.comm_mode + (f" (APN {p.apn})" if p.apn else ""), "params.comms"),
+                        (self.tr("Header status"), w(p.header_status), "params.header"),
+                        (self.tr("Comm mode"), w(p.comm_mode) + (f" (APN {p.apn})" if p.apn else ""), "params.comms"),
                         (self.tr("DNS"), " ".join(x for x in (p.dns_primary, p.dns_secondary) if x) or "-", ""),
                         (
                             self.tr("Timeouts"),
@@ -127,18 +149,20 @@ class TerminalView(QTreeWidget):
                 rows.append(
                     (
                         self.tr("TMK slot %1").replace("%1", f"{s.index:02d}"),
-                        self.tr("%1-bit, check value %2").replace("%1", str(s.key_length * 8)).replace(
-                            "%2", s.check_value
-                        )
+                        self.tr("%1-bit, check value %2")
+                        .replace("%1", str(s.key_length * 8))
+                        .replace("%2", s.check_value)
                         + active,
                         "keys.tmk_kcv" if s.index == k.active_tmk_index else "",
                     )
                 )
-            for w in k.working_keys:
+            for wk in k.working_keys:
                 rows.append(
                     (
-                        self.tr("Working key %1").replace("%1", w.key_type.upper()),
-                        self.tr("check value %1, loaded %2").replace("%1", w.check_value).replace("%2", _t(w.loaded_at)),
+                        self.tr("Working key %1").replace("%1", wk.key_type.upper()),
+                        self.tr("check value %1, loaded %2")
+                        .replace("%1", wk.check_value)
+                        .replace("%2", _t(wk.loaded_at)),
                         "keys.working",
                     )
                 )
@@ -164,14 +188,17 @@ class TerminalView(QTreeWidget):
                     [
                         (
                             self.tr("Printer"),
-                            f"{h.printer}, {self.tr('paper')} {h.printer_paper}, {self.tr('cover')} {h.printer_cover}",
+                            self.tr("%1, paper %2, cover %3")
+                            .replace("%1", w(h.printer))
+                            .replace("%2", w(h.printer_paper))
+                            .replace("%3", w(h.printer_cover)),
                             "hardware.printer",
                         ),
-                        (self.tr("Magstripe reader"), h.magstripe, "hardware.magstripe"),
-                        (self.tr("IC (chip) reader"), h.ic_reader, "hardware.ic_reader"),
-                        (self.tr("Contactless reader"), h.contactless, "hardware.contactless"),
-                        (self.tr("Keypad"), h.keypad, "hardware.keypad"),
-                        (self.tr("Display"), h.display, "hardware.display"),
+                        (self.tr("Magstripe reader"), w(h.magstripe), "hardware.magstripe"),
+                        (self.tr("IC (chip) reader"), w(h.ic_reader), "hardware.ic_reader"),
+                        (self.tr("Contactless reader"), w(h.contactless), "hardware.contactless"),
+                        (self.tr("Keypad"), w(h.keypad), "hardware.keypad"),
+                        (self.tr("Display"), w(h.display), "hardware.display"),
                         (self.tr("Battery"), battery, "hardware.battery"),
                         (
                             self.tr("Storage"),
@@ -180,7 +207,7 @@ class TerminalView(QTreeWidget):
                             .replace("%2", str(h.storage_total_kb)),
                             "hardware.storage",
                         ),
-                        (self.tr("Tamper"), h.tamper, "hardware.tamper"),
+                        (self.tr("Tamper"), w(h.tamper), "hardware.tamper"),
                         (self.tr("Clock"), _t(h.clock) if h.clock else self.tr("not set"), "hardware.clock"),
                     ],
                 )
@@ -195,9 +222,9 @@ class TerminalView(QTreeWidget):
                         (self.tr("Pending reversal"), yes if c.pending_reversal else no, "counters.reversal"),
                         (
                             self.tr("Transaction log"),
-                            self.tr("%1 of %2").replace("%1", str(c.transaction_log_used)).replace(
-                                "%2", str(c.transaction_log_capacity)
-                            ),
+                            self.tr("%1 of %2")
+                            .replace("%1", str(c.transaction_log_used))
+                            .replace("%2", str(c.transaction_log_capacity)),
                             "counters.log",
                         ),
                     ],
@@ -230,12 +257,14 @@ class TerminalView(QTreeWidget):
             self.addTopLevelItem(head)
             head.setFirstColumnSpanned(True)
             for label, value, check_id in rows:
-                item = QTreeWidgetItem(["    " + label, "" if value is None else str(value), ""])
+                item = QTreeWidgetItem([label, "" if value is None else str(value), ""])
                 item.setData(0, Qt.ItemDataRole.UserRole, check_id)
                 check = checks.get(check_id)
-                if check is not None:
+                # only judged values get a mark; a check that could not run (link lost) says so in the
+                # checklist, not here, where the last values read are kept
+                if check is not None and check.status in ("pass", "warn", "fail"):
                     item.setIcon(0, status_icon(check.status))
-                    if check.status in ("fail", "warn", "error"):
+                    if check.status in ("fail", "warn"):
                         note = check.summary(language)
                         if check.compared_with:
                             note += f"  ({source_text(check.compared_with, language)})"
@@ -248,6 +277,9 @@ class TerminalView(QTreeWidget):
                     item.setForeground(1, self.palette().placeholderText())
                 head.addChild(item)
         self.expandAll()
+        self.resizeColumnToContents(0)
+        self.resizeColumnToContents(1)
+        self.setColumnWidth(1, min(self.columnWidth(1) + 16, 460))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -77,6 +77,10 @@ def decode(line: TraceLine, password: str | None) -> tuple[str, str]:
     return hexed, text
 
 
+def _spaced(hexed: str) -> str:
+    return " ".join(hexed[i : i + 2] for i in range(0, len(hexed), 2)).upper()
+
+
 class TraceModel(QAbstractTableModel):
     COLUMNS = 4
 
@@ -123,6 +127,14 @@ class TraceModel(QAbstractTableModel):
         self.rows.extend(new)
         self.endInsertRows()
 
+    def add_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
+        if not rows:
+            return
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self.rows.extend(rows)
+        self.endInsertRows()
+
     def clear(self) -> None:
         self.beginResetModel()
         self.rows = []
@@ -151,7 +163,7 @@ class _Filter(QSortFilterProxyModel):
     def filterAcceptsRow(self, row: int, parent) -> bool:
         rows = self.sourceModel().rows
         r = rows[row]
-        if self.direction and not r[1].endswith(self.direction):
+        if self.direction and not r[1].startswith("→" if self.direction == "tx" else "←"):
             return False
         return not self.needle or any(self.needle in cell.lower() for cell in r)
 
@@ -213,6 +225,23 @@ class TrafficLog(QWidget):
         self.model.add(lines)
         if at_end:
             self.view.scrollToBottom()
+
+    def add_host_messages(self, diagnosis) -> None:
+        """The laptop's ISO 8583 echo tests (0820/0830) from the diagnosis's evidence, after the link frames."""
+        check = diagnosis.check("network.laptop") if diagnosis is not None else None
+        echoes = check.observed.get("echo") if check is not None else None
+        if not echoes:
+            return
+        when = diagnosis.finished_at.strftime("~%H:%M:%S") if diagnosis.finished_at else ""
+        rows = []
+        for e in echoes:
+            host = f"{e.get('host')}:{e.get('port')}"
+            code = e.get("response_code") or e.get("outcome", "")
+            if e.get("request_hex"):
+                rows.append((when, "→ host", _spaced(e["request_hex"]), f"laptop → {host}: 0820 echo test"))
+            if e.get("answer_hex"):
+                rows.append((when, "← host", _spaced(e["answer_hex"]), f"{host} → laptop: 0830, response code {code}"))
+        self.model.add_rows(rows)
 
     def _refilter(self) -> None:
         self.proxy.set(self.direction.currentData() or "", self.filter.text())

@@ -90,7 +90,12 @@ class WorkOrderPanel(QGroupBox):
             if order_id is None and "say which one" in str(err):
                 ids = str(err).split("(", 1)[-1].split(")", 1)[0].split(", ")
                 chosen, ok = QInputDialog.getItem(
-                    self, self.tr("Several work orders"), self.tr("This file lists several jobs. Which one?"), ids, 0, False
+                    self,
+                    self.tr("Several work orders"),
+                    self.tr("This file lists several jobs. Which one?"),
+                    ids,
+                    0,
+                    False,
                 )
                 return self.load(path, chosen) if ok else False
             self.error = str(err)

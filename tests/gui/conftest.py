@@ -57,7 +57,9 @@ def leaks() -> list[str]:
             found.append(f"QThread {t.objectName() or t!r} still running")
     for timer in _live(QTimer):
         if timer.isActive():
-            found.append(f"QTimer {timer.objectName() or timer!r} (parent {type(timer.parent()).__name__}) still active")
+            found.append(
+                f"QTimer {timer.objectName() or timer!r} (parent {type(timer.parent()).__name__}) still active"
+            )
     for obj in gc.get_objects():
         try:
             if isinstance(obj, TerminalDriver) and obj.is_open:
@@ -128,7 +130,6 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
             window.close()
         assert service.shutdown(), "a worker thread did not stop"
         service.deleteLater()
-    from ui.i18n import languages
 
     languages().set_language("en")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import wait_connected, wait_idle
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from ui import service as svc
 from ui.app import setup_demo
@@ -89,7 +89,9 @@ def test_cancel_mid_run_with_escape(qtbot, make_window):
     assert not w.diagnosis.cancelled and w.diagnosis.top.id == "tid-mismatch"
 
 
-def test_cable_pulled_mid_run_banner_last_values_and_reconnect_to_the_same_terminal(qtbot, make_window, pty_sim, tmp_path):
+def test_cable_pulled_mid_run_banner_last_values_and_reconnect_to_the_same_terminal(
+    qtbot, make_window, pty_sim, tmp_path
+):
     link = tmp_path / "ttyPOS"
     pty_sim("demo-97", overrides="[link.faults]\ndisconnect_after_frames = 16\n", link=str(link))
     w = make_window()
@@ -183,6 +185,91 @@ def test_traffic_log_shows_frames_both_ways_and_masks_the_login_proof(qtbot, mak
     assert "→ tx" in text and "← rx" in text
     assert "GET_IDENTITY" in text
     assert "CLIENT_PROOF=•• masked ••" in text
-    assert "demo-2026" not in text and "demo-2026".encode().hex(" ").upper() not in text
+    assert "demo-2026" not in text and b"demo-2026".hex(" ").upper() not in text
     w.traffic.filter.setText("GET_PARAMETERS")
     assert 0 < w.traffic.proxy.rowCount() < w.traffic.model.rowCount()
+    w.traffic.filter.clear()
+    w.traffic.direction.setCurrentIndex(w.traffic.direction.findData("rx"))
+    shown = [w.traffic.proxy.index(r, 1).data() for r in range(w.traffic.proxy.rowCount())]
+    assert shown and all(d.startswith("←") for d in shown)
+    # after a diagnosis, the laptop's echo tests to the acquirer's hosts are in the log too
+    w.traffic.direction.setCurrentIndex(0)
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    text = w.traffic.text(selected_only=False)
+    assert "0820 echo test" in text and "0830, response code 00" in text
+
+
+def test_manual_steps_are_numbered_and_escalation_text_is_copied(qtbot, make_window):
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    w = make_window()
+    panel = w.connect_panel
+    qtbot.mouseClick(panel.sim, Qt.MouseButton.LeftButton)  # built-in simulated terminal
+    panel.scenario.setCurrentIndex(panel.scenario.findData("tampered"))
+    assert panel.password.text() == "demo-2026"  # the simulator's published password is filled in
+    assert panel.port_name() == "sim://tampered"
+    qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w)
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    finding = w.diagnosis.top
+    assert finding.id == "tamper"
+    escalation = next(a for a in finding.actions if a.kind == "escalation")
+    manual = next(a for a in finding.actions if a.kind == "manual")
+    text = w.findings.findChild(QPlainTextEdit, f"escalation-{escalation.id}")
+    assert text is not None and text.toPlainText() == escalation.text("en")
+    qtbot.mouseClick(w.findings.findChild(QPushButton, f"copy-{escalation.id}"), Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == escalation.text("en")
+    box = w.findings.findChild(QWidget, f"action-{manual.id}")
+    shown = "\n".join(lab.text() for lab in box.findChildren(QLabel))
+    assert f"1. {manual.steps[0]('en')}" in shown
+    assert w.findings.findChild(QPushButton, f"apply-{manual.id}") is None  # nothing to apply by hand
+
+
+def test_closing_the_window_while_a_person_prompt_waits(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    session = w.session
+    _diagnose(qtbot, w, person=True)
+    qtbot.waitUntil(lambda: w.prompt.isVisible(), timeout=10_000)
+    w.close()
+    assert not session.thread.isRunning()
+    assert not w.prompt.timer.isActive()
+
+
+def test_cable_pulled_during_the_repair_then_reconnect_and_diagnose_again(qtbot, make_window, pty_sim, tmp_path):
+    # 11 frames to connect, 13 for the diagnosis: the 30th frame is the repair's sign-on, after the write
+    link = tmp_path / "ttyPOS"
+    pty_sim("demo-97", overrides="[link.faults]\ndisconnect_after_frames = 30\n", link=str(link))
+    w = make_window()
+    w.work_order.load(str(Path(__file__).resolve().parents[2] / "resources" / "work-orders" / "demo-97.toml"))
+    w.set_profile("demo")
+    w.connect_panel.port.setEditText(str(link))
+    w.connect_panel.password.setText("demo-2026")
+    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w)
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    assert w.link == svc.CONNECTED and w.diagnosis.top.id == "tid-mismatch"
+    qtbot.mouseClick(w.findings.findChild(QPushButton, "apply-fix-tid"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w._dialog is not None, timeout=10_000)
+    qtbot.mouseClick(w._dialog.apply, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.link == svc.LOST and not w.busy, timeout=20_000)
+    assert w.banner.kind == "lost"
+    assert [o.result for o in w.diagnosis.actions_taken] == ["failed"]
+    assert w.findings.findChild(QLabel, "outcome-fix-tid") is not None
+    assert w.findings.findChild(QLabel, "incompleteNote") is not None  # never "no findings" on a cut run
+    with qtbot.waitActive(w):  # the offscreen platform does not give the focus back after the dialog
+        w.activateWindow()
+    qtbot.keyClick(w, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # reconnect to the same terminal
+    wait_connected(qtbot, w)
+    assert w.session.worker.diagnoser.driver is w.session.worker.driver  # later repairs use the new link
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    # the write was committed before the cable dropped: the new diagnosis reads it back and signs on
+    assert w.info.parameters.tid == "12345678"
+    assert w.diagnosis.check("signon").status == "pass"
+    assert "tid-mismatch" not in [f.id for f in w.diagnosis.findings]

@@ -1,0 +1,1051 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ChecklistView</name>
+    <message>
+        <source>Connect to a terminal, then press Diagnose (F5).</source>
+        <translation>请先连接终端，然后按“诊断”（F5）。</translation>
+    </message>
+    <message>
+        <source>Observed</source>
+        <translation>读到的值</translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation>应为</translation>
+    </message>
+    <message>
+        <source>Compared with</source>
+        <translation>对照</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Time taken</source>
+        <translation>用时</translation>
+    </message>
+    <message>
+        <source>%1 passed</source>
+        <translation>%1 项通过</translation>
+    </message>
+    <message>
+        <source>%1 warning(s)</source>
+        <translation>%1 项警告</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>%1 项失败</translation>
+    </message>
+    <message>
+        <source>%1 error(s)</source>
+        <translation>%1 项错误</translation>
+    </message>
+    <message>
+        <source>%1 skipped</source>
+        <translation>%1 项跳过</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查项</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+</context>
+<context>
+    <name>ConnectPanel</name>
+    <message>
+        <source>Recognised payment terminal</source>
+        <translation>已识别的支付终端</translation>
+    </message>
+    <message>
+        <source>Terminal connection</source>
+        <translation>终端连接</translation>
+    </message>
+    <message>
+        <source>&amp;Port:</source>
+        <translation>端口(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>/dev/ttyACM0, COM5, socket://host:port</source>
+        <translation>/dev/ttyACM0、COM5、socket://主机:端口</translation>
+    </message>
+    <message>
+        <source>Terminals recognised by their USB ID are listed first; any path or URL can be typed</source>
+        <translation>按 USB ID 识别出的终端排在最前；也可直接输入任意路径或 URL</translation>
+    </message>
+    <message>
+        <source>&amp;Built-in simulated terminal</source>
+        <translation>内置模拟终端(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Practise or demonstrate without a terminal: choose a scenario</source>
+        <translation>无需真实终端即可练习或演示：请选择场景</translation>
+    </message>
+    <message>
+        <source>&amp;Scenario:</source>
+        <translation>场景(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>&amp;Baud rate:</source>
+        <translation>波特率(&amp;B)：</translation>
+    </message>
+    <message>
+        <source>Pass&amp;word:</source>
+        <translation>密码(&amp;W)：</translation>
+    </message>
+    <message>
+        <source>maintenance password</source>
+        <translation>维护密码</translation>
+    </message>
+    <message>
+        <source>Kept in memory only, never saved; it never crosses the cable in clear</source>
+        <translation>仅保存在内存中，不会写入磁盘；也不会以明文经过数据线</translation>
+    </message>
+    <message>
+        <source>Disconnect</source>
+        <translation>断开</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Ctrl+K</source>
+        <translation>Ctrl+K</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>techapp stopped working</source>
+        <translation>techapp 已停止运行</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside techapp. The terminal was not changed by this error. Please send the crash log below to your support contact.</source>
+        <translation>techapp 内部出错。此错误没有改动终端。请把下面的崩溃日志发给技术支持。</translation>
+    </message>
+    <message>
+        <source>Crash log: %1</source>
+        <translation>崩溃日志：%1</translation>
+    </message>
+    <message>
+        <source>The crash log could not be written.</source>
+        <translation>无法写入崩溃日志。</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>FindingsView</name>
+    <message>
+        <source>Diagnosis running: the findings appear when every step has run.</source>
+        <translation>正在诊断：所有步骤完成后显示发现的问题。</translation>
+    </message>
+    <message>
+        <source>No diagnosis yet.</source>
+        <translation>尚未诊断。</translation>
+    </message>
+    <message>
+        <source>The diagnosis is incomplete: </source>
+        <translation>诊断未完成：</translation>
+    </message>
+    <message>
+        <source>Cancelled: the checks after the cancel did not run.</source>
+        <translation>已取消：取消后的检查未运行。</translation>
+    </message>
+    <message>
+        <source>%1 finding(s), most important first</source>
+        <translation>发现 %1 个问题，按重要性排列</translation>
+    </message>
+    <message>
+        <source>No findings: every check that ran passed.</source>
+        <translation>未发现问题：所有已运行的检查均通过。</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <source>Confidence: %1</source>
+        <translation>把握：%1</translation>
+    </message>
+    <message>
+        <source>Cause: </source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>Evidence:</source>
+        <translation>依据：</translation>
+    </message>
+    <message>
+        <source>Decision steps:</source>
+        <translation>判断步骤：</translation>
+    </message>
+    <message>
+        <source>What to do:</source>
+        <translation>处理：</translation>
+    </message>
+    <message>
+        <source>Then the terminal signs on (签到) to prove the fix.</source>
+        <translation>然后终端签到，验证修复结果。</translation>
+    </message>
+    <message>
+        <source>Cannot be done now: </source>
+        <translation>目前无法执行：</translation>
+    </message>
+    <message>
+        <source>Text to send to %1:</source>
+        <translation>发送给%1的内容：</translation>
+    </message>
+    <message>
+        <source>Text to send:</source>
+        <translation>上报内容：</translation>
+    </message>
+    <message>
+        <source>Copy text</source>
+        <translation>复制文本</translation>
+    </message>
+    <message>
+        <source>Afterwards check: </source>
+        <translation>完成后检查：</translation>
+    </message>
+    <message>
+        <source>Do the manual steps first, then run this.</source>
+        <translation>请先完成手动步骤，再执行此项。</translation>
+    </message>
+    <message>
+        <source>Apply fix...</source>
+        <translation>执行修复…</translation>
+    </message>
+    <message>
+        <source>Shows exactly what will change before anything is written</source>
+        <translation>写入之前先列出将要修改的每一项</translation>
+    </message>
+    <message>
+        <source>Repair: %1</source>
+        <translation>修复：%1</translation>
+    </message>
+    <message>
+        <source>For: %1</source>
+        <translation>针对：%1</translation>
+    </message>
+    <message>
+        <source>%1: %2 → %3 (read back %4)</source>
+        <translation>%1：%2 → %3（回读 %4）</translation>
+    </message>
+    <message>
+        <source>Sign-on (签到) afterwards: %1 from %2</source>
+        <translation>修复后签到：%2 应答 %1</translation>
+    </message>
+    <message>
+        <source>Backup: %1</source>
+        <translation>备份：%1</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查项</translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation>修复前</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>修复后</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>skipped</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>The work order is not valid: %1</source>
+        <translation>工单无效：%1</translation>
+    </message>
+    <message>
+        <source>Cancelling: the step that is running finishes first...</source>
+        <translation>正在取消：当前步骤完成后停止…</translation>
+    </message>
+    <message>
+        <source>About techapp</source>
+        <translation>关于 techapp</translation>
+    </message>
+    <message>
+        <source>techapp: diagnose and repair card-payment terminals.</source>
+        <translation>techapp：银行卡支付终端的诊断与修复工具。</translation>
+    </message>
+    <message>
+        <source>Could not connect: %1</source>
+        <translation>无法连接：%1</translation>
+    </message>
+    <message>
+        <source>The link to the terminal (SN %1) was lost: check the cable. The values shown are the last ones read.</source>
+        <translation>与终端（序列号 %1）的连接已断开：请检查数据线。界面上显示的是最后一次读到的值。</translation>
+    </message>
+    <message>
+        <source>Reconnect (same terminal)</source>
+        <translation>重新连接（同一台终端）</translation>
+    </message>
+    <message>
+        <source>Connecting and reading the terminal...</source>
+        <translation>正在连接并读取终端…</translation>
+    </message>
+    <message>
+        <source>Repairing: backup, write, read back, then the affected checks run again...</source>
+        <translation>正在修复：备份、写入、回读，然后重新运行相关检查…</translation>
+    </message>
+    <message>
+        <source>Working...</source>
+        <translation>正在处理…</translation>
+    </message>
+    <message>
+        <source>Diagnosis cancelled.</source>
+        <translation>诊断已取消。</translation>
+    </message>
+    <message>
+        <source>Diagnosis finished: %1 finding(s).</source>
+        <translation>诊断完成：发现 %1 个问题。</translation>
+    </message>
+    <message>
+        <source>Diagnosis finished: no findings.</source>
+        <translation>诊断完成：未发现问题。</translation>
+    </message>
+    <message>
+        <source>Ready: press Diagnose (F5).</source>
+        <translation>就绪：请按“诊断”（F5）。</translation>
+    </message>
+    <message>
+        <source>Nothing answered at %1 baud; the terminal answered at %2 baud (now used).</source>
+        <translation>%1 波特率下无应答；终端在 %2 波特率下应答（已改用该速率）。</translation>
+    </message>
+    <message>
+        <source>Another terminal (SN %2) is on this port; this session belongs to SN %1. Not connected: use Connect to start a session with the other terminal.</source>
+        <translation>此端口上是另一台终端（序列号 %2）；当前会话属于序列号 %1 的终端。未连接：如需连接另一台终端，请使用“连接”。</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>未连接</translation>
+    </message>
+    <message>
+        <source>Connecting to %1...</source>
+        <translation>正在连接 %1…</translation>
+    </message>
+    <message>
+        <source>Connected: %1 on %2</source>
+        <translation>已连接：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Link lost: %1 on %2</source>
+        <translation>连接已断开：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Not connected (last attempt failed)</source>
+        <translation>未连接（上次连接失败）</translation>
+    </message>
+    <message>
+        <source>techapp - POS terminal diagnosis</source>
+        <translation>techapp - POS 终端诊断</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>Acquirer &amp;profile:</source>
+        <translation>收单行配置(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>(from the work order)</source>
+        <translation>（按工单）</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Sign-on (签到) by the terminal</source>
+        <translation>终端签到</translation>
+    </message>
+    <message>
+        <source>The terminal signs on to its host and takes new working keys; proves the host accepts it</source>
+        <translation>终端向主机签到并获取新的工作密钥；可证明主机是否接受该终端</translation>
+    </message>
+    <message>
+        <source>Tests with a person (card swipe, keypad)</source>
+        <translation>人工测试（刷卡、按键）</translation>
+    </message>
+    <message>
+        <source>Laptop checks use the real network (on site)</source>
+        <translation>笔记本检查使用真实网络（现场）</translation>
+    </message>
+    <message>
+        <source>&amp;Diagnose (F5)</source>
+        <translation>诊断(&amp;D)（F5）</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>取消（Esc）</translation>
+    </message>
+    <message>
+        <source>Checklist and findings</source>
+        <translation>检查清单与问题</translation>
+    </message>
+    <message>
+        <source>Terminal</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <source>Traffic log</source>
+        <translation>通讯日志</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Terminal</source>
+        <translation>终端(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>查看(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Connect / disconnect</source>
+        <translation>连接/断开(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Diagnose</source>
+        <translation>诊断(&amp;D)</translation>
+    </message>
+    <message>
+        <source>C&amp;ancel</source>
+        <translation>取消(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Reconnect to the same terminal</source>
+        <translation>重新连接同一台终端(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Import work order...</source>
+        <translation>导入工单(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;About techapp</source>
+        <translation>关于 techapp(&amp;A)</translation>
+    </message>
+</context>
+<context>
+    <name>PromptPanel</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>Waiting for the terminal: %1</source>
+        <translation>等待终端：%1</translation>
+    </message>
+    <message>
+        <source>&amp;Ready, start test</source>
+        <translation>准备好了，开始测试(&amp;R)</translation>
+    </message>
+    <message>
+        <source>S&amp;kip</source>
+        <translation>跳过(&amp;K)</translation>
+    </message>
+</context>
+<context>
+    <name>RepairDialog</name>
+    <message>
+        <source>Confirm repair</source>
+        <translation>确认修复</translation>
+    </message>
+    <message>
+        <source>This writes to the terminal. Check the change before you apply it.</source>
+        <translation>此操作会写入终端。请先核对修改内容再执行。</translation>
+    </message>
+    <message>
+        <source>Finding: %1</source>
+        <translation>问题：%1</translation>
+    </message>
+    <message>
+        <source>Parameter</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Now on the terminal</source>
+        <translation>终端当前值</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>修复后</translation>
+    </message>
+    <message>
+        <source>The current parameters are saved to a backup file first; after writing, the values are read back and the backup is restored if they differ.</source>
+        <translation>先把当前参数保存为备份文件；写入后回读核对，如不一致则恢复备份。</translation>
+    </message>
+    <message>
+        <source>Then the terminal signs on (签到) to prove the fix; the host gives it new working keys.</source>
+        <translation>然后终端签到以验证修复；主机会下发新的工作密钥。</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>执行</translation>
+    </message>
+    <message>
+        <source>Terminal ID (TID)</source>
+        <translation>终端号（TID）</translation>
+    </message>
+    <message>
+        <source>Merchant ID (MID)</source>
+        <translation>商户号（MID）</translation>
+    </message>
+    <message>
+        <source>Merchant name</source>
+        <translation>商户名称</translation>
+    </message>
+    <message>
+        <source>Primary host</source>
+        <translation>主机地址</translation>
+    </message>
+    <message>
+        <source>Primary host port</source>
+        <translation>主机端口</translation>
+    </message>
+    <message>
+        <source>Backup host</source>
+        <translation>备用主机</translation>
+    </message>
+    <message>
+        <source>Backup host port</source>
+        <translation>备用主机端口</translation>
+    </message>
+    <message>
+        <source>TPDU</source>
+        <translation>TPDU</translation>
+    </message>
+    <message>
+        <source>Header status</source>
+        <translation>报文头处理要求</translation>
+    </message>
+    <message>
+        <source>Comm mode</source>
+        <translation>通讯方式</translation>
+    </message>
+    <message>
+        <source>APN</source>
+        <translation>APN</translation>
+    </message>
+    <message>
+        <source>TLS</source>
+        <translation>TLS</translation>
+    </message>
+    <message>
+        <source>Clock</source>
+        <translation>时钟</translation>
+    </message>
+</context>
+<context>
+    <name>TerminalView</name>
+    <message>
+        <source>ok</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>absent</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <source>low</source>
+        <translation>将尽</translation>
+    </message>
+    <message>
+        <source>out</source>
+        <translation>缺纸</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>normal</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <source>tampered</source>
+        <translation>已触发</translation>
+    </message>
+    <message>
+        <source>ethernet</source>
+        <translation>以太网</translation>
+    </message>
+    <message>
+        <source>Wi-Fi</source>
+        <translation>Wi-Fi</translation>
+    </message>
+    <message>
+        <source>cellular</source>
+        <translation>无线（4G）</translation>
+    </message>
+    <message>
+        <source>dial-up</source>
+        <translation>拨号</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Identity</source>
+        <translation>终端信息</translation>
+    </message>
+    <message>
+        <source>Vendor / model</source>
+        <translation>厂商/型号</translation>
+    </message>
+    <message>
+        <source>Serial number</source>
+        <translation>序列号</translation>
+    </message>
+    <message>
+        <source>Hardware revision</source>
+        <translation>硬件版本</translation>
+    </message>
+    <message>
+        <source>Firmware</source>
+        <translation>固件</translation>
+    </message>
+    <message>
+        <source>Payment application</source>
+        <translation>支付应用</translation>
+    </message>
+    <message>
+        <source>EMV kernels</source>
+        <translation>EMV 内核</translation>
+    </message>
+    <message>
+        <source>(blank)</source>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <source>Payment parameters</source>
+        <translation>终端参数</translation>
+    </message>
+    <message>
+        <source>Terminal ID (TID)</source>
+        <translation>终端号（TID）</translation>
+    </message>
+    <message>
+        <source>Merchant ID (MID)</source>
+        <translation>商户号（MID）</translation>
+    </message>
+    <message>
+        <source>Merchant name</source>
+        <translation>商户名称</translation>
+    </message>
+    <message>
+        <source>Acquirer ID</source>
+        <translation>收单机构代码</translation>
+    </message>
+    <message>
+        <source>Primary host</source>
+        <translation>主机地址</translation>
+    </message>
+    <message>
+        <source>Backup host</source>
+        <translation>备用主机</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>TLS</source>
+        <translation>TLS</translation>
+    </message>
+    <message>
+        <source>TPDU</source>
+        <translation>TPDU</translation>
+    </message>
+    <message>
+        <source>Header status</source>
+        <translation>报文头处理要求</translation>
+    </message>
+    <message>
+        <source>Comm mode</source>
+        <translation>通讯方式</translation>
+    </message>
+    <message>
+        <source>DNS</source>
+        <translation>DNS</translation>
+    </message>
+    <message>
+        <source>Timeouts</source>
+        <translation>超时</translation>
+    </message>
+    <message>
+        <source>connect %1 s, response %2 s</source>
+        <translation>连接 %1 秒，应答 %2 秒</translation>
+    </message>
+    <message>
+        <source>STAN / batch</source>
+        <translation>流水号/批次号</translation>
+    </message>
+    <message>
+        <source>Key scheme</source>
+        <translation>密钥体系</translation>
+    </message>
+    <message>
+        <source>Master key (TMK)</source>
+        <translation>主密钥（TMK）</translation>
+    </message>
+    <message>
+        <source>none loaded</source>
+        <translation>未灌装</translation>
+    </message>
+    <message>
+        <source> (active)</source>
+        <translation>（当前使用）</translation>
+    </message>
+    <message>
+        <source>TMK slot %1</source>
+        <translation>主密钥 %1 号位</translation>
+    </message>
+    <message>
+        <source>%1-bit, check value %2</source>
+        <translation>%1 位，校验值 %2</translation>
+    </message>
+    <message>
+        <source>Working key %1</source>
+        <translation>工作密钥 %1</translation>
+    </message>
+    <message>
+        <source>check value %1, loaded %2</source>
+        <translation>校验值 %1，装载于 %2</translation>
+    </message>
+    <message>
+        <source>Working keys</source>
+        <translation>工作密钥</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>DUKPT KSN</source>
+        <translation>DUKPT KSN</translation>
+    </message>
+    <message>
+        <source>Last sign-on</source>
+        <translation>上次签到</translation>
+    </message>
+    <message>
+        <source>Keys (check values only)</source>
+        <translation>密钥（仅校验值）</translation>
+    </message>
+    <message>
+        <source>%1%, health %2%, %3 cycles</source>
+        <translation>电量 %1%，健康度 %2%，循环 %3 次</translation>
+    </message>
+    <message>
+        <source>no battery</source>
+        <translation>无电池</translation>
+    </message>
+    <message>
+        <source>Hardware</source>
+        <translation>硬件</translation>
+    </message>
+    <message>
+        <source>Printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>%1, paper %2, cover %3</source>
+        <translation>%1，纸 %2，仓盖 %3</translation>
+    </message>
+    <message>
+        <source>Magstripe reader</source>
+        <translation>磁条读卡器</translation>
+    </message>
+    <message>
+        <source>IC (chip) reader</source>
+        <translation>IC 卡读卡器</translation>
+    </message>
+    <message>
+        <source>Contactless reader</source>
+        <translation>非接读卡器</translation>
+    </message>
+    <message>
+        <source>Keypad</source>
+        <translation>键盘</translation>
+    </message>
+    <message>
+        <source>Display</source>
+        <translation>显示屏</translation>
+    </message>
+    <message>
+        <source>Battery</source>
+        <translation>电池</translation>
+    </message>
+    <message>
+        <source>Storage</source>
+        <translation>存储空间</translation>
+    </message>
+    <message>
+        <source>%1 of %2 KB free</source>
+        <translation>可用 %1 KB，共 %2 KB</translation>
+    </message>
+    <message>
+        <source>Tamper</source>
+        <translation>防拆状态</translation>
+    </message>
+    <message>
+        <source>Clock</source>
+        <translation>时钟</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>未设置</translation>
+    </message>
+    <message>
+        <source>Counters</source>
+        <translation>交易计数</translation>
+    </message>
+    <message>
+        <source>Unsettled transactions</source>
+        <translation>未结算交易</translation>
+    </message>
+    <message>
+        <source>Pending reversal</source>
+        <translation>待冲正</translation>
+    </message>
+    <message>
+        <source>Transaction log</source>
+        <translation>交易流水</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+    <message>
+        <source>Last response code</source>
+        <translation>最近应答码</translation>
+    </message>
+    <message>
+        <source>Not read</source>
+        <translation>未读取</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+</context>
+<context>
+    <name>TrafficLog</name>
+    <message>
+        <source>&amp;Filter:</source>
+        <translation>筛选(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>text, hex or command, e.g. GET_PARAMETERS</source>
+        <translation>文字、十六进制或命令，例如 GET_PARAMETERS</translation>
+    </message>
+    <message>
+        <source>Both directions</source>
+        <translation>双向</translation>
+    </message>
+    <message>
+        <source>Sent (tx)</source>
+        <translation>发送（tx）</translation>
+    </message>
+    <message>
+        <source>Received (rx)</source>
+        <translation>接收（rx）</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Copy the selected rows, or every shown row</source>
+        <translation>复制选中的行；未选中时复制显示的所有行</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Dir.</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Hex</source>
+        <translation>十六进制</translation>
+    </message>
+    <message>
+        <source>Decoded</source>
+        <translation>解码</translation>
+    </message>
+</context>
+<context>
+    <name>WorkOrderPanel</name>
+    <message>
+        <source>Several work orders</source>
+        <extracomment>field -&gt; regular expression a keystroke may not break (the full rule is techapp&apos;s)</extracomment>
+        <translation>多个工单</translation>
+    </message>
+    <message>
+        <source>This file lists several jobs. Which one?</source>
+        <translation>此文件包含多个工单，请选择一个：</translation>
+    </message>
+    <message>
+        <source>Import work order</source>
+        <translation>导入工单</translation>
+    </message>
+    <message>
+        <source>Work orders (*.toml *.json *.csv);;All files (*)</source>
+        <translation>工单文件 (*.toml *.json *.csv);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>work order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>No work order: checks that need one say so.</source>
+        <translation>无工单：需要工单的检查会注明。</translation>
+    </message>
+    <message>
+        <source>Work order %1 is valid.</source>
+        <translation>工单 %1 有效。</translation>
+    </message>
+    <message>
+        <source>Work order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Order no.:</source>
+        <translation>工单号：</translation>
+    </message>
+    <message>
+        <source>Merchant:</source>
+        <translation>商户：</translation>
+    </message>
+    <message>
+        <source>MID:</source>
+        <translation>商户号：</translation>
+    </message>
+    <message>
+        <source>TID:</source>
+        <translation>终端号：</translation>
+    </message>
+    <message>
+        <source>Serial no.:</source>
+        <translation>序列号：</translation>
+    </message>
+    <message>
+        <source>Acquirer profile:</source>
+        <translation>收单行配置：</translation>
+    </message>
+    <message>
+        <source>TMK index:</source>
+        <translation>主密钥索引：</translation>
+    </message>
+    <message>
+        <source>TMK check value:</source>
+        <translation>主密钥校验值：</translation>
+    </message>
+    <message>
+        <source>Notes:</source>
+        <translation>备注：</translation>
+    </message>
+    <message>
+        <source>15 digits</source>
+        <translation>15 位数字</translation>
+    </message>
+    <message>
+        <source>8 letters or digits</source>
+        <translation>8 位字母或数字</translation>
+    </message>
+    <message>
+        <source>from the key sheet, 6 or 8 hex digits</source>
+        <translation>密钥单上的校验值，6 或 8 位十六进制</translation>
+    </message>
+    <message>
+        <source>&amp;Import...</source>
+        <translation>导入(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Ctrl+O</source>
+        <translation>Ctrl+O</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+</context>
+</TS>
