@@ -143,8 +143,14 @@ def restore_backup(
     if not changes:
         return changes, None
     before = save_backup(current, identity, reason=f"before restoring {Path(path).name}", directory=directory)
-    read = driver.set_parameters({k: after for k, (_, after) in changes.items()})
+    try:
+        read = driver.set_parameters({k: after for k, (_, after) in changes.items()})
+    except Exception as err:
+        raise BackupError(f"{err}; the values before this restore are saved in {before}") from err
     wrong = sorted(k for k, (_, after) in changes.items() if getattr(read, k) != after)
     if wrong:
-        raise BackupError(f"restored, but the terminal reads back other values for {', '.join(wrong)}")
+        raise BackupError(
+            f"restored, but the terminal reads back other values for {', '.join(wrong)}; "
+            f"the values before this restore are saved in {before}"
+        )
     return changes, before

@@ -28,6 +28,7 @@ from drivers.transport import DEFAULT_BAUDRATE
 from . import __version__
 from .credentials import DEMO_PASSWORD, PasswordUnavailable, read_password
 from .info import collect_info, render_text
+from .laptopnet import laptop_dialer, trusted_ca
 
 DEMO_SCENARIO = "demo-97"
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -240,32 +241,6 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK if info.complete else EXIT_FINDINGS
 
 
-def _laptop_dialer(port: str, real_network: bool):
-    """The laptop's network: the simulated world's map for sim:// terminals, else the real one when asked."""
-    from .netcheck import MappedDialer, default_dialer
-
-    if port.startswith("sim://"):
-        from drivers.sim.server import terminal_for
-        from drivers.urlhandler.protocol_sim import parse_sim_url
-
-        name, _ = parse_sim_url(port)
-        return MappedDialer.from_dict(terminal_for(name).world.laptop_netmap())
-    return default_dialer(real_network=real_network)
-
-
-@contextlib.contextmanager
-def _trusted_ca(pem: str | None):
-    """The network map's acquirer CA as a temporary file for ssl, or None."""
-    if not pem:
-        yield None
-        return
-    with tempfile.TemporaryDirectory(prefix="techapp-ca-") as tmp:
-        path = os.path.join(tmp, "acquirer-ca.pem")
-        with open(path, "w", encoding="ascii") as out:
-            out.write(pem)
-        yield path
-
-
 def cmd_network(args: argparse.Namespace) -> int:
     from .hostcheck import gather, render_report
     from .profiles import ProfileError, load_profile
@@ -292,8 +267,8 @@ def cmd_network(args: argparse.Namespace) -> int:
             _err(str(err))
             return EXIT_CANNOT_RUN
         progress = (lambda p: print(f"  {p.text}", file=sys.stderr)) if sys.stderr.isatty() else None
-        dialer = _laptop_dialer(port, args.real_network)
-        with _trusted_ca(getattr(dialer, "ca_pem", None)) as cafile:
+        dialer = laptop_dialer(port, real_network=args.real_network)
+        with trusted_ca(getattr(dialer, "ca_pem", None)) as cafile:
             report = gather(driver, dialer, sign_on=args.sign_on, on_progress=progress, cafile=cafile)
     if args.json:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2, default=str)
@@ -417,7 +392,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr, flush=True)
 
     try:
-        dialer = _laptop_dialer(port, args.real_network)
+        dialer = laptop_dialer(port, real_network=args.real_network)
     except (ValueError, OSError) as err:
         _err(f"laptop network: {err}")
         return EXIT_CANNOT_RUN
@@ -425,7 +400,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     def open_driver(baud: int):
         return open_terminal(port, args.driver, baudrate=baud)
 
-    with _trusted_ca(getattr(dialer, "ca_pem", None)) as cafile:
+    with trusted_ca(getattr(dialer, "ca_pem", None)) as cafile:
 
         def make(driver):
             return Diagnoser(
@@ -478,6 +453,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     try:
         with open_terminal(port, args.driver, baudrate=args.baud) as driver:
             identity = driver.identity()
+            if doc["terminal"]["serial_number"] != identity.serial_number:
+                _err(
+                    f"{args.backup}: this backup is of terminal SN {doc['terminal']['serial_number']}, "
+                    f"the connected terminal is SN {identity.serial_number}; nothing written"
+                )
+                return EXIT_CANNOT_RUN
             driver.login(password)
             if not args.yes:
                 print(

@@ -172,6 +172,9 @@ class Check(TypedDict):
     ]
     error_type: Annotated[str | None, Field(description="status 'error': the typed error's class name")]
     duration_ms: Annotated[int, Field(ge=0, description="time of the reading step behind the check (0: none)")]
+    fields: Annotated[
+        list[ParameterName], Field(description="the payment parameters the check judges (for highlighting them)")
+    ]
 
 
 @with_config(CLOSED)

@@ -218,3 +218,31 @@ def test_restore_refuses_a_damaged_backup(tmp_path, capsys, change, message):
     capsys.readouterr()
     assert main(["restore", "--demo", "--backup", str(damaged), "--yes"]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_no_sign_on_blocks_the_sign_on_repair_too(capsys):
+    code = main(
+        [
+            "diagnose",
+            "--port",
+            "sim://not-registered-97",
+            "--work-order",
+            str(DEMO_ORDER),
+            "--fix",
+            "auto",
+            "--no-sign-on",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "sign-on (not-registered): blocked: sign-on not allowed in this run (--no-sign-on)" in out
+    assert "then the terminal signs on" not in out
+
+
+def test_restore_refuses_another_terminal_before_asking(tmp_path, capsys):
+    assert main(["diagnose", "--demo", "--fix", "auto"]) == 0
+    [backup] = (tmp_path / "data" / "backups").glob("*.json")
+    capsys.readouterr()
+    assert main(["restore", "--port", "sim://swapped-terminal", "--backup", str(backup)]) == 2
+    err = capsys.readouterr().err
+    assert "SN 82412345" in err and "SN 1170045821" in err and "nothing written" in err and "[y/N]" not in err

@@ -335,3 +335,89 @@ def test_header_status_test_is_found_even_when_the_host_approves(diagnose):
     after = diagnoser.repair(before, lambda a, f: True)
     assert after.findings == [] and after.actions_taken[0].sign_on["response_code"] == "00"
     assert _terminal_parameters(server, diagnoser).header_status == "normal"
+
+
+def test_skip_while_the_terminal_waits_for_the_person(diagnose):
+    timers = []
+
+    def ask(prompt):
+        if prompt.id == "card-reader":  # nobody comes: the technician presses Skip after a moment
+            timer = threading.Timer(0.5, prompt.skip.set)
+            timers.append(timer)
+            timer.start()
+            return True
+        return False
+
+    started = time.monotonic()
+    _, result, _ = diagnose("healthy", "[self_tests.card_reader]\npresent_after_s = 60\n", ask_person=ask)
+    for timer in timers:
+        timer.join()
+    assert time.monotonic() - started < 20, "the 30 s wait for a card was cut short"
+    check = result.check("selftest.card_reader")
+    assert (check.status, check.summary.en) == ("skipped", "skipped by the technician")
+    assert not result.cancelled and result.check("signon").status == "pass"
+
+
+def test_repair_only_the_chosen_action(diagnose):
+    diagnoser, before, server = diagnose("test-host-97", '[parameters]\ntid = "12345687"\n')
+    offered = {a.id for f in before.findings for a in f.actions if a.kind == "automatic"}
+    assert {"use-production-hosts", "fix-tid"} <= offered
+    asked = []
+    after = diagnoser.repair(before, lambda a, f: asked.append(a.id) or True, only={"fix-tid"})
+    assert asked == ["fix-tid"]
+    assert [o.action for o in after.actions_taken] == ["fix-tid"]
+    params = _terminal_parameters(server, diagnoser)
+    assert (params.tid, params.primary_host) == ("12345678", "10.20.99.40")
+
+
+def test_checks_name_the_parameters_they_judge(diagnose):
+    _, result, _ = diagnose("demo-97")
+    assert result.check("params.tid").fields == ["tid"]
+    assert "primary_host" in result.check("params.hosts").fields
+    assert result.check("hardware.printer").fields == []
+
+
+def test_a_97_in_the_log_does_not_hide_a_dead_link(diagnose):
+    _, result, _ = diagnose(
+        "cellular-no-apn",
+        '[[logs.response_codes]]\ntime = 2026-11-25T08:30:02\ncode = "97"\ntext = "terminal not registered"\n',
+    )
+    assert result.top.id == "no-apn"
+    assert "not-registered" not in [f.id for f in result.findings]
+
+
+def test_after_a_repair_old_log_entries_are_history(diagnose):
+    diagnoser, before, _ = diagnose("demo-97")
+    after = diagnoser.repair(before, lambda a, f: True)
+    codes = after.check("counters.response_codes")
+    assert codes.status == "pass" and codes.observed["codes"] == ["00"], codes.summary.en
+
+
+def test_cancel_at_a_confirmation_keeps_what_was_done(diagnose):
+    diagnoser, before, _ = diagnose("test-host-97", '[parameters]\ntid = "12345687"\n')
+
+    def confirm(action, finding):
+        if action.id == "fix-tid":
+            diagnoser.cancel.set()
+            return False
+        return True
+
+    after = diagnoser.repair(before, confirm)
+    assert [(o.action, o.result) for o in after.actions_taken][0] == ("use-production-hosts", "done")
+    assert after.cancelled and after.exit_code == 2
+    assert after.checks == before.checks, "no re-run after a cancel: the checklist is the one that was read"
+
+
+def test_tampered_terminal_is_read_but_not_compared(diagnose):
+    _, result, _ = diagnose("tampered")
+    assert result.top.id == "tamper"
+    assert result.check("params.tid").status == "pass"
+    assert result.check("network.compare").status == "skipped"
+    assert result.check("network.terminal").status == "skipped"
+
+
+def test_missing_primary_host_is_named(diagnose):
+    _, result, _ = diagnose("healthy", '[parameters]\nprimary_host = ""\nprimary_port = 0\n')
+    assert "host-missing" in [f.id for f in result.findings]
+    fix = next(a for f in result.findings for a in f.actions if a.id == "use-production-hosts")
+    assert fix.changes["primary_host"] == ("", "10.20.30.40")

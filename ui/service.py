@@ -153,13 +153,8 @@ class _Worker(QObject):
     def _ask_person(self, prompt: PersonPrompt) -> bool:
         return self._ask(lambda: self.personPrompt.emit(prompt))
 
-    def _confirm(self, only: str):
-        def confirm(action: Action, finding: Finding) -> bool:
-            if action.id != only:
-                return False
-            return self._ask(lambda: self.confirmRequested.emit(action, finding))
-
-        return confirm
+    def _confirm(self, action: Action, finding: Finding) -> bool:
+        return self._ask(lambda: self.confirmRequested.emit(action, finding))
 
     def _link_state_after(self, what: str) -> None:
         if self.driver is not None and not self.driver.is_open:
@@ -287,13 +282,12 @@ class _Worker(QObject):
         self.infoRead.emit(info)
 
     def _network(self, real_network: bool) -> tuple[Any, str | None]:
-        # TODO(techapp API): the laptop dialer and CA file are private helpers of the CLI.
-        from techapp.cli import _laptop_dialer, _trusted_ca
+        from techapp.laptopnet import laptop_dialer, trusted_ca
 
-        dialer = _laptop_dialer(self.port, real_network)
+        dialer = laptop_dialer(self.port, real_network=real_network)
         pem = getattr(dialer, "ca_pem", None)
         if pem not in self._cafiles:  # one temporary CA file per CA for the session, removed at shutdown
-            self._cafiles[pem] = self._exit.enter_context(_trusted_ca(pem))
+            self._cafiles[pem] = self._exit.enter_context(trusted_ca(pem))
         return dialer, self._cafiles[pem]
 
     @Slot(str)
@@ -308,7 +302,7 @@ class _Worker(QObject):
         self.busyChanged.emit(True)
         self.stateChanged.emit(BUSY, "repair")
         try:
-            after = self.diagnoser.repair(self.diagnosis, self._confirm(action_id))
+            after = self.diagnoser.repair(self.diagnosis, self._confirm, only={action_id})
             self.diagnosis = after
             self._emit_readings()
             self.repairDone.emit(after)

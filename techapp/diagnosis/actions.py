@@ -14,6 +14,7 @@ from drivers.models import Parameters
 
 from ..profiles import AcquirerProfile
 from ..workorder import WorkOrder
+from .checks import current_log
 from .model import Action, T, Text
 from .runner import Readings
 
@@ -208,8 +209,8 @@ def escalation_facts(r: Readings, wo: WorkOrder | None) -> list[tuple[str, str, 
         ]
         if s.acquirer_id:
             facts.append(("Answered by institution", "应答机构", s.acquirer_id))
-    elif r.response_log:
-        last = r.response_log[-1]
+    elif current_log(r):
+        last = current_log(r)[-1]
         facts.append(
             (
                 "Last response code (terminal log)",

@@ -350,7 +350,14 @@ def parameter_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     htitle = ids[2][1]
     if not p.primary_host or not p.primary_port:
         out.append(
-            _c("params.hosts", "parameters", htitle, "fail", T("no primary host set", "未设置主机地址"), observed)
+            _c(
+                "params.hosts",
+                "parameters",
+                htitle,
+                "fail",
+                T("no primary host set", "未设置主机地址"),
+                {**observed, "primary_missing": True},
+            )
         )
     elif prof is None:
         out.append(
@@ -1075,9 +1082,15 @@ def counter_checks(r: Readings, ctx: Context) -> list[CheckResult]:
 
 
 def current_log(r: Readings) -> list:
-    """The response-code log, without entries from before a repair changed the terminal (``log_since``)."""
+    """The response-code log, without the entries from before a repair changed the terminal (``log_mark``)."""
     entries = r.response_log or []
-    return [e for e in entries if r.log_since is None or e.time >= r.log_since]
+    if r.log_mark is None:
+        return list(entries)
+    keys = [(e.time, e.code, e.text) for e in entries]
+    if r.log_mark not in keys:
+        return list(entries)  # empty before, or rotated out since: everything is new
+    last = len(keys) - 1 - keys[::-1].index(r.log_mark)
+    return list(entries[last + 1 :])
 
 
 def recent_codes(r: Readings) -> list[str]:
@@ -1098,7 +1111,7 @@ def recent_codes_check(r: Readings, ctx: Context) -> CheckResult:
         return _not_read(r, "logs", "counters.response_codes", "counters", title)
     codes = recent_codes(r)
     if not codes:
-        since = T(" since the repair", "（修复之后）") if r.log_since is not None and r.response_log else T("", "")
+        since = T(" since the repair", "（修复之后）") if r.log_mark is not None and r.response_log else T("", "")
         return _c(
             "counters.response_codes", "counters", title, "pass", T("no entries", "无记录") + since, {"codes": []}
         )
@@ -1294,6 +1307,7 @@ def judge(r: Readings, ctx: Context) -> list[CheckResult]:
         results += fn(r, ctx)
     for res in results:
         res.duration_ms = r.durations_ms.get(STEP_OF_CHECK.get(res.id, STEP_OF_GROUP.get(res.group, "")), 0)
+        res.fields = list(PARAMETER_FIELDS.get(res.id, ()))
     return results
 
 
@@ -1305,6 +1319,16 @@ STEP_OF_GROUP = {
     "keys": "keys",
     "counters": "counters",
     "sign-on": "sign-on",
+}
+#: The payment parameters each check judges (a GUI highlights them with the check's status).
+PARAMETER_FIELDS = {
+    "params.tid": ("tid",),
+    "params.mid": ("mid",),
+    "params.hosts": ("primary_host", "primary_port", "backup_host", "backup_port"),
+    "params.tpdu": ("tpdu",),
+    "params.header": ("header_status",),
+    "params.comms": ("comm_mode", "apn", "wifi_ssid", "dns_primary", "dns_secondary", "tls"),
+    "params.counters": ("stan", "batch"),
 }
 STEP_OF_CHECK = {
     "link.connect": "connect",

@@ -104,6 +104,14 @@ class Diagnoser:
             findings=find(r, checks, self.ctx),
             cancelled=r.cancelled,
         )
+        if not self.sign_on:  # --no-sign-on: no action signs on, and none promises to
+            for f in result.findings:
+                for a in f.actions:
+                    a.then_sign_on = False
+                    if a.operation == "sign-on":
+                        a.blocked = T(
+                            "sign-on not allowed in this run (--no-sign-on)", "本次运行不允许签到（--no-sign-on）"
+                        )
         if r.hello is None or r.identity is None:
             err = r.errors.get("connect") or r.errors.get("identity")
             why = err.message if err else "no answer"
@@ -130,8 +138,11 @@ class Diagnoser:
         return self._result(self.readings, started)
 
     # -- repairs -------------------------------------------------------------------------
-    def repair(self, diagnosis: Diagnosis, confirm: Confirm) -> Diagnosis:
+    def repair(self, diagnosis: Diagnosis, confirm: Confirm, *, only: set[str] | None = None) -> Diagnosis:
         """Offer every automatic action (in finding order) to ``confirm``, run the confirmed ones, re-check.
+
+        ``only`` limits it to the actions with these ids (a GUI's "Apply fix" button); the
+        others are neither offered nor recorded.
 
         Returns the diagnosis after the repair: its checks and findings are the
         re-run's, ``actions_taken`` records each action with backup, write,
@@ -141,33 +152,38 @@ class Diagnoser:
             raise RuntimeError("run() the diagnosis before repairing")
         before = {c.id: c.status for c in diagnosis.checks}
         outcomes: list[ActionOutcome] = []
-        repair_time = self._terminal_time()
+        log_mark = self._log_mark()
         done: set[str] = set()
         last_sign_on = None
-        for finding in diagnosis.findings:
-            for action in finding.actions:
-                if action.kind != "automatic" or action.id in done:
-                    continue
-                done.add(action.id)
-                if self.cancel.is_set():
-                    break
-                if action.blocked is not None:
-                    outcomes.append(ActionOutcome(action.id, finding.id, "blocked", action.blocked))
-                    continue
-                if not confirm(action, finding):
-                    why = (
-                        T("do the manual steps first, then run it", "请先完成手动步骤，再执行")
-                        if action.after_manual
-                        else T("not confirmed", "未确认，未执行")
-                    )
-                    outcomes.append(ActionOutcome(action.id, finding.id, "declined", why))
-                    continue
-                outcome = self._apply(action, finding)
-                if outcome.sign_on_result is not None:
-                    last_sign_on = outcome.sign_on_result
-                outcomes.append(outcome)
-        if not any(o.result in ("done", "failed", "restored") for o in outcomes):
+        try:
+            for finding in diagnosis.findings:
+                for action in finding.actions:
+                    skip = action.kind != "automatic" or action.id in done
+                    if skip or (only is not None and action.id not in only):
+                        continue
+                    done.add(action.id)
+                    if self.cancel.is_set():
+                        break
+                    if action.blocked is not None:
+                        outcomes.append(ActionOutcome(action.id, finding.id, "blocked", action.blocked))
+                        continue
+                    if not confirm(action, finding):
+                        why = (
+                            T("do the manual steps first, then run it", "请先完成手动步骤，再执行")
+                            if action.after_manual
+                            else T("not confirmed", "未确认，未执行")
+                        )
+                        outcomes.append(ActionOutcome(action.id, finding.id, "declined", why))
+                        continue
+                    outcome = self._apply(action, finding)
+                    if outcome.sign_on_result is not None:
+                        last_sign_on = outcome.sign_on_result
+                    outcomes.append(outcome)
+        except KeyboardInterrupt:  # Ctrl-C at a confirmation: keep what was done, re-check nothing more
+            self.cancel.set()
+        if self.cancel.is_set() or not any(o.result in ("done", "failed", "restored") for o in outcomes):
             diagnosis.actions_taken = outcomes
+            diagnosis.cancelled = diagnosis.cancelled or self.cancel.is_set()
             return diagnosis
         # re-run: everything that reads, and the sign-on unless an action just proved it
         started = self.clock()
@@ -177,7 +193,7 @@ class Diagnoser:
         r = g.run(phases)
         r.baud_mismatch = self.baud_mismatch
         if any(o.result == "done" for o in outcomes):
-            r.log_since = repair_time
+            r.log_mark = log_mark
         if last_sign_on is not None:
             r.sign_on = last_sign_on
             r.keys_after_sign_on = r.keys
@@ -210,12 +226,13 @@ class Diagnoser:
         self.readings = r
         return after
 
-    def _terminal_time(self) -> datetime | None:
-        """The terminal's clock now (its log is stamped with it), or None when it cannot be read."""
+    def _log_mark(self) -> tuple | None:
+        """The newest response-code log entry before a repair: entries after it answer the new values."""
         try:
-            return self.driver.hardware().clock
+            entries = self.driver.read_log("response-codes")
         except TerminalError:
             return None
+        return (entries[-1].time, entries[-1].code, entries[-1].text) if entries else ("", "", "")
 
     def _apply(self, action: Action, finding: Finding) -> ActionOutcome:
         self._last_backup = ""
@@ -244,10 +261,10 @@ class Diagnoser:
                 outcome = ActionOutcome(action.id, finding.id, "done", T("sign-on run", "已签到"))
             else:
                 raise ValueError(f"unknown operation {action.operation!r}")
-            wants_sign_on = action.operation == "sign-on" or (action.then_sign_on and self.sign_on)
+            wants_sign_on = action.operation == "sign-on" or action.then_sign_on
             if outcome.result == "done" and wants_sign_on:
                 self._sign_on_into(outcome)
-            elif outcome.result == "done" and action.then_sign_on:
+            elif outcome.result == "done" and action.operation == "write-parameters" and not self.sign_on:
                 outcome.message = outcome.message + T(
                     "; not proven by a sign-on (--no-sign-on)", "；未签到验证（--no-sign-on）"
                 )
@@ -263,7 +280,13 @@ class Diagnoser:
             return failed
 
     def _sign_on_into(self, outcome: ActionOutcome) -> None:
-        s = self.driver.sign_on()
+        try:
+            s = self.driver.sign_on()
+        except TerminalError as err:  # the write stands; only its proof is missing
+            outcome.message = outcome.message + T(
+                f"; the sign-on afterwards could not run ({err})", f"；之后签到未能进行（{err}）"
+            )
+            return
         outcome.sign_on_result = s
         outcome.sign_on = {
             "outcome": s.outcome,

@@ -71,6 +71,7 @@ class CheckResult:
     compared_with: str = ""  # "work order WO-...", "acquirer profile demo", "laptop clock", ""
     error_type: str | None = None  # for status "error": the typed error's class name
     duration_ms: int = 0
+    fields: list[str] = field(default_factory=list)  # the payment parameters it judges ("tid", "primary_host")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class CheckResult:
             "compared_with": self.compared_with,
             "error_type": self.error_type,
             "duration_ms": self.duration_ms,
+            "fields": list(self.fields),
         }
 
 

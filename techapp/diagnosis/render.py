@@ -159,13 +159,14 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
             out += render_finding(f, lang, n)
             out.append("")
     else:
-        warned = sum(1 for c in d.checks if c.status == "warn")
-        if warned:
+        flagged = sum(1 for c in d.checks if c.status in ("warn", "fail"))
+        if flagged:
             out.append(
                 t(
                     T(
-                        f"No findings; {warned} check(s) warn without pointing at a fault (see the checklist).",
-                        f"未发现问题；{warned} 项检查有警告但不指向故障（见检查清单）。",
+                        f"No findings; {flagged} check(s) fail or warn without pointing at a root cause "
+                        "(see the checklist).",
+                        f"未发现问题；{flagged} 项检查失败或有警告，但不指向故障原因（见检查清单）。",
                     )
                 )
             )

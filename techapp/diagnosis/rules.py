@@ -26,52 +26,53 @@ PRIORITY = {
     "params-lost": 6,
     "test-host": 7,
     "foreign-host": 8,
-    "test-header": 9,
-    "tpdu-differs": 10,
-    "wrong-tpdu": 11,
-    "tid-mismatch": 12,
-    "mid-mismatch": 13,
-    "serial-not-bound": 14,
-    "not-registered": 15,
-    "merchant-closed": 16,
-    "host-refusal": 17,
-    "no-tmk": 18,
-    "tmk-mismatch": 19,
-    "keys-out-of-sync": 20,
-    "not-signed-on": 21,
-    "host-key-mismatch": 22,
-    "no-apn": 23,
-    "no-wifi": 24,
-    "no-link": 25,
-    "dns": 26,
-    "clock-drift": 27,
-    "tls": 28,
-    "terminal-comms": 29,
-    "host-unreachable": 30,
-    "host-misbehaves": 31,
-    "wrong-host-answer": 32,
-    "dukpt-exhausted": 33,
-    "printer-fault": 34,
-    "printer-paper": 35,
-    "printer-cover": 36,
-    "printer-overheat": 37,
-    "printer-paper-low": 38,
-    "magstripe-fault": 39,
-    "track2-unreadable": 40,
-    "ic-fault": 41,
-    "contactless-fault": 42,
-    "keypad-fault": 43,
-    "display-fault": 44,
-    "log-full": 45,
-    "storage-full": 46,
-    "pending-reversal": 47,
-    "battery-worn": 48,
-    "battery-low": 49,
-    "key-scheme": 50,
-    "firmware-not-approved": 51,
-    "open-batch": 52,
-    "cable": 53,
-    "baud-mismatch": 54,
+    "host-missing": 9,
+    "test-header": 10,
+    "tpdu-differs": 11,
+    "wrong-tpdu": 12,
+    "tid-mismatch": 13,
+    "mid-mismatch": 14,
+    "serial-not-bound": 15,
+    "not-registered": 16,
+    "merchant-closed": 17,
+    "host-refusal": 18,
+    "no-tmk": 19,
+    "tmk-mismatch": 20,
+    "keys-out-of-sync": 21,
+    "not-signed-on": 22,
+    "host-key-mismatch": 23,
+    "no-apn": 24,
+    "no-wifi": 25,
+    "no-link": 26,
+    "dns": 27,
+    "clock-drift": 28,
+    "tls": 29,
+    "terminal-comms": 30,
+    "host-unreachable": 31,
+    "host-misbehaves": 32,
+    "wrong-host-answer": 33,
+    "dukpt-exhausted": 34,
+    "printer-fault": 35,
+    "printer-paper": 36,
+    "printer-cover": 37,
+    "printer-overheat": 38,
+    "printer-paper-low": 39,
+    "magstripe-fault": 40,
+    "track2-unreadable": 41,
+    "ic-fault": 42,
+    "contactless-fault": 43,
+    "keypad-fault": 44,
+    "display-fault": 45,
+    "log-full": 46,
+    "storage-full": 47,
+    "pending-reversal": 48,
+    "battery-worn": 49,
+    "battery-low": 50,
+    "key-scheme": 51,
+    "firmware-not-approved": 52,
+    "open-batch": 53,
+    "cable": 54,
+    "baud-mismatch": 55,
 }
 
 
@@ -419,6 +420,9 @@ def _sign_on_code(b: _Builder) -> tuple[str | None, str]:
         return s.response_code, "sign-on"
     if s is not None:
         return None, ""  # a sign-on ran now and no host answered it: today's log is history, the network speaks
+    ct = b.r.comm_test
+    if ct is not None and not any(h.outcome == "ok" for h in ct.hosts):
+        return None, ""  # no host is reachable now: the network finding comes first, not an old answer
     codes = recent_codes(b.r)
     if codes and codes[-1] != "00":
         return codes[-1], "log"
@@ -691,7 +695,9 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
         + [
             act.escalation(
                 "escalate-not-registered",
-                T("Terminal not registered: sign-on refused with 97", "终端未登记：签到返回 97"),
+                T("Terminal not registered: sign-on refused with 97", "终端未登记：签到返回 97")
+                if not from_log
+                else T("Terminal not registered: 97 in the terminal's log", "终端未登记：终端日志中为 97"),
                 T(
                     "The sign-on of this terminal is refused with 97 (terminal not registered). TID, MID and host "
                     "have been checked on site. Please activate the terminal record, or tell us the correct TID.",
@@ -1220,7 +1226,21 @@ def _routing(b: _Builder) -> None:
         return
     if b.failed("params.hosts") and not {"test-host", "foreign-host"} & set(b.findings):
         roles = (b.by_id["params.hosts"].observed.get("roles") or {}).values()
-        if "test" in roles:
+        if b.by_id["params.hosts"].observed.get("primary_missing"):
+            b.add(
+                "host-missing",
+                "high",
+                "high",
+                T("No primary host set", "未设置主机地址"),
+                T(
+                    "The terminal has no primary host address or port; it can only use its backup, if it has one. "
+                    "Enter the acquirer's production hosts.",
+                    "终端未设置主机地址或端口，只能使用备用主机（如有）。请设置收单行生产主机。",
+                ),
+                ["params.hosts", "network.terminal"],
+                [act.point_at_production(r, prof)],
+            )
+        elif "test" in roles:
             b.add(
                 "test-host",
                 "critical",

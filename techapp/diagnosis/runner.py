@@ -65,6 +65,8 @@ class PersonPrompt:
     id: str  # "card-reader" | "keypad"
     text: Text
     timeout_s: int
+    #: set it to skip the test while the terminal waits for the person (a "Skip" button)
+    skip: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
 #: Return True when the person is there and will act, False to skip the test.
@@ -103,7 +105,7 @@ class Readings:
     keys_after_sign_on: KeyStatus | None = None
     link_stats: dict[str, int] = field(default_factory=dict)
     baud_mismatch: tuple[int, int] | None = None  # (the laptop's baud rate, the one the terminal answered at)
-    log_since: datetime | None = None  # the terminal's time of a repair: log entries before it are history
+    log_mark: tuple | None = None  # (time, code, text) of the newest log entry before a repair; older is history
     errors: dict[str, StepError] = field(default_factory=dict)  # step -> error
     skipped: dict[str, Text] = field(default_factory=dict)  # step -> why it did not run
     durations_ms: dict[str, int] = field(default_factory=dict)
@@ -164,6 +166,7 @@ class Gatherer:
         self.clock = clock
         self.r = Readings()
         self._exchanges = 0
+        self._skip: threading.Event | None = None
 
     # -- the plan --------------------------------------------------------------------
     def steps(self, phases: set[str] | None = None) -> list[Step]:
@@ -304,7 +307,12 @@ class Gatherer:
         deadline = time.monotonic() + budget
         cancelled_at: float | None = None
         while worker.is_alive() and time.monotonic() < deadline:
-            worker.join(0.05)
+            try:
+                worker.join(0.05)
+            except KeyboardInterrupt:  # Ctrl-C: a cancel, so the report of what was read still comes
+                self.cancel.set()
+            if self.cancel.is_set() and self._skip is not None:
+                self._skip.set()  # a self-test waiting for a person stops at once
             if self.cancel.is_set():
                 cancelled_at = cancelled_at or time.monotonic()
                 if time.monotonic() - cancelled_at > CANCEL_GRACE_S:
@@ -371,14 +379,22 @@ class Gatherer:
             "keypad": T("Press every key on the terminal's keypad once now.", "请现在把终端键盘上的每个键各按一次。"),
         }
         prompt = PersonPrompt(test, prompts[test], self.person_timeout_s)
-        if self.ask_person is None or not self.ask_person(prompt):
+        if self.ask_person is None or not self.ask_person(prompt) or prompt.skip.is_set():
             self.r.skipped[test] = T("skipped by the technician", "技术员已跳过")
             return
-        self.r.self_tests[test] = self._counted(
-            self.driver.self_test(
-                test, timeout_s=self.person_timeout_s, on_progress=self._terminal_progress, cancel=self.cancel
+        self._skip = prompt.skip  # the runner sets it on a cancel too, so the terminal stops waiting
+        try:
+            result = self._counted(
+                self.driver.self_test(
+                    test, timeout_s=self.person_timeout_s, on_progress=self._terminal_progress, cancel=prompt.skip
+                )
             )
-        )
+        finally:
+            self._skip = None
+        if result.result == "cancelled" and not self.cancel.is_set():
+            self.r.skipped[test] = T("skipped by the technician", "技术员已跳过")
+            return
+        self.r.self_tests[test] = result
 
     def _comm_test(self) -> None:
         self.r.comm_test = self._counted(self.driver.comm_test(on_progress=self._terminal_progress))
@@ -395,7 +411,8 @@ class Gatherer:
         self.r.laptop_hosts, self.r.echo = laptop_view(
             self.r.parameters, self.dialer, timeout=self.network_timeout, cafile=self.cafile, cancel=self.cancel
         )
-        self.r.verdict = compare(self.r.comm_test, None, self.r.laptop_hosts)
+        if self.r.comm_test is not None:  # nothing to compare without the terminal's side
+            self.r.verdict = compare(self.r.comm_test, None, self.r.laptop_hosts)
 
     def _sign_on_gate(self) -> Text | None:
         if not self.do_sign_on:
