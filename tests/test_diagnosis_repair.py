@@ -421,3 +421,64 @@ def test_missing_primary_host_is_named(diagnose):
     assert "host-missing" in [f.id for f in result.findings]
     fix = next(a for f in result.findings for a in f.actions if a.id == "use-production-hosts")
     assert fix.changes["primary_host"] == ("", "10.20.30.40")
+
+
+def test_without_a_profile_a_test_header_and_a_missing_host_are_still_findings(diagnose):
+    _, result, _ = diagnose(
+        "healthy", '[parameters]\nheader_status = "test"\nprimary_host = ""\nprimary_port = 0\n', profile=None
+    )
+    ids = [f.id for f in result.findings]
+    assert "test-header" in ids and "host-missing" in ids, ids
+    enter = next(f for f in result.findings if f.id == "host-missing").actions[0]
+    assert (enter.id, enter.kind) == ("enter-hosts", "manual")
+
+
+CTRL_C_SCRIPT = r"""
+import os, signal, sys, threading, time
+sys.path.insert(0, "tests")
+from conftest import make_terminal
+from drivers.sim.server import PtyServer
+from drivers.registry import open_terminal
+from techapp.diagnosis.model import T
+from techapp.diagnosis.runner import Gatherer, Step
+
+server = PtyServer(make_terminal("healthy")).start()
+driver = open_terminal(server.path)
+
+def busy_on_the_link():  # like a comm test: it ends when the link is closed
+    while driver.is_open:
+        time.sleep(0.05)
+
+class Slow(Gatherer):
+    def steps(self, phases=None):
+        return [
+            Step("connect", T("c", "c"), self._hello, 5, needs_login=False),
+            Step("identity", T("slow", "slow"), busy_on_the_link, 30, needs_login=False),
+            Step("login", T("l", "l"), self._login, 5, needs_login=False),
+        ]
+
+threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+started = time.monotonic()
+r = Slow(driver, "demo-2026").run()
+print("cancelled", r.cancelled)
+print("identity", r.errors["identity"].error_type)
+print("login", r.skipped["login"].en)
+print("fast", time.monotonic() - started < 7)
+server.stop()
+"""
+
+
+def test_ctrl_c_during_a_step_is_a_cancel_and_the_readings_survive(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:4] == [
+        "cancelled True",
+        "identity Cancelled",
+        "login cancelled by the user",
+        "fast True",
+    ], done.stdout + done.stderr

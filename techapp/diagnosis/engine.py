@@ -77,6 +77,7 @@ class Diagnoser:
         self.readings: Readings | None = None
         self.baud_mismatch: tuple[int, int] | None = None  # set by run_with_baud_probe
         self._last_backup = ""
+        self._withheld: set[str] = set()  # actions whose proving sign-on --no-sign-on withheld
 
     def _gatherer(self, *, ask_person: AskPerson | None, sign_on: bool) -> Gatherer:
         return Gatherer(
@@ -107,12 +108,18 @@ class Diagnoser:
         if not self.sign_on:  # --no-sign-on: no action signs on, and none promises to
             for f in result.findings:
                 for a in f.actions:
-                    a.then_sign_on = False
+                    if a.then_sign_on:
+                        self._withheld.add(a.id)
+                        a.then_sign_on = False
+                        if a.operation == "write-parameters":
+                            a.verify = T("The values read back equal the new ones.", "回读的参数与新值一致。")
                     if a.operation == "sign-on":
                         a.blocked = T(
                             "sign-on not allowed in this run (--no-sign-on)", "本次运行不允许签到（--no-sign-on）"
                         )
-        if r.hello is None or r.identity is None:
+        if r.cancelled:
+            pass  # a cancel explains every step that did not run; "cancelled" says so
+        elif r.hello is None or r.identity is None:
             err = r.errors.get("connect") or r.errors.get("identity")
             why = err.message if err else "no answer"
             result.could_not_run = T(
@@ -175,7 +182,11 @@ class Diagnoser:
                         )
                         outcomes.append(ActionOutcome(action.id, finding.id, "declined", why))
                         continue
-                    outcome = self._apply(action, finding)
+                    try:
+                        outcome = self._apply(action, finding)
+                    except KeyboardInterrupt:
+                        outcomes.append(self._interrupted(action, finding))
+                        raise
                     if outcome.sign_on_result is not None:
                         last_sign_on = outcome.sign_on_result
                     outcomes.append(outcome)
@@ -226,6 +237,21 @@ class Diagnoser:
         self.readings = r
         return after
 
+    def _interrupted(self, action: Action, finding: Finding) -> ActionOutcome:
+        """Ctrl-C in the middle of an action: what is known, and where the backup is."""
+        where = f"; the parameters before it are in {self._last_backup}" if self._last_backup else ""
+        where_zh = f"；修改前的参数保存在 {self._last_backup}" if self._last_backup else ""
+        return ActionOutcome(
+            action.id,
+            finding.id,
+            "failed",
+            T(
+                "interrupted: the terminal may hold the old or the new values, read them back" + where,
+                "已中断：终端可能是旧值也可能是新值，请回读确认" + where_zh,
+            ),
+            backup_path=self._last_backup,
+        )
+
     def _log_mark(self) -> tuple | None:
         """The newest response-code log entry before a repair: entries after it answer the new values."""
         try:
@@ -264,7 +290,7 @@ class Diagnoser:
             wants_sign_on = action.operation == "sign-on" or action.then_sign_on
             if outcome.result == "done" and wants_sign_on:
                 self._sign_on_into(outcome)
-            elif outcome.result == "done" and action.operation == "write-parameters" and not self.sign_on:
+            elif outcome.result == "done" and action.id in self._withheld:
                 outcome.message = outcome.message + T(
                     "; not proven by a sign-on (--no-sign-on)", "；未签到验证（--no-sign-on）"
                 )

@@ -175,7 +175,17 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
         out.append("")
     if d.could_not_run is not None:
         out.append(t(T("The diagnosis is incomplete: ", "诊断未完成：")) + t(d.could_not_run))
-    if d.cancelled:
+    if d.cancelled and d.actions_taken and not d.findings_before:
+        out.append(
+            t(
+                T(
+                    "Cancelled during the repairs: the checklist and findings above are from before them; "
+                    "run the diagnosis again to see the terminal now.",
+                    "修复过程中已取消：以上检查和发现是修复前的结果；请重新诊断查看终端现状。",
+                )
+            )
+        )
+    elif d.cancelled:
         out.append(t(T("Cancelled: the checks after the cancel did not run.", "已取消：取消后的检查未运行。")))
     counts = {s: sum(1 for c in d.checks if c.status == s) for s in ("pass", "warn", "fail", "skipped", "error")}
     out.append(

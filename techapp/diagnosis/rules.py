@@ -703,6 +703,14 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
                     "have been checked on site. Please activate the terminal record, or tell us the correct TID.",
                     "此终端签到返回 97（终端未登记）。终端号、"
                     "商户号和主机已现场核对。请开通终端记录，或告知正确的终端号。",
+                )
+                if not from_log
+                else T(
+                    "This terminal's transactions were refused with 97 (terminal not registered), as its log shows. "
+                    "TID, MID and host have been checked on site. Please activate the terminal record, or tell us "
+                    "the correct TID.",
+                    "终端日志显示此终端的交易返回 97（终端未登记）。终端号、商户号和主机已现场核对。"
+                    "请开通终端记录，或告知正确的终端号。",
                 ),
                 r,
                 wo,
@@ -1220,13 +1228,32 @@ def _network(b: _Builder) -> None:
 
 
 def _routing(b: _Builder) -> None:
-    """Routing parameters unlike the profile, even when the host accepted the sign-on."""
+    """Routing parameters that are wrong even when the host accepted the sign-on."""
     prof, r = b.ctx.profile, b.r
-    if prof is None or r.parameters is None or "params-lost" in b.findings:
+    if r.parameters is None or "params-lost" in b.findings:
         return
-    if b.failed("params.hosts") and not {"test-host", "foreign-host"} & set(b.findings):
-        roles = (b.by_id["params.hosts"].observed.get("roles") or {}).values()
-        if b.by_id["params.hosts"].observed.get("primary_missing"):
+    hosts = b.by_id.get("params.hosts")
+    approved = r.sign_on is not None and r.sign_on.outcome == "ok"
+    already = {"test-host", "foreign-host"} & set(b.findings)
+    if hosts is not None and hosts.status == "fail" and not already:
+        roles = (hosts.observed.get("roles") or {}).values()
+        if hosts.observed.get("primary_missing"):
+            fix = (
+                act.point_at_production(r, prof)
+                if prof is not None
+                else act.manual(
+                    "enter-hosts",
+                    T("Enter the acquirer's host addresses", "输入收单行主机地址"),
+                    [
+                        T(
+                            "Take the production host addresses and ports from the acquirer (or a TMS download) "
+                            "and enter them in 通讯参数设置.",
+                            "向收单行获取生产主机地址和端口（或做 TMS 参数下载），在“通讯参数设置”中输入。",
+                        )
+                    ],
+                    T("The comm test reaches the primary host.", "通讯测试可连通主机。"),
+                )
+            )
             b.add(
                 "host-missing",
                 "high",
@@ -1238,9 +1265,9 @@ def _routing(b: _Builder) -> None:
                     "终端未设置主机地址或端口，只能使用备用主机（如有）。请设置收单行生产主机。",
                 ),
                 ["params.hosts", "network.terminal"],
-                [act.point_at_production(r, prof)],
+                [fix],
             )
-        elif "test" in roles:
+        elif prof is not None and "test" in roles:
             b.add(
                 "test-host",
                 "critical",
@@ -1254,17 +1281,19 @@ def _routing(b: _Builder) -> None:
                 ["params.hosts", "signon"],
                 [act.point_at_production(r, prof)],
             )
-        else:
+        elif prof is not None:
             b.add(
                 "foreign-host",
                 "medium",
                 "medium",
                 T("Host not in the acquirer's profile", "主机不在收单行配置中"),
                 T(
-                    f"The terminal's host is not one {prof.name.en}'s profile lists, though "
-                    + ("it answered the sign-on" if r.sign_on is not None and r.sign_on.outcome == "ok" else "it")
+                    f"The terminal's host is not one {prof.name.en}'s profile lists"
+                    + (", though it approved the sign-on" if approved else "")
                     + ". Either the terminal uses an old address or the profile is out of date: ask the acquirer.",
-                    f"终端主机不在{prof.name.zh}配置中。终端使用了旧地址，或收单行配置已过期：请向收单行确认。",
+                    f"终端主机不在{prof.name.zh}配置中"
+                    + ("，但它批准了签到" if approved else "")
+                    + "。终端使用了旧地址，或收单行配置已过期：请向收单行确认。",
                 ),
                 ["params.hosts", "signon"],
                 [act.point_at_production(r, prof)],
@@ -1283,16 +1312,22 @@ def _routing(b: _Builder) -> None:
             ["params.header"],
             [act.header_normal(r)],
         )
-    if b.failed("params.tpdu") and "wrong-tpdu" not in b.findings:
+    if prof is not None and b.failed("params.tpdu") and "wrong-tpdu" not in b.findings:
         b.add(
             "tpdu-differs",
-            "low",
+            "low" if approved else "medium",
             "medium",
             T("TPDU differs from the acquirer's", "TPDU 与收单行规定不同"),
             T(
-                "The host answered, so the front end routes this TPDU somewhere that works; still it is not the "
-                "one the acquirer's profile gives. Ask the acquirer before changing it.",
-                "主机已应答，说明前置能路由此 TPDU；但它与收单行配置不同。修改前请向收单行确认。",
+                "The host approved the sign-on, so the front end routes this TPDU somewhere that works; still it is "
+                "not the one the acquirer's profile gives. Ask the acquirer before changing it.",
+                "主机已批准签到，说明前置能路由此 TPDU；但它与收单行配置不同。修改前请向收单行确认。",
+            )
+            if approved
+            else T(
+                "The TPDU is not the one the acquirer's profile gives; its destination decides where the acquirer's "
+                "front end routes every message. No sign-on proved it works.",
+                "TPDU 与收单行配置不同；其目的地址决定收单行前置如何路由报文。本次没有签到证明它可用。",
             ),
             ["params.tpdu", "signon"],
             [act.fix_tpdu(r, prof)],

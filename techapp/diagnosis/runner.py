@@ -264,6 +264,8 @@ class Gatherer:
                 )
             self.r.durations_ms[step.id] = int((time.monotonic() - started) * 1000)
         self.r.link_stats = self.driver.link_stats
+        if self.cancel.is_set():
+            self.r.cancelled = True
         return self.r
 
     def _why_skip(self, step: Step) -> Text | None:
@@ -294,21 +296,25 @@ class Gatherer:
         """Run ``step`` in a helper thread; past its timeout cancel it, then close the link."""
         box: dict[str, BaseException] = {}
         self._current = (index, total, step)
+        done = threading.Event()  # not is_alive(): an interrupted join() can make that lie on 3.11
 
         def target() -> None:
             try:
                 step.run()
             except BaseException as err:  # handed to the runner's thread
                 box["error"] = err
+            finally:
+                done.set()
 
         worker = threading.Thread(target=target, name=f"diagnosis-{step.id}", daemon=True)
         worker.start()
         budget = step.timeout_s() if callable(step.timeout_s) else step.timeout_s
         deadline = time.monotonic() + budget
         cancelled_at: float | None = None
-        while worker.is_alive() and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             try:
-                worker.join(0.05)
+                if done.wait(0.05):
+                    break
             except KeyboardInterrupt:  # Ctrl-C: a cancel, so the report of what was read still comes
                 self.cancel.set()
             if self.cancel.is_set() and self._skip is not None:
@@ -317,12 +323,13 @@ class Gatherer:
                 cancelled_at = cancelled_at or time.monotonic()
                 if time.monotonic() - cancelled_at > CANCEL_GRACE_S:
                     break
-        if worker.is_alive():
+        if not done.is_set():
             self.driver.close()  # a blocked read ends at once; the link state is unknown now anyway
-            worker.join(5)
+            done.wait(5)
             if cancelled_at is not None:
                 raise StepCancelled(step.id)
             raise StepTimeout(budget)
+        worker.join()
         if "error" in box:
             raise box["error"]
 
