@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
@@ -58,13 +59,20 @@ def create_window(service: TerminalService | None = None) -> tuple[MainWindow, T
     return MainWindow(service), service
 
 
-def _exit_when_ready(window: MainWindow, demo: bool) -> None:
-    """Print the window's state and quit once it is ready (connected for --demo, shown otherwise)."""
+def _exit_when_ready(window: MainWindow, demo: bool, *, close: bool = True) -> None:
+    """Print the window's state once it is ready (connected for --demo, shown otherwise), then quit
+    (``close``) or keep running (a test then stops it with a signal)."""
     from . import service as svc
 
+    said = []
+
     def report() -> None:
+        if said:
+            return
+        said.append(True)
         print(f"ready: {window.link} {window.session.port} {window.windowTitle()}", flush=True)
-        window.close()
+        if close:
+            window.close()
 
     if not demo:
         QTimer.singleShot(200, report)
@@ -79,16 +87,38 @@ def _exit_when_ready(window: MainWindow, demo: bool) -> None:
     window.session.stateChanged.connect(on_state)
 
 
+def _close_on_signals(window: MainWindow) -> tuple[QTimer, dict]:
+    """Ctrl-C or SIGTERM closes the window as its close button does (the workers stop, ports close).
+
+    Python runs signal handlers only between bytecodes; a light timer lets it look while Qt waits.
+    """
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, lambda *_: QTimer.singleShot(0, window.close_now))
+    wake = QTimer()
+    wake.setObjectName("signalWake")
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    return wake, previous
+
+
 def run_gui(demo: bool = False) -> int:
     app = make_app()
     crash.install()
     window, service = create_window()
     window.show()
+    wake, previous = _close_on_signals(window)
     if demo:
         QTimer.singleShot(0, lambda: setup_demo(window))
-    if os.environ.get("TECHAPP_EXIT_WHEN_READY") == "1":  # smoke tests of the real entry point
-        _exit_when_ready(window, demo)
-    code = app.exec()
-    service.shutdown()
-    crash.uninstall()
+    when_ready = os.environ.get("TECHAPP_EXIT_WHEN_READY")  # smoke tests of the real entry point
+    if when_ready in ("1", "hold"):
+        _exit_when_ready(window, demo, close=when_ready == "1")
+    try:
+        code = app.exec()
+    finally:
+        wake.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        service.shutdown()
+        crash.uninstall()
     return code

@@ -1,9 +1,13 @@
 """Connect panel: the port list (refreshed as adapters come and go), a typed path or URL, the line
-speed, the built-in simulated terminal with its scenarios, and the maintenance password (memory only)."""
+speed, the built-in simulated terminal with its scenarios, and the maintenance password (memory only).
+
+The ports are listed by the service's :class:`~ui.service.PortWatcher` in its own thread (listing
+can be slow on some systems); the panel only shows what it hears through :meth:`set_ports`.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,12 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from drivers.ports import TERMINAL, PortInfo, list_ports
+from drivers.ports import TERMINAL, PortInfo
 from drivers.sim.scenario import ScenarioError, list_scenarios, load_scenario
 from techapp.credentials import DEMO_PASSWORD
 
 BAUDS = (115200, 57600, 38400, 19200, 9600)
-PORT_REFRESH_MS = 2000
 
 
 class ConnectPanel(QGroupBox):
@@ -99,13 +102,7 @@ class ConnectPanel(QGroupBox):
         self.port.lineEdit().installEventFilter(self)
         self.password.installEventFilter(self)
 
-        self.refresh_timer = QTimer(self)
-        self.refresh_timer.setObjectName("portRefreshTimer")
-        self.refresh_timer.setInterval(PORT_REFRESH_MS)
-        self.refresh_timer.timeout.connect(self.refresh_ports)
-        self.refresh_timer.start()
         self.retranslate()
-        self.refresh_ports()
         self._describe_scenario()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -118,25 +115,26 @@ class ConnectPanel(QGroupBox):
         return super().eventFilter(watched, event)
 
     # -- ports ---------------------------------------------------------------------
-    def refresh_ports(self) -> None:
-        try:
-            found = list_ports()
-        except Exception:  # a platform without enumeration: typed ports still work
-            found = []
-        if [p.device for p in found] == [p.device for p in self._ports]:
-            return
-        self._ports = found
+    def set_ports(self, found: list[PortInfo]) -> None:
+        """The ports now present (recognised terminals first); what is typed in the field stays."""
+        self._ports = list(found)
         typed = self.port.currentText()
         self.port.blockSignals(True)
         self.port.clear()
         for p in found:
             self.port.addItem(p.label, p.device)
-            if p.kind == TERMINAL:
-                self.port.setItemData(
-                    self.port.count() - 1, self.tr("Recognised payment terminal"), Qt.ItemDataRole.ToolTipRole
-                )
         self.port.setEditText(typed)
         self.port.blockSignals(False)
+        self._port_tooltips()
+
+    def _port_tooltips(self) -> None:
+        typed = self.port.currentText()  # changing the current item's data would put its text in the field
+        blocked = self.port.blockSignals(True)
+        for i, p in enumerate(self._ports[: self.port.count()]):
+            tip = self.tr("Recognised payment terminal") if p.kind == TERMINAL else None
+            self.port.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+        self.port.setEditText(typed)
+        self.port.blockSignals(blocked)
 
     def port_name(self) -> str:
         if self.sim.isChecked():
@@ -197,9 +195,6 @@ class ConnectPanel(QGroupBox):
         self.connect_button.setEnabled(not busy)
         self.retranslate()
 
-    def stop(self) -> None:
-        self.refresh_timer.stop()
-
     # -- language ------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -216,9 +211,10 @@ class ConnectPanel(QGroupBox):
         self.sim.setText(self.tr("&Built-in simulated terminal"))
         self.sim.setToolTip(self.tr("Practise or demonstrate without a terminal: choose a scenario"))
         self.scenario_label.setText(self.tr("&Scenario:"))
-        self.baud_label.setText(self.tr("&Baud rate:"))
+        self.baud_label.setText(self.tr("Ba&ud rate:"))
         self.password_label.setText(self.tr("Pass&word:"))
         self.password.setPlaceholderText(self.tr("maintenance password"))
         self.password.setToolTip(self.tr("Kept in memory only, never saved; it never crosses the cable in clear"))
         self.connect_button.setText(self.tr("Disconnect") if self._connected else self.tr("Connect"))
         self.connect_button.setToolTip(self.tr("Ctrl+K"))
+        self._port_tooltips()

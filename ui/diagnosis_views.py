@@ -7,11 +7,12 @@ the widgets only choose the language and lay them out.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -33,10 +34,11 @@ from PySide6.QtWidgets import (
 )
 
 from techapp.diagnosis import Action, ActionOutcome, Diagnosis, Finding, PersonPrompt, StepProgress
-from techapp.diagnosis.render import CONFIDENCE, GROUPS, KIND, RESULT, SEVERITY, describe_changes, source_text
+from techapp.diagnosis.render import CONFIDENCE, GROUPS, KIND, RESULT, SEVERITY, source_text
 
 from .i18n import lang
 from .style import SEVERITY_COLOR, STATUS_COLOR, badge_css, status_icon
+from .terminal_view import parameter_label
 
 
 def fmt(value: Any, depth: int = 0) -> str:
@@ -44,7 +46,7 @@ def fmt(value: Any, depth: int = 0) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return QCoreApplication.translate("Values", "yes") if value else QCoreApplication.translate("Values", "no")
     if value is None or value == "":
         return "-"
     if isinstance(value, dict):
@@ -149,7 +151,9 @@ class ChecklistView(QTreeWidget):
             if c.error_type:
                 item.addChild(QTreeWidgetItem([self.tr("Error"), c.error_type]))
             if c.duration_ms:
-                item.addChild(QTreeWidgetItem([self.tr("Time taken"), f"{c.duration_ms} ms"]))
+                item.addChild(
+                    QTreeWidgetItem([self.tr("Time taken"), self.tr("%1 ms").replace("%1", str(c.duration_ms))])
+                )
             for child in range(item.childCount()):
                 item.child(child).setToolTip(1, item.child(child).text(1))
             worst = head.data(0, Qt.ItemDataRole.UserRole)
@@ -239,22 +243,42 @@ class FindingsView(QScrollArea):
         self.enabled_actions = True
         self.known_actions: dict[str, Action] = {}
         self.known_findings: dict[str, Finding] = {}
+        self.outcomes: list[ActionOutcome] = []  # the repairs since the diagnosis, oldest first
         self.buttons: dict[str, QPushButton] = {}
         self._render()
 
-    def show_diagnosis(self, d: Diagnosis | None) -> None:
+    def show_diagnosis(self, d: Diagnosis | None, *, after_repair: bool = False) -> None:
+        """Show ``d``; ``after_repair``: it is the re-check after "Apply fix", and the repairs shown so far stay.
+
+        A repair runs one action (``Diagnoser.repair(only={id})``): its outcome is added, unless the
+        technician declined the confirmation (nothing was done, nothing to show).
+        """
         self.running = False
         self.diagnosis = d
+        if not after_repair:
+            self.outcomes = []
         if d is not None:
             for f in d.findings:
                 self.known_findings[f.id] = f
                 for a in f.actions:
                     self.known_actions[a.id] = a
+            for o in d.actions_taken:
+                if o.result != "declined" and not any(o is seen for seen in self.outcomes):
+                    self.outcomes.append(o)
         self._render()
 
     def start(self) -> None:
         self.running = True
+        self.outcomes = []
         self._render()
+
+    def first_action(self) -> str | None:
+        """The automatic action of the most important finding that is not blocked (F6)."""
+        for aid in self.buttons:
+            action = self.known_actions.get(aid)
+            if action is not None and action.blocked is None:
+                return aid
+        return None
 
     def set_actions_enabled(self, on: bool) -> None:
         self.enabled_actions = on
@@ -268,6 +292,9 @@ class FindingsView(QScrollArea):
         self.buttons = {}
         body = QWidget()
         body.setObjectName("findingsBody")
+        # as tall as its text at the width it has (heightForWidth), not as tall as at its narrowest:
+        # else the scroll area shows a scroll bar when everything fits
+        body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         v = QVBoxLayout(body)
         v.setContentsMargins(8, 8, 8, 8)
         v.setSpacing(10)
@@ -284,11 +311,7 @@ class FindingsView(QScrollArea):
                 v.addWidget(warn)
             if d.cancelled:
                 v.addWidget(_label(self.tr("Cancelled: the checks after the cancel did not run.")))
-            for o in d.actions_taken:
-                if o.result == "declined" and o.action not in self.known_actions:
-                    continue
-                if o.result == "declined":
-                    continue
+            for o in self.outcomes:
                 v.addWidget(self._outcome_card(o, language))
             if d.findings:
                 head = _label(
@@ -305,6 +328,11 @@ class FindingsView(QScrollArea):
         v.addStretch(1)
         self.setWidget(body)
         self.set_actions_enabled(self.enabled_actions)
+        # Tab goes from the scroll area through the cards' buttons, in reading order
+        previous: QWidget = self
+        for w in body.findChildren(QPushButton):
+            self.setTabOrder(previous, w)
+            previous = w
 
     def _card(self, color: str) -> tuple[QFrame, QVBoxLayout]:
         card = QFrame()
@@ -365,7 +393,12 @@ class FindingsView(QScrollArea):
         lay.addLayout(head)
         lay.addWidget(_label(t(a.title), bold=True))
         if a.changes:
-            lay.addWidget(_label("\n".join(describe_changes(a, language)).replace(" -> ", " → ")))
+            changes = _label(
+                "\n".join(f"{parameter_label(name)}: {fmt(b)} → {fmt(c)}" for name, (b, c) in a.changes.items())
+            )
+            changes.setObjectName(f"changes-{a.id}")
+            changes.setToolTip(", ".join(a.changes))
+            lay.addWidget(changes)
         if a.then_sign_on:
             lay.addWidget(_label(self.tr("Then the terminal signs on (签到) to prove the fix.")))
         if a.steps:
@@ -401,7 +434,7 @@ class FindingsView(QScrollArea):
             bold.setBold(True)
             button.setFont(bold)
             button.setMinimumWidth(140)
-            button.setToolTip(self.tr("Shows exactly what will change before anything is written"))
+            button.setToolTip(self.tr("Shows exactly what will change before anything is written (F6: the first fix)"))
             button.clicked.connect(lambda _=False, aid=a.id: self.actionRequested.emit(aid))
             self.buttons[a.id] = button
             row = QHBoxLayout()
@@ -424,7 +457,7 @@ class FindingsView(QScrollArea):
         lay.addWidget(head)
         if finding is not None:
             lay.addWidget(_label(self.tr("For: %1").replace("%1", t(finding.title))))
-        lay.addWidget(_label(f"{t(RESULT[o.result])}: {t(o.message)}"))
+        lay.addWidget(_label(self.tr("%1: %2").replace("%1", t(RESULT[o.result])).replace("%2", t(o.message))))
         if o.written:
             rows = []
             for name, value in o.written.items():
@@ -432,7 +465,7 @@ class FindingsView(QScrollArea):
                 back = o.read_back.get(name, "-")
                 rows.append(
                     self.tr("%1: %2 → %3 (read back %4)")
-                    .replace("%1", name)
+                    .replace("%1", parameter_label(name))
                     .replace("%2", fmt(before))
                     .replace("%3", fmt(value))
                     .replace("%4", fmt(back))
@@ -512,12 +545,14 @@ class RepairDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
-        labels = self._parameter_labels()
         for row, (name, (before, after)) in enumerate(action.changes.items()):
-            first = QTableWidgetItem(labels.get(name, name))
+            label = parameter_label(name)
+            first = QTableWidgetItem(label)
             first.setData(Qt.ItemDataRole.UserRole, name)
-            first.setToolTip(name)
+            first.setToolTip(self.tr("Name on the terminal: %1").replace("%1", name))
             self.table.setItem(row, 0, first)
+            if label != name:  # the label, and the terminal's own name of it in small print below
+                self.table.setCellWidget(row, 0, self._name_cell(label, name, first.toolTip()))
             b = QTableWidgetItem(fmt(before))
             a = QTableWidgetItem(fmt(after))
             b.setFont(mono)
@@ -560,8 +595,20 @@ class RepairDialog(QDialog):
         # wrapped labels get their height for the width they really have (no gaps between them)
         inner = self.width() - lay.contentsMargins().left() - lay.contentsMargins().right()
         for label in self.findChildren(QLabel):
-            label.setMinimumWidth(inner)
+            if label.parent() is self:
+                label.setMinimumWidth(inner)
         self.adjustSize()
+
+    def _name_cell(self, label: str, name: str, tip: str) -> QLabel:
+        grey = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
+        cell = QLabel(f'{html.escape(label)}<br><small style="color: {grey};">{html.escape(name)}</small>')
+        cell.setObjectName(f"parameter-{name}")
+        cell.setTextFormat(Qt.TextFormat.RichText)
+        cell.setContentsMargins(4, 2, 4, 2)
+        cell.setToolTip(tip)
+        cell.setAutoFillBackground(True)
+        cell.setBackgroundRole(QPalette.ColorRole.Base)
+        return cell
 
     def diff_rows(self) -> list[tuple[str, str, str]]:
         """(parameter, now, after) as shown; the parameter by its field name."""
@@ -571,29 +618,18 @@ class RepairDialog(QDialog):
             for r in range(t.rowCount())
         ]
 
-    def _parameter_labels(self) -> dict[str, str]:
-        return {
-            "tid": self.tr("Terminal ID (TID)"),
-            "mid": self.tr("Merchant ID (MID)"),
-            "merchant_name": self.tr("Merchant name"),
-            "primary_host": self.tr("Primary host"),
-            "primary_port": self.tr("Primary host port"),
-            "backup_host": self.tr("Backup host"),
-            "backup_port": self.tr("Backup host port"),
-            "tpdu": self.tr("TPDU"),
-            "header_status": self.tr("Header status"),
-            "comm_mode": self.tr("Comm mode"),
-            "apn": self.tr("APN"),
-            "tls": self.tr("TLS"),
-            "clock": self.tr("Clock"),
-        }
-
 
 # -- a person at the terminal -------------------------------------------------------------------
 class PromptPanel(QFrame):
-    """Non-modal: "swipe a card now", with a countdown and Skip. Unanswered = skipped."""
+    """Non-modal: "swipe a card now", with a countdown and Skip. Unanswered = skipped.
+
+    Before the test: *Ready, start test* answers yes, *Skip* no. While the terminal waits for
+    the person, *Skip* sets the prompt's :attr:`~techapp.diagnosis.PersonPrompt.skip` event: the
+    terminal stops the test at once and the check reads "skipped by the technician".
+    """
 
     answered = Signal(bool)
+    skipped = Signal(str)  # prompt id, skipped while the terminal waited
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -619,8 +655,8 @@ class PromptPanel(QFrame):
         self.timer.setObjectName("promptTimer")
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._tick)
-        self.start_button.clicked.connect(lambda: self._answer(True))
-        self.skip_button.clicked.connect(lambda: self._answer(False))
+        self.start_button.clicked.connect(self.start_test)
+        self.skip_button.clicked.connect(self.skip)
         self.prompt: PersonPrompt | None = None
         self.left = 0
         self.waiting = False
@@ -641,25 +677,41 @@ class PromptPanel(QFrame):
     def _tick(self) -> None:
         self.left -= 1
         if self.left <= 0:
-            if self.waiting:
+            if self.waiting:  # the terminal's own wait is over: it answers "no input" by itself
                 self.close_prompt()
             else:
-                self._answer(False)
+                self.skip()
             return
         self._show_count()
 
-    def _answer(self, value: bool) -> None:
+    def start_test(self) -> None:
+        """The person is there: the terminal starts the test and waits for them (Skip still works)."""
         if self.prompt is None or self.waiting:
             return
-        if value:
-            self.waiting = True  # the terminal now waits for the person; the panel stays until the step ends
-            self.left = self.prompt.timeout_s  # the terminal's own wait starts now
-            self.start_button.hide()
-            self.skip_button.hide()
-            self.retranslate()
+        self.waiting = True  # the panel stays until the step ends
+        self.left = self.prompt.timeout_s  # the terminal's own wait starts now
+        self.start_button.hide()
+        self.retranslate()
+        self.skip_button.setFocus()
+        self.answered.emit(True)
+
+    def skip(self) -> None:
+        """Skip the test: before it starts (answer no), or while the terminal waits (its skip event)."""
+        prompt, waiting = self.prompt, self.waiting
+        if prompt is None:
+            return
+        prompt.skip.set()  # thread-safe; the worker's self-test stops waiting at once
+        self.close_prompt()
+        if waiting:
+            self.skipped.emit(prompt.id)
         else:
-            self.close_prompt()
-        self.answered.emit(value)
+            self.answered.emit(False)
+
+    def _answer(self, value: bool) -> None:
+        if value:
+            self.start_test()
+        else:
+            self.skip()
 
     def close_prompt(self) -> None:
         self.timer.stop()
@@ -683,4 +735,9 @@ class PromptPanel(QFrame):
             self.text.setText(text)
         self.start_button.setText(self.tr("&Ready, start test"))
         self.skip_button.setText(self.tr("S&kip"))
+        self.skip_button.setToolTip(
+            self.tr("Stops the test on the terminal now; the check is marked skipped")
+            if self.waiting
+            else self.tr("Do not run this test; the check is marked skipped")
+        )
         self._show_count()

@@ -3,7 +3,7 @@
 The GUI's own strings are ``self.tr()`` in the source and Qt Linguist files in
 ``resources/i18n/`` (``techapp_zh_CN.ts`` made by ``pyside6-lupdate``,
 ``techapp_zh_CN.qm`` made by ``pyside6-lrelease``; both are committed and
-``tests/gui/test_i18n.py`` fails when either is stale or a string is
+``tests/gui/test_gui_i18n.py`` fails when either is stale or a string is
 unfinished). Texts that come from the diagnosis are bilingual already
 (:class:`techapp.diagnosis.Text`): widgets show ``text(lang())``.
 

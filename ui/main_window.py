@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -69,6 +70,7 @@ class Banner(QFrame):
         self.close_button.setFlat(True)
         self.close_button.setFixedWidth(28)
         self.close_button.clicked.connect(self.hide)
+        self.retranslate()
         lay.addWidget(self.icon)
         lay.addWidget(self.text, 1)
         lay.addWidget(self.action)
@@ -93,6 +95,15 @@ class Banner(QFrame):
         self.action.setText(action)
         self.show()
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.close_button.setToolTip(self.tr("Hide this message"))
+        self.close_button.setAccessibleName(self.tr("Hide this message"))
+
 
 class MainWindow(QMainWindow):
     def __init__(self, service: svc.TerminalService, parent: QWidget | None = None) -> None:
@@ -110,6 +121,8 @@ class MainWindow(QMainWindow):
         self.last_step: StepProgress | None = None
         self._dialog: RepairDialog | None = None
         self._closing = False
+        self._force_close = False
+        self._close_question: QMessageBox | None = None
         self._banner_state: tuple = ()
 
         # -- widgets ------------------------------------------------------------------
@@ -197,6 +210,8 @@ class MainWindow(QMainWindow):
         bottom = QHBoxLayout()
         self.step_label = QLabel()
         self.step_label.setObjectName("stepLabel")
+        # a long step text (the terminal's own words) is cut at the window's edge, never widens the window
+        self.step_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress = QProgressBar()
         self.progress.setObjectName("progressBar")
         self.progress.setTextVisible(True)
@@ -220,14 +235,14 @@ class MainWindow(QMainWindow):
         # -- actions and shortcuts ---------------------------------------------------------
         self.act_connect = self._action("connect", QKeySequence("Ctrl+K"), self.connect_panel._clicked)
         self.act_diagnose = self._action("diagnose", QKeySequence("F5"), self.diagnose)
+        self.act_apply = self._action("apply", QKeySequence("F6"), self.apply_first_fix)
         self.act_cancel = self._action("cancel", QKeySequence("Esc"), self.cancel)
         self.act_reconnect = self._action("reconnect", QKeySequence("Ctrl+R"), self.reconnect)
         self.act_import = self._action("import", QKeySequence("Ctrl+O"), self.work_order.import_file)
         self.act_quit = self._action("quit", QKeySequence("Ctrl+Q"), self.close)
         self.act_about = self._action("about", QKeySequence(), self.about)
         self.act_tabs = [
-            self._action(f"tab{i}", QKeySequence(f"Ctrl+{i + 1}"), lambda i=i: self.tabs.setCurrentIndex(i))
-            for i in range(3)
+            self._action(f"tab{i}", QKeySequence(f"Ctrl+{i + 1}"), lambda i=i: self.show_tab(i)) for i in range(3)
         ]
         self.lang_group = QActionGroup(self)
         self.act_lang = {}
@@ -243,7 +258,7 @@ class MainWindow(QMainWindow):
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
         self.menu_terminal = self.menuBar().addMenu("")
-        for a in (self.act_connect, self.act_reconnect, self.act_diagnose, self.act_cancel):
+        for a in (self.act_connect, self.act_reconnect, self.act_diagnose, self.act_apply, self.act_cancel):
             self.menu_terminal.addAction(a)
         self.menu_view = self.menuBar().addMenu("")
         for a in self.act_tabs:
@@ -261,6 +276,11 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel)
         self.findings.actionRequested.connect(self.repair)
         self.prompt.answered.connect(self.session.answer)
+        self.prompt.skipped.connect(self._on_prompt_skipped)
+        self.ports = service.port_watcher()
+        self.ports.portsChanged.connect(self.connect_panel.set_ports)
+        if self.ports.ports is not None:
+            self.connect_panel.set_ports(self.ports.ports)
         self.work_order.changed.connect(self._work_order_changed)
         s = self.session
         s.stateChanged.connect(self._on_state)
@@ -276,11 +296,54 @@ class MainWindow(QMainWindow):
         languages().changed.connect(self._language_changed)
 
         self._fill_profiles()
-        self.setTabOrder(self.connect_panel.port, self.connect_panel.sim)
+        self._tab_order()
         self.retranslate()
         self._update_actions()
         self._restore_state()
         self.connect_panel.port.setFocus()
+
+    def _tab_order(self) -> None:
+        """Top to bottom, left to right: connect, diagnose, work order, the tabs, then Cancel."""
+        cp, wo = self.connect_panel, self.work_order
+        chain = [
+            cp.port,
+            cp.sim,
+            cp.scenario,
+            cp.baud,
+            cp.password,
+            cp.connect_button,
+            self.profile,
+            self.opt_sign_on,
+            self.opt_person,
+            self.opt_real_net,
+            self.diagnose_button,
+            *wo.edits.values(),
+            wo.import_button,
+            wo.clear_button,
+            self.prompt.start_button,
+            self.prompt.skip_button,
+            self.tabs,
+            self.checklist,
+            self.findings,
+            self.terminal_view,
+            self.traffic.filter,
+            self.traffic.direction,
+            self.traffic.copy_button,
+            self.traffic.clear_button,
+            self.traffic.view,
+            self.cancel_button,
+            self.banner.action,
+            self.banner.close_button,
+        ]
+        for a, b in zip(chain, chain[1:], strict=False):
+            self.setTabOrder(a, b)
+
+    def show_tab(self, index: int) -> None:
+        """Ctrl+1/2/3: the tab, with the keyboard focus in it."""
+        self.tabs.setCurrentIndex(index)
+        target = {0: self.checklist, 1: self.terminal_view, 2: self.traffic.view}.get(index)
+        if target is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _action(self, name: str, key: QKeySequence, slot) -> QAction:
         a = QAction(self)
@@ -306,19 +369,48 @@ class MainWindow(QMainWindow):
             saved = self.settings.value(key)
             if isinstance(saved, QByteArray):
                 splitter.restoreState(saved)
+        for key, header in self._headers().items():
+            saved = self.settings.value(key)
+            if isinstance(saved, QByteArray):
+                header.restoreState(saved)
+        self.tabs.setCurrentIndex(self.settings.value("window/tab", 0, int))
         self.opt_sign_on.setChecked(self.settings.value("options/sign_on", True, bool))
         self.opt_person.setChecked(self.settings.value("options/person_tests", True, bool))
         self.opt_real_net.setChecked(self.settings.value("options/real_network", False, bool))
+        # the port, speed and scenario last used; never the simulator itself: a real terminal is the default
+        cp = self.connect_panel
+        cp.port.setEditText(self.settings.value("connection/port", "", str))
+        baud = cp.baud.findData(self.settings.value("connection/baud", 115200, int))
+        if baud >= 0:
+            cp.baud.setCurrentIndex(baud)
+        scenario = cp.scenario.findData(self.settings.value("connection/scenario", "", str))
+        if scenario >= 0:
+            cp.scenario.setCurrentIndex(scenario)
 
     def _save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/split", self.split.saveState())
         self.settings.setValue("window/diagnosis_split", self.diag_split.saveState())
+        for key, header in self._headers().items():
+            self.settings.setValue(key, header.saveState())
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        cp = self.connect_panel
+        port = cp.port.currentText().strip()
+        self.settings.setValue("connection/port", "" if port.startswith("sim://") else port)
+        self.settings.setValue("connection/baud", int(cp.baud.currentData()))
+        self.settings.setValue("connection/scenario", cp.scenario.currentData() or "")
         self.settings.setValue("options/sign_on", self.opt_sign_on.isChecked())
         self.settings.setValue("options/person_tests", self.opt_person.isChecked())
         self.settings.setValue("options/real_network", self.opt_real_net.isChecked())
         self.settings.sync()
+
+    def _headers(self) -> dict:
+        """Column widths worth keeping (the password never is: it lives in memory only)."""
+        return {
+            "window/checklist_header": self.checklist.header(),
+            "window/traffic_header": self.traffic.view.horizontalHeader(),
+        }
 
     def _fill_profiles(self) -> None:
         current = self.profile.currentData() if self.profile.count() else ""
@@ -399,6 +491,12 @@ class MainWindow(QMainWindow):
         self.job = "repair"
         self.session.repair(action_id)
 
+    def apply_first_fix(self) -> None:
+        """F6: the automatic fix of the most important finding (its confirmation opens first)."""
+        action_id = self.findings.first_action()
+        if action_id is not None:
+            self.repair(action_id)
+
     def cancel(self) -> None:
         if self._dialog is not None:
             self._dialog.reject()
@@ -457,7 +555,6 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(busy)
         if busy:
             self.progress.setRange(0, 0)
-            self.findings.set_actions_enabled(False)
             self.step_label.setText(
                 {
                     "connect": self.tr("Connecting and reading the terminal..."),
@@ -467,7 +564,6 @@ class MainWindow(QMainWindow):
         else:
             self.progress.setRange(0, 1)
             self.progress.setValue(1 if self.link == svc.CONNECTED else 0)
-            self.findings.set_actions_enabled(True)
             self.prompt.close_prompt()
             self.last_step = None
             self._finished_text()
@@ -477,14 +573,30 @@ class MainWindow(QMainWindow):
     def _finished_text(self) -> None:
         d = self.diagnosis
         if self.job in ("diagnose", "repair") and d is not None:
-            if d.cancelled:
-                self.step_label.setText(self.tr("Diagnosis cancelled."))
-            elif d.findings:
-                self.step_label.setText(
-                    self.tr("Diagnosis finished: %1 finding(s).").replace("%1", str(len(d.findings)))
+            n = len(d.findings)
+            last = d.actions_taken[-1] if self.job == "repair" and d.actions_taken else None
+            if last is not None and last.result == "declined":
+                text = self.tr("Not confirmed: nothing was written to the terminal.")
+            elif d.cancelled:
+                text = self.tr("Diagnosis cancelled.")
+            elif last is not None and last.result != "done":
+                text = self.tr("The repair did not complete: its card in the findings says why.")
+            elif last is not None:
+                text = (
+                    self.tr("Repair done and checked again: %1 finding(s) left.").replace("%1", str(n))
+                    if n
+                    else self.tr("Repair done and checked again: no findings left.")
                 )
+            elif d.could_not_run is not None and self.link == svc.LOST:
+                text = self.tr("Diagnosis incomplete: the link to the terminal was lost.")
+            elif d.could_not_run is not None:
+                text = self.tr("Diagnosis incomplete: %1").replace("%1", d.could_not_run(lang()))
+            elif n:
+                text = self.tr("Diagnosis finished: %1 finding(s).").replace("%1", str(n))
             else:
-                self.step_label.setText(self.tr("Diagnosis finished: no findings."))
+                text = self.tr("Diagnosis finished: no findings.")
+            self.step_label.setText(text)
+            self.step_label.setToolTip(d.could_not_run(lang()) if d.could_not_run is not None else "")
         elif self.link == svc.CONNECTED:
             self.step_label.setText(self.tr("Ready: press Diagnose (F5)."))
         else:
@@ -512,8 +624,9 @@ class MainWindow(QMainWindow):
         self.last_step = p
         self.progress.setRange(0, p.total)
         self.progress.setValue(p.index - 1)
-        detail = f": {p.detail}" if p.detail else ""
-        self.step_label.setText(f"{p.index}/{p.total}  {p.title(lang())}{detail}")
+        step = self.tr("%1/%2  %3").replace("%1", str(p.index)).replace("%2", str(p.total))
+        step = step.replace("%3", p.title(lang()))
+        self.step_label.setText(self.tr("%1: %2").replace("%1", step).replace("%2", p.detail) if p.detail else step)
         self.checklist.step(p)
 
     def _on_diagnosis(self, d: Diagnosis) -> None:
@@ -523,12 +636,21 @@ class MainWindow(QMainWindow):
         self.checklist.show_diagnosis(d)
         self.findings.show_diagnosis(d)
         self.terminal_view.show_diagnosis(d)
+        self._update_actions()
 
     def _on_repair(self, d: Diagnosis) -> None:
-        self._on_diagnosis(d)
+        self.diagnosis = d
+        self.session.flush_trace()
+        self.checklist.show_diagnosis(d)
+        self.findings.show_diagnosis(d, after_repair=True)
+        self.terminal_view.show_diagnosis(d)
+        self._update_actions()
 
     def _on_prompt(self, prompt: PersonPrompt) -> None:
         self.prompt.ask(prompt)
+
+    def _on_prompt_skipped(self, _prompt_id: str) -> None:
+        self.step_label.setText(self.tr("Test skipped: the terminal stops waiting, the diagnosis goes on..."))
 
     def _on_confirm(self, action: Action, finding: Finding) -> None:
         dlg = RepairDialog(action, finding, self)
@@ -562,8 +684,8 @@ class MainWindow(QMainWindow):
                 .replace("%1", expected)
                 .replace("%2", found),
             )
-        else:
-            self.banner.show_message("warn", text)
+        else:  # the engine's or driver's own words (English): said to be from there
+            self.banner.show_message("warn", self.tr("The terminal or the laptop reported: %1").replace("%1", text))
 
     def _work_order_changed(self, order) -> None:
         pass
@@ -576,6 +698,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         connected = self.link == svc.CONNECTED
         self.act_diagnose.setEnabled(connected and not self.busy)
+        self.findings.set_actions_enabled(connected and not self.busy)  # a repair needs the link
+        self.act_apply.setEnabled(connected and not self.busy and self.findings.first_action() is not None)
         self.diagnose_button.setEnabled(connected and not self.busy)
         self.act_cancel.setEnabled(self.busy)
         self.cancel_button.setEnabled(self.busy)
@@ -586,7 +710,11 @@ class MainWindow(QMainWindow):
 
     def _show_link(self) -> None:
         i = self.info.identity if self.info else None
-        who = f"{i.vendor} {i.model} SN {i.serial_number}" if i else ""
+        who = (
+            self.tr("%1 %2 SN %3").replace("%1", i.vendor).replace("%2", i.model).replace("%3", i.serial_number)
+            if i
+            else ""
+        )
         port = self.session.port
         texts = {
             svc.IDLE: (self.tr("Not connected"), "skipped"),
@@ -609,7 +737,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("techapp - POS terminal diagnosis"))
         self.diagnose_box.setTitle(self.tr("Diagnosis"))
-        self.profile_label.setText(self.tr("Acquirer &profile:"))
+        self.profile_label.setText(self.tr("&Acquirer profile:"))
         self.profile.setItemText(0, self.tr("(from the work order)"))
         self.profile.setItemText(self.profile.count() - 1, self.tr("(none)"))
         self.opt_sign_on.setText(self.tr("Sign-on (签到) by the terminal"))
@@ -630,6 +758,7 @@ class MainWindow(QMainWindow):
         self.menu_help.setTitle(self.tr("&Help"))
         self.act_connect.setText(self.tr("&Connect / disconnect"))
         self.act_diagnose.setText(self.tr("&Diagnose"))
+        self.act_apply.setText(self.tr("Apply the &first fix..."))
         self.act_cancel.setText(self.tr("C&ancel"))
         self.act_reconnect.setText(self.tr("&Reconnect to the same terminal"))
         self.act_import.setText(self.tr("&Import work order..."))
@@ -647,13 +776,54 @@ class MainWindow(QMainWindow):
             self._finished_text()
 
     # -- closing ----------------------------------------------------------------------------
+    def close_now(self) -> None:
+        """Close without asking, even in the middle of a repair (Ctrl-C, SIGTERM)."""
+        self._force_close = True
+        self.close()
+
+    def _ask_before_closing(self) -> None:
+        """A repair is writing: closing would cut it part-way. Ask (non-modal; Wait is the default)."""
+        if self._close_question is not None:
+            self._close_question.raise_()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("A repair is running"),
+            self.tr(
+                "A repair is writing to the terminal. Closing now stops it part-way: the new values may be "
+                "left unchecked on the terminal (the backup file is kept). Wait for it to finish?"
+            ),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setObjectName("closeQuestion")
+        wait = box.addButton(self.tr("&Wait"), QMessageBox.ButtonRole.RejectRole)
+        close = box.addButton(self.tr("&Close anyway"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(wait)
+        self._close_question = box
+
+        def done(_result: int) -> None:
+            self._close_question = None
+            box.deleteLater()
+            if box.clickedButton() is close:
+                self.close_now()
+
+        box.finished.connect(done)
+        box.open()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        writing = self.busy and self.job == "repair" and self._dialog is None  # confirmed: it writes now
+        if writing and not self._force_close:
+            event.ignore()
+            self._ask_before_closing()
+            return
+        if self._close_question is not None:
+            self._close_question.reject()
         self._closing = True
         self._save_state()
         if self._dialog is not None:
             self._dialog.reject()
         self.prompt.close_prompt()
-        self.connect_panel.stop()
         # the service is the application's; the last window closing ends every session cleanly
         self.service.shutdown()
         super().closeEvent(event)

@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from drivers.base import TerminalDriver
 from drivers.errors import Disconnected, LinkTimeout, TerminalError
+from drivers.ports import PortInfo, list_ports
 from drivers.registry import DEFAULT_DRIVER, open_terminal
 from techapp.diagnosis import Action, Diagnoser, Diagnosis, Finding, PersonPrompt, StepProgress
 from techapp.diagnosis.engine import probe_baud
@@ -42,6 +43,8 @@ IDLE, CONNECTING, CONNECTED, BUSY, LOST, FAILED = "idle", "connecting", "connect
 
 #: Seconds the GUI gets to let a worker finish when the app closes.
 SHUTDOWN_WAIT_MS = 10_000
+#: How often the serial ports are listed again (adapters come and go).
+PORT_REFRESH_MS = 2000
 
 
 @dataclass(frozen=True)
@@ -459,7 +462,82 @@ class TerminalSession(QObject):
 
 
 #: Sessions whose worker did not stop in time at shutdown (kept alive on purpose).
-_stuck: list[TerminalSession] = []
+_stuck: list[QObject] = []
+
+
+class _PortScanner(QObject):
+    """Lives in the port watcher's thread: lists the serial ports (sysfs, SetupAPI: may be slow)."""
+
+    scanned = Signal(list)  # list[PortInfo]
+
+    @Slot()
+    def scan(self) -> None:
+        try:
+            found = list_ports()
+        except Exception:  # a platform without enumeration: typed ports still work
+            found = []
+        self.scanned.emit(found)
+
+    @Slot()
+    def shutdown(self) -> None:
+        QThread.currentThread().quit()
+
+
+class PortWatcher(QObject):
+    """The serial ports, listed again every :data:`PORT_REFRESH_MS` in a thread of their own.
+
+    ``portsChanged`` carries the new list (recognised terminals first) only when it changed;
+    ``ports`` is the latest list (None before the first scan has answered).
+    """
+
+    portsChanged = Signal(list)  # list[PortInfo]
+    _scan = Signal()
+    _shutdown = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ports: list[PortInfo] | None = None
+        self._pending = False
+        self._closed = False
+        self.thread = QThread()
+        self.thread.setObjectName("port-watcher")
+        self.scanner = _PortScanner()
+        self.scanner.moveToThread(self.thread)
+        self._scan.connect(self.scanner.scan)
+        self._shutdown.connect(self.scanner.shutdown)
+        self.scanner.scanned.connect(self._scanned)
+        self.timer = QTimer(self)
+        self.timer.setObjectName("portRefreshTimer")
+        self.timer.setInterval(PORT_REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.thread.start()
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Ask for a new list now (one scan at a time; the answer comes as ``portsChanged``)."""
+        if self._closed or self._pending:
+            return
+        self._pending = True
+        self._scan.emit()
+
+    def _scanned(self, found: list[PortInfo]) -> None:
+        self._pending = False
+        if self._closed:
+            return
+        key = [(p.device, p.kind, p.label) for p in found]
+        if self.ports is not None and key == [(p.device, p.kind, p.label) for p in self.ports]:
+            return
+        self.ports = found
+        self.portsChanged.emit(found)
+
+    def close(self, wait_ms: int = SHUTDOWN_WAIT_MS) -> bool:
+        if self._closed:
+            return True
+        self._closed = True
+        self.timer.stop()
+        self._shutdown.emit()
+        return self.thread.wait(wait_ms)
 
 
 class TerminalService(QObject):
@@ -471,6 +549,13 @@ class TerminalService(QObject):
         super().__init__(parent)
         self.sessions: dict[str, TerminalSession] = {}
         self._count = 0
+        self._ports: PortWatcher | None = None
+
+    def port_watcher(self) -> PortWatcher:
+        """The application's port list (one watcher thread, made on first use)."""
+        if self._ports is None:
+            self._ports = PortWatcher(self)
+        return self._ports
 
     def session(self, name: str = "main") -> TerminalSession:
         if name not in self.sessions:
@@ -493,10 +578,18 @@ class TerminalService(QObject):
         return ok
 
     def shutdown(self) -> bool:
-        """Close every session; True when every worker thread stopped."""
+        """Close every session and the port watcher; True when every worker thread stopped."""
         ok = True
         for name in list(self.sessions):
             ok = self.close_session(name) and ok
+        watcher, self._ports = self._ports, None
+        if watcher is not None:
+            if watcher.close():
+                watcher.thread.deleteLater()
+                watcher.deleteLater()
+            else:  # never destroy a running QThread
+                _stuck.append(watcher)
+                ok = False
         return ok
 
     def busy(self) -> bool:
@@ -515,6 +608,7 @@ __all__ = [
     "IDLE",
     "LOST",
     "DiagnoseOptions",
+    "PortWatcher",
     "StepProgress",
     "TerminalInfo",
     "TerminalService",

@@ -65,6 +65,15 @@ def status_icon(status: str, size: int = 16) -> QIcon:
     return QIcon(pm)
 
 
+@cache
+def blank_icon(size: int = 16) -> QIcon:
+    """A transparent icon: rows without a mark keep their text in line with the marked ones."""
+    pm = QPixmap(size * 2, size * 2)
+    pm.fill(Qt.GlobalColor.transparent)
+    pm.setDevicePixelRatio(2)
+    return QIcon(pm)
+
+
 def tint(status: str) -> QBrush:
     """A translucent background for a row: visible on light and dark palettes."""
     c = QColor(STATUS_COLOR.get(status, "#8a8a8a"))

@@ -1,5 +1,10 @@
 """The traffic log: every frame, ACK and NAK on the maintenance link, with time, direction, hex and
-the decoded message; login proofs (derived from the password) are masked; filterable and copyable."""
+the decoded message; login proofs (derived from the password) are masked; filterable and copyable.
+
+After a diagnosis the laptop's own ISO 8583 echo tests to the acquirer's hosts follow. Rows keep
+what was seen (direction, hex, decoded message); the words around it are put in the current
+language when shown, so switching the language rewords the rows already there.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -28,7 +34,9 @@ from PySide6.QtWidgets import (
 from .service import TraceLine
 
 MAX_ROWS = 50_000
-MASK = "•• masked ••"
+MASK = "•• masked ••"  # in the decoded text; shown in the current language
+# Directions of a row: the maintenance link (tx, rx) and the laptop's own host messages.
+OUTGOING = ("tx", "to-host")
 
 
 def _sensitive_tags():
@@ -82,13 +90,17 @@ def _spaced(hexed: str) -> str:
 
 
 class TraceModel(QAbstractTableModel):
+    """The rows as seen (``raw``) and as shown in the current language (``rows``: time, direction, hex, decoded)."""
+
     COLUMNS = 4
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.rows: list[tuple[str, str, str, str]] = []  # time, direction, hex, decoded
+        self.raw: list[tuple[str, str, str, tuple]] = []  # time, direction, hex, (what, *details)
+        self.rows: list[tuple[str, str, str, str]] = []
         self.headers = ["", "", "", ""]
         self.password: str | None = None
+        self._reword()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -108,36 +120,68 @@ class TraceModel(QAbstractTableModel):
             return self.headers[section]
         return None
 
+    def direction(self, row: int) -> str:
+        return self.raw[row][1]
+
+    def _reword(self) -> None:
+        """The words around the rows, in the current language (looked up once, not per row)."""
+        self._words = {
+            "tx": self.tr("→ tx"),
+            "rx": self.tr("← rx"),
+            "to-host": self.tr("→ host"),
+            "from-host": self.tr("← host"),
+            "echo-request": self.tr("laptop → %1: 0820 echo test"),
+            "echo-answer": self.tr("%1 → laptop: 0830, response code %2"),
+            "mask": self.tr("•• masked ••"),
+            "bad": self.tr("bytes outside any frame (line noise, wrong baud rate?)"),
+        }
+
+    def _shown(self, raw: tuple[str, str, str, tuple]) -> tuple[str, str, str, str]:
+        time, direction, hexed, (what, *details) = raw
+        words = self._words
+        if what == "echo-request":
+            text = words["echo-request"].replace("%1", details[0])
+        elif what == "echo-answer":
+            text = words["echo-answer"].replace("%1", details[0]).replace("%2", details[1])
+        elif what == "bad":
+            text = words["bad"]
+        else:
+            text = details[0].replace(MASK, words["mask"])
+        return time, words.get(direction, direction), hexed, text
+
     def add(self, lines: list[TraceLine]) -> None:
         new = []
         for line in lines:
             hexed, text = decode(line, self.password)
-            arrow = "→ tx" if line.direction == "tx" else "← rx"
-            kind = "" if line.kind == "frame" else f"[{line.kind}] "
-            new.append((line.time.strftime("%H:%M:%S.%f")[:-3], arrow, hexed, kind + text))
+            what = line.kind if line.kind in ("bad",) else "frame"  # ACK / NAK: decoded as such
+            new.append((line.time.strftime("%H:%M:%S.%f")[:-3], line.direction, hexed, (what, text)))
+        self.add_raw(new)
+
+    def add_raw(self, new: list[tuple[str, str, str, tuple]]) -> None:
         if not new:
             return
         overflow = len(self.rows) + len(new) - MAX_ROWS
         if overflow > 0:
             self.beginRemoveRows(QModelIndex(), 0, overflow - 1)
             del self.rows[:overflow]
+            del self.raw[:overflow]
             self.endRemoveRows()
         first = len(self.rows)
         self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-        self.rows.extend(new)
+        self.raw.extend(new)
+        self.rows.extend(self._shown(r) for r in new)
         self.endInsertRows()
 
-    def add_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
-        if not rows:
-            return
-        first = len(self.rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self.rows.extend(rows)
-        self.endInsertRows()
+    def retranslate(self) -> None:
+        self._reword()
+        self.rows = [self._shown(r) for r in self.raw]
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, self.COLUMNS - 1))
 
     def clear(self) -> None:
         self.beginResetModel()
         self.rows = []
+        self.raw = []
         self.endResetModel()
 
     def set_headers(self, headers: list[str]) -> None:
@@ -161,11 +205,10 @@ class _Filter(QSortFilterProxyModel):
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
-        rows = self.sourceModel().rows
-        r = rows[row]
-        if self.direction and not r[1].startswith("→" if self.direction == "tx" else "←"):
+        model = self.sourceModel()
+        if self.direction and (model.direction(row) in OUTGOING) != (self.direction == "tx"):
             return False
-        return not self.needle or any(self.needle in cell.lower() for cell in r)
+        return not self.needle or any(self.needle in cell.lower() for cell in model.rows[row])
 
 
 class TrafficLog(QWidget):
@@ -209,6 +252,7 @@ class TrafficLog(QWidget):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.view.setFont(mono)
         lay.addWidget(self.view)
+        self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.filter.textChanged.connect(self._refilter)
         self.direction.currentIndexChanged.connect(self._refilter)
         self.copy_button.clicked.connect(self.copy)
@@ -219,11 +263,19 @@ class TrafficLog(QWidget):
     def set_password(self, password: str | None) -> None:
         self.model.password = password
 
+    def _scrolled(self, value: int) -> None:
+        """The log follows new rows until the technician scrolls up to read; scrolling to the end follows again."""
+        if self.view.isVisible():
+            self.follow = value >= self.view.verticalScrollBar().maximum() - 2
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.follow:  # once the shown view has its size
+            QTimer.singleShot(0, self.view, self.view.scrollToBottom)
+
     def add(self, lines: list[TraceLine]) -> None:
-        bar = self.view.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum() - 2
         self.model.add(lines)
-        if at_end:
+        if self.follow:
             self.view.scrollToBottom()
 
     def add_host_messages(self, diagnosis) -> None:
@@ -233,15 +285,20 @@ class TrafficLog(QWidget):
         if not echoes:
             return
         when = diagnosis.finished_at.strftime("~%H:%M:%S") if diagnosis.finished_at else ""
-        rows = []
+        rows: list[tuple[str, str, str, tuple]] = []
         for e in echoes:
             host = f"{e.get('host')}:{e.get('port')}"
-            code = e.get("response_code") or e.get("outcome", "")
+            code = str(e.get("response_code") or e.get("outcome", ""))
             if e.get("request_hex"):
-                rows.append((when, "→ host", _spaced(e["request_hex"]), f"laptop → {host}: 0820 echo test"))
+                rows.append((when, "to-host", _spaced(e["request_hex"]), ("echo-request", host)))
             if e.get("answer_hex"):
-                rows.append((when, "← host", _spaced(e["answer_hex"]), f"{host} → laptop: 0830, response code {code}"))
-        self.model.add_rows(rows)
+                rows.append((when, "from-host", _spaced(e["answer_hex"]), ("echo-answer", host, code)))
+        self.add_rows(rows)
+
+    def add_rows(self, rows: list[tuple[str, str, str, tuple]]) -> None:
+        self.model.add_raw(rows)
+        if self.follow:
+            self.view.scrollToBottom()
 
     def _refilter(self) -> None:
         self.proxy.set(self.direction.currentData() or "", self.filter.text())
@@ -265,7 +322,7 @@ class TrafficLog(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.filter_label.setText(self.tr("&Filter:"))
+        self.filter_label.setText(self.tr("Filt&er:"))
         self.filter.setPlaceholderText(self.tr("text, hex or command, e.g. GET_PARAMETERS"))
         current = self.direction.currentIndex()
         self.direction.blockSignals(True)
@@ -279,3 +336,5 @@ class TrafficLog(QWidget):
         self.copy_button.setToolTip(self.tr("Copy the selected rows, or every shown row"))
         self.clear_button.setText(self.tr("Clear"))
         self.model.set_headers([self.tr("Time"), self.tr("Dir."), self.tr("Hex"), self.tr("Decoded")])
+        self.model.retranslate()
+        self._refilter()

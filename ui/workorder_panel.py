@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from techapp.workorder import FIELDS, WorkOrder, WorkOrderError, from_mapping, load_work_order
 
-#: field -> regular expression a keystroke may not break (the full rule is techapp's)
+# field -> regular expression a keystroke may not break (the full rule is techapp's)
 TYPING = {
     "tid": r"[0-9A-Za-z]{0,8}",
     "mid": r"[0-9]{0,15}",
@@ -41,6 +41,7 @@ class WorkOrderPanel(QGroupBox):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(4)
         layout.addLayout(form)
         self.edits: dict[str, QLineEdit] = {}
         self.labels: dict[str, QLabel] = {}
@@ -54,7 +55,20 @@ class WorkOrderPanel(QGroupBox):
             label.setBuddy(edit)
             self.edits[name] = edit
             self.labels[name] = label
-            form.addRow(label, edit)
+        for name in FIELDS:
+            if name == "tmk_kcv":
+                continue
+            if name == "tmk_index":  # the key sheet's two values on one row
+                index = self.edits["tmk_index"]
+                index.setMaximumWidth(index.fontMetrics().horizontalAdvance("000") + 16)
+                row = QHBoxLayout()
+                row.addWidget(index)
+                row.addSpacing(8)
+                row.addWidget(self.labels["tmk_kcv"])
+                row.addWidget(self.edits["tmk_kcv"], 1)
+                form.addRow(self.labels[name], row)
+            else:
+                form.addRow(self.labels[name], self.edits[name])
         self.status = QLabel()
         self.status.setObjectName("workOrderStatus")
         self.status.setWordWrap(True)
@@ -163,14 +177,16 @@ class WorkOrderPanel(QGroupBox):
             "serial_number": self.tr("Serial no.:"),
             "acquirer_profile": self.tr("Acquirer profile:"),
             "tmk_index": self.tr("TMK index:"),
-            "tmk_kcv": self.tr("TMK check value:"),
+            "tmk_kcv": self.tr("check value:"),
             "notes": self.tr("Notes:"),
         }
         for name, label in self.labels.items():
             label.setText(names[name])
         self.edits["mid"].setPlaceholderText(self.tr("15 digits"))
         self.edits["tid"].setPlaceholderText(self.tr("8 letters or digits"))
-        self.edits["tmk_kcv"].setPlaceholderText(self.tr("from the key sheet, 6 or 8 hex digits"))
+        self.edits["tmk_kcv"].setPlaceholderText(self.tr("6 or 8 hex digits"))
+        self.edits["tmk_kcv"].setToolTip(self.tr("The TMK check value from the key sheet"))
+        self.edits["tmk_index"].setToolTip(self.tr("The TMK slot from the key sheet"))
         self.import_button.setText(self.tr("&Import..."))
         self.import_button.setToolTip(self.tr("Ctrl+O"))
         self.clear_button.setText(self.tr("Clear"))

@@ -3,9 +3,10 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_screenshots.py [--lang en zh]
 
 For each language: connected to the simulated 97 terminal, the diagnosis
-running, the 97 finding with its actions, the repair confirmation, after the
-fix, and the link lost half-way (a simulated terminal on a pty whose cable
-drops). PNG files land next to this script.
+running, the 97 finding with its actions, the terminal's values the checks
+marked, the repair confirmation, after the fix, and the link lost half-way
+(a simulated terminal on a pty whose cable drops). PNG files land next to
+this script.
 """
 
 from __future__ import annotations
@@ -48,18 +49,11 @@ def shoot(widget, name: str) -> Path:
     return path
 
 
-def take(lang: str) -> None:
-    os.environ["TECHAPP_DATA_DIR"] = tempfile.mkdtemp(prefix="techapp-shots-")
-    from drivers.sim.scenario import load_scenario_text
-    from drivers.sim.server import PtyServer, forget_terminals
-    from drivers.sim.terminal import SimulatedTerminal
+def connected_to_the_97_and_fixed(app, window, lang: str) -> None:
     from ui import service as svc
-    from ui.app import create_window, make_app, setup_demo
+    from ui.app import setup_demo
     from ui.i18n import languages
 
-    forget_terminals()
-    app = make_app()
-    window, service = create_window()
     languages().set_language(lang)
     window.resize(*SIZE)
     window.show()
@@ -92,6 +86,10 @@ def take(lang: str) -> None:
         window.checklist.setCurrentItem(item)
     settle(app)
     shoot(window, f"{lang}-3-finding-97.png")
+    window.tabs.setCurrentIndex(1)  # the values the checks judged, marked with why
+    settle(app)
+    shoot(window, f"{lang}-3b-terminal-marked.png")
+    window.tabs.setCurrentIndex(0)
 
     window.findings.buttons["fix-tid"].click()
     wait(app, lambda: window._dialog is not None and window._dialog.isVisible())
@@ -101,9 +99,26 @@ def take(lang: str) -> None:
     wait(app, lambda: not window.busy and bool(window.diagnosis.actions_taken))
     settle(app)
     shoot(window, f"{lang}-5-after-fix.png")
-    window.close()
-    service.shutdown()
+
+
+def take(lang: str) -> None:
+    os.environ["TECHAPP_DATA_DIR"] = tempfile.mkdtemp(prefix="techapp-shots-")
+    from drivers.sim.scenario import load_scenario_text
+    from drivers.sim.server import PtyServer, forget_terminals
+    from drivers.sim.terminal import SimulatedTerminal
+    from ui import service as svc
+    from ui.app import create_window, make_app
+    from ui.i18n import languages
+
     forget_terminals()
+    app = make_app()
+    window, service = create_window()
+    try:
+        connected_to_the_97_and_fixed(app, window, lang)
+    finally:
+        window.close()
+        service.shutdown()
+        forget_terminals()
 
     # the cable drops half-way through a diagnosis (a pty whose cable is pulled after 16 frames)
     with tempfile.TemporaryDirectory(prefix="techapp-pty-") as tmp:
@@ -112,8 +127,8 @@ def take(lang: str) -> None:
             'extends = "demo-97"\n[link.faults]\ndisconnect_after_frames = 16\n', source="shots"
         )
         server = PtyServer(SimulatedTerminal(scenario), link=str(link)).start()
+        window, service = create_window()
         try:
-            window, service = create_window()
             languages().set_language(lang)
             window.resize(*SIZE)
             window.show()
@@ -130,9 +145,9 @@ def take(lang: str) -> None:
             window.tabs.setCurrentIndex(1)
             settle(app)
             shoot(window, f"{lang}-6-disconnected.png")
+        finally:
             window.close()
             service.shutdown()
-        finally:
             server.stop()
 
 

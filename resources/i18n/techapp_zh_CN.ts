@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>Banner</name>
+    <message>
+        <source>Hide this message</source>
+        <translation>隐藏此提示</translation>
+    </message>
+</context>
+<context>
     <name>ChecklistView</name>
     <message>
         <source>Connect to a terminal, then press Diagnose (F5).</source>
@@ -26,6 +33,10 @@
     <message>
         <source>Time taken</source>
         <translation>用时</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
     </message>
     <message>
         <source>%1 passed</source>
@@ -91,8 +102,8 @@
         <translation>场景(&amp;S)：</translation>
     </message>
     <message>
-        <source>&amp;Baud rate:</source>
-        <translation>波特率(&amp;B)：</translation>
+        <source>Ba&amp;ud rate:</source>
+        <translation>波特率(&amp;U)：</translation>
     </message>
     <message>
         <source>Pass&amp;word:</source>
@@ -225,8 +236,8 @@
         <translation>执行修复…</translation>
     </message>
     <message>
-        <source>Shows exactly what will change before anything is written</source>
-        <translation>写入之前先列出将要修改的每一项</translation>
+        <source>Shows exactly what will change before anything is written (F6: the first fix)</source>
+        <translation>写入之前先列出将要修改的每一项（F6：执行第一项修复）</translation>
     </message>
     <message>
         <source>Repair: %1</source>
@@ -235,6 +246,10 @@
     <message>
         <source>For: %1</source>
         <translation>针对：%1</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
     </message>
     <message>
         <source>%1: %2 → %3 (read back %4)</source>
@@ -324,8 +339,32 @@
         <translation>正在处理…</translation>
     </message>
     <message>
+        <source>Not confirmed: nothing was written to the terminal.</source>
+        <translation>未确认：没有向终端写入任何内容。</translation>
+    </message>
+    <message>
         <source>Diagnosis cancelled.</source>
         <translation>诊断已取消。</translation>
+    </message>
+    <message>
+        <source>The repair did not complete: its card in the findings says why.</source>
+        <translation>修复未完成：原因见问题列表中的修复卡片。</translation>
+    </message>
+    <message>
+        <source>Repair done and checked again: %1 finding(s) left.</source>
+        <translation>修复完成并已重新检查：还有 %1 个问题。</translation>
+    </message>
+    <message>
+        <source>Repair done and checked again: no findings left.</source>
+        <translation>修复完成并已重新检查：已无问题。</translation>
+    </message>
+    <message>
+        <source>Diagnosis incomplete: the link to the terminal was lost.</source>
+        <translation>诊断未完成：与终端的连接已断开。</translation>
+    </message>
+    <message>
+        <source>Diagnosis incomplete: %1</source>
+        <translation>诊断未完成：%1</translation>
     </message>
     <message>
         <source>Diagnosis finished: %1 finding(s).</source>
@@ -340,12 +379,32 @@
         <translation>就绪：请按“诊断”（F5）。</translation>
     </message>
     <message>
+        <source>%1/%2  %3</source>
+        <translation>%1/%2  %3</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Test skipped: the terminal stops waiting, the diagnosis goes on...</source>
+        <translation>已跳过该测试：终端停止等待，诊断继续…</translation>
+    </message>
+    <message>
         <source>Nothing answered at %1 baud; the terminal answered at %2 baud (now used).</source>
         <translation>%1 波特率下无应答；终端在 %2 波特率下应答（已改用该速率）。</translation>
     </message>
     <message>
         <source>Another terminal (SN %2) is on this port; this session belongs to SN %1. Not connected: use Connect to start a session with the other terminal.</source>
         <translation>此端口上是另一台终端（序列号 %2）；当前会话属于序列号 %1 的终端。未连接：如需连接另一台终端，请使用“连接”。</translation>
+    </message>
+    <message>
+        <source>The terminal or the laptop reported: %1</source>
+        <translation>终端或笔记本报告：%1</translation>
+    </message>
+    <message>
+        <source>%1 %2 SN %3</source>
+        <translation>%1 %2 序列号 %3</translation>
     </message>
     <message>
         <source>Not connected</source>
@@ -376,8 +435,8 @@
         <translation>诊断</translation>
     </message>
     <message>
-        <source>Acquirer &amp;profile:</source>
-        <translation>收单行配置(&amp;P)：</translation>
+        <source>&amp;Acquirer profile:</source>
+        <translation>收单行配置(&amp;A)：</translation>
     </message>
     <message>
         <source>(from the work order)</source>
@@ -452,6 +511,10 @@
         <translation>诊断(&amp;D)</translation>
     </message>
     <message>
+        <source>Apply the &amp;first fix...</source>
+        <translation>执行第一项修复(&amp;F)…</translation>
+    </message>
+    <message>
         <source>C&amp;ancel</source>
         <translation>取消(&amp;A)</translation>
     </message>
@@ -471,6 +534,22 @@
         <source>&amp;About techapp</source>
         <translation>关于 techapp(&amp;A)</translation>
     </message>
+    <message>
+        <source>A repair is running</source>
+        <translation>正在修复</translation>
+    </message>
+    <message>
+        <source>A repair is writing to the terminal. Closing now stops it part-way: the new values may be left unchecked on the terminal (the backup file is kept). Wait for it to finish?</source>
+        <translation>正在向终端写入修复内容。现在关闭会使修复中途停止：终端上的新参数可能未经回读核对（备份文件会保留）。是否等待修复完成？</translation>
+    </message>
+    <message>
+        <source>&amp;Wait</source>
+        <translation>等待(&amp;W)</translation>
+    </message>
+    <message>
+        <source>&amp;Close anyway</source>
+        <translation>仍然关闭(&amp;C)</translation>
+    </message>
 </context>
 <context>
     <name>PromptPanel</name>
@@ -489,6 +568,14 @@
     <message>
         <source>S&amp;kip</source>
         <translation>跳过(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Stops the test on the terminal now; the check is marked skipped</source>
+        <translation>立即停止终端上的测试；该检查记为跳过</translation>
+    </message>
+    <message>
+        <source>Do not run this test; the check is marked skipped</source>
+        <translation>不做此项测试；该检查记为跳过</translation>
     </message>
 </context>
 <context>
@@ -518,6 +605,10 @@
         <translation>修复后</translation>
     </message>
     <message>
+        <source>Name on the terminal: %1</source>
+        <translation>终端上的参数名：%1</translation>
+    </message>
+    <message>
         <source>The current parameters are saved to a backup file first; after writing, the values are read back and the backup is restored if they differ.</source>
         <translation>先把当前参数保存为备份文件；写入后回读核对，如不一致则恢复备份。</translation>
     </message>
@@ -528,58 +619,6 @@
     <message>
         <source>Apply</source>
         <translation>执行</translation>
-    </message>
-    <message>
-        <source>Terminal ID (TID)</source>
-        <translation>终端号（TID）</translation>
-    </message>
-    <message>
-        <source>Merchant ID (MID)</source>
-        <translation>商户号（MID）</translation>
-    </message>
-    <message>
-        <source>Merchant name</source>
-        <translation>商户名称</translation>
-    </message>
-    <message>
-        <source>Primary host</source>
-        <translation>主机地址</translation>
-    </message>
-    <message>
-        <source>Primary host port</source>
-        <translation>主机端口</translation>
-    </message>
-    <message>
-        <source>Backup host</source>
-        <translation>备用主机</translation>
-    </message>
-    <message>
-        <source>Backup host port</source>
-        <translation>备用主机端口</translation>
-    </message>
-    <message>
-        <source>TPDU</source>
-        <translation>TPDU</translation>
-    </message>
-    <message>
-        <source>Header status</source>
-        <translation>报文头处理要求</translation>
-    </message>
-    <message>
-        <source>Comm mode</source>
-        <translation>通讯方式</translation>
-    </message>
-    <message>
-        <source>APN</source>
-        <translation>APN</translation>
-    </message>
-    <message>
-        <source>TLS</source>
-        <translation>TLS</translation>
-    </message>
-    <message>
-        <source>Clock</source>
-        <translation>时钟</translation>
     </message>
 </context>
 <context>
@@ -717,6 +756,14 @@
         <translation>TLS</translation>
     </message>
     <message>
+        <source>Primary host port</source>
+        <translation>主机端口</translation>
+    </message>
+    <message>
+        <source>Backup host port</source>
+        <translation>备用主机端口</translation>
+    </message>
+    <message>
         <source>TPDU</source>
         <translation>TPDU</translation>
     </message>
@@ -727,6 +774,46 @@
     <message>
         <source>Comm mode</source>
         <translation>通讯方式</translation>
+    </message>
+    <message>
+        <source>APN</source>
+        <translation>APN</translation>
+    </message>
+    <message>
+        <source>Wi-Fi network (SSID)</source>
+        <translation>Wi-Fi 网络（SSID）</translation>
+    </message>
+    <message>
+        <source>Primary DNS</source>
+        <translation>首选 DNS</translation>
+    </message>
+    <message>
+        <source>Secondary DNS</source>
+        <translation>备用 DNS</translation>
+    </message>
+    <message>
+        <source>Connect timeout</source>
+        <translation>连接超时</translation>
+    </message>
+    <message>
+        <source>Response timeout</source>
+        <translation>应答超时</translation>
+    </message>
+    <message>
+        <source>STAN (trace number)</source>
+        <translation>流水号（STAN）</translation>
+    </message>
+    <message>
+        <source>Batch number</source>
+        <translation>批次号</translation>
+    </message>
+    <message>
+        <source> (APN %1)</source>
+        <translation>（APN %1）</translation>
+    </message>
+    <message>
+        <source> (Wi-Fi %1)</source>
+        <translation>（Wi-Fi %1）</translation>
     </message>
     <message>
         <source>DNS</source>
@@ -889,6 +976,26 @@
         <translation>未读取</translation>
     </message>
     <message>
+        <source>Protocol greeting</source>
+        <translation>协议握手</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Response code log</source>
+        <translation>应答码记录</translation>
+    </message>
+    <message>
+        <source>Error log</source>
+        <translation>错误日志</translation>
+    </message>
+    <message>
+        <source>Logout</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
         <source>Item</source>
         <translation>项目</translation>
     </message>
@@ -902,10 +1009,45 @@
     </message>
 </context>
 <context>
+    <name>TraceModel</name>
+    <message>
+        <source>→ tx</source>
+        <translation>→ 发送</translation>
+    </message>
+    <message>
+        <source>← rx</source>
+        <translation>← 接收</translation>
+    </message>
+    <message>
+        <source>→ host</source>
+        <translation>→ 主机</translation>
+    </message>
+    <message>
+        <source>← host</source>
+        <translation>← 主机</translation>
+    </message>
+    <message>
+        <source>laptop → %1: 0820 echo test</source>
+        <translation>笔记本 → %1：0820 回响测试</translation>
+    </message>
+    <message>
+        <source>%1 → laptop: 0830, response code %2</source>
+        <translation>%1 → 笔记本：0830，应答码 %2</translation>
+    </message>
+    <message>
+        <source>•• masked ••</source>
+        <translation>•• 已隐藏 ••</translation>
+    </message>
+    <message>
+        <source>bytes outside any frame (line noise, wrong baud rate?)</source>
+        <translation>帧外字节（线路干扰或波特率不对？）</translation>
+    </message>
+</context>
+<context>
     <name>TrafficLog</name>
     <message>
-        <source>&amp;Filter:</source>
-        <translation>筛选(&amp;F)：</translation>
+        <source>Filt&amp;er:</source>
+        <translation>筛选(&amp;E)：</translation>
     </message>
     <message>
         <source>text, hex or command, e.g. GET_PARAMETERS</source>
@@ -953,10 +1095,20 @@
     </message>
 </context>
 <context>
+    <name>Values</name>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+</context>
+<context>
     <name>WorkOrderPanel</name>
     <message>
         <source>Several work orders</source>
-        <extracomment>field -&gt; regular expression a keystroke may not break (the full rule is techapp&apos;s)</extracomment>
         <translation>多个工单</translation>
     </message>
     <message>
@@ -1016,8 +1168,20 @@
         <translation>主密钥索引：</translation>
     </message>
     <message>
-        <source>TMK check value:</source>
-        <translation>主密钥校验值：</translation>
+        <source>check value:</source>
+        <translation>校验值：</translation>
+    </message>
+    <message>
+        <source>6 or 8 hex digits</source>
+        <translation>6 或 8 位十六进制</translation>
+    </message>
+    <message>
+        <source>The TMK check value from the key sheet</source>
+        <translation>密钥单上的主密钥校验值</translation>
+    </message>
+    <message>
+        <source>The TMK slot from the key sheet</source>
+        <translation>密钥单上的主密钥索引（存放位置）</translation>
     </message>
     <message>
         <source>Notes:</source>
@@ -1030,10 +1194,6 @@
     <message>
         <source>8 letters or digits</source>
         <translation>8 位字母或数字</translation>
-    </message>
-    <message>
-        <source>from the key sheet, 6 or 8 hex digits</source>
-        <translation>密钥单上的校验值，6 或 8 位十六进制</translation>
     </message>
     <message>
         <source>&amp;Import...</source>

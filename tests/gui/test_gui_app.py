@@ -50,6 +50,33 @@ def test_the_techapp_command_opens_the_window(args, tmp_path):
         assert "ready: idle" in r.stdout
 
 
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_closes_the_window_cleanly(sig, tmp_path):
+    """A signal closes the window as its close button does: settings saved, worker stopped, exit 0."""
+    import os
+    import signal
+
+    exe = Path(sys.executable).parent / "techapp"
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "TECHAPP_EXIT_WHEN_READY": "hold",
+        "TECHAPP_DATA_DIR": str(tmp_path),
+    }
+    proc = subprocess.Popen([str(exe), "--demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout.readline().startswith("ready: connected sim://demo-97")
+        proc.send_signal(getattr(signal, sig))
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err[-3000:]
+    assert "QThread" not in err and "Traceback" not in err
+    assert (tmp_path / "settings.ini").exists()
+
+
 def test_python_m_techapp_does_not_import_the_gui():
     tree = ast.parse((REPO / "techapp" / "__main__.py").read_text(encoding="utf-8"))
     names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]

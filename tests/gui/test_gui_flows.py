@@ -273,3 +273,118 @@ def test_cable_pulled_during_the_repair_then_reconnect_and_diagnose_again(qtbot,
     assert w.info.parameters.tid == "12345678"
     assert w.diagnosis.check("signon").status == "pass"
     assert "tid-mismatch" not in [f.id for f in w.diagnosis.findings]
+
+
+def test_skip_while_the_terminal_waits_for_the_card_stops_that_test_at_once(qtbot, make_window, tmp_path):
+    import time
+
+    # nobody ever swipes: the terminal would wait its whole 30 s for the card
+    scenario = tmp_path / "nobody-swipes.toml"
+    scenario.write_text('extends = "demo-97"\n[self_tests.card_reader]\npresent_after_s = 600\n', encoding="utf-8")
+    w = make_window()
+    w.work_order.load(str(Path(__file__).resolve().parents[2] / "resources" / "work-orders" / "demo-97.toml"))
+    w.set_profile("demo")
+    w.connect_panel.port.setEditText(f"sim://{scenario}")
+    w.connect_panel.password.setText("demo-2026")
+    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w)
+    w.opt_sign_on.setChecked(False)
+    _diagnose(qtbot, w, person=True)
+    qtbot.waitUntil(lambda: w.prompt.prompt is not None and w.prompt.prompt.id == "card-reader", timeout=10_000)
+    prompt = w.prompt.prompt
+    qtbot.mouseClick(w.prompt.start_button, Qt.MouseButton.LeftButton)
+    assert w.prompt.isVisible() and w.prompt.waiting
+    assert w.prompt.skip_button.isVisible() and not w.prompt.start_button.isVisible()
+    assert "Waiting for the terminal" in w.prompt.text.text()
+    # the terminal is waiting for the card: its own countdown reaches the window
+    qtbot.waitUntil(lambda: w.last_step is not None and "present a card" in w.last_step.detail, timeout=10_000)
+
+    skipped_at = time.monotonic()
+    qtbot.mouseClick(w.prompt.skip_button, Qt.MouseButton.LeftButton)
+    assert prompt.skip.is_set() and not w.prompt.isVisible()
+    # the diagnosis goes on at once: the next test asks for the person
+    qtbot.waitUntil(lambda: w.prompt.prompt is not None and w.prompt.prompt.id == "keypad", timeout=3000)
+    assert time.monotonic() - skipped_at < 2.5
+    qtbot.mouseClick(w.prompt.skip_button, Qt.MouseButton.LeftButton)  # the keypad before it starts
+    wait_idle(qtbot, w)
+    card = w.diagnosis.check("selftest.card_reader")
+    assert card.status == "skipped" and card.summary("en") == "skipped by the technician"
+    assert "skipped by the technician" in w.checklist.item_for("selftest.card_reader").text(1)
+    assert w.diagnosis.check("selftest.keypad").status == "skipped"
+    assert w.diagnosis.top.id == "tid-mismatch"  # the rest of the diagnosis ran
+    assert not w.prompt.isVisible()
+
+
+def test_f6_opens_the_first_fix_and_a_declined_confirmation_leaves_the_repairs_shown(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    assert not w.act_apply.isEnabled()
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    assert w.act_apply.isEnabled() and w.findings.first_action() == "fix-tid"
+    changes = w.findings.findChild(QLabel, "changes-fix-tid")
+    assert changes.text() == "Terminal ID (TID): 12345687 → 12345678"  # the label, not "tid"
+    qtbot.keyClick(w, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: w._dialog is not None and w._dialog.isVisible(), timeout=10_000)
+    qtbot.keyClick(w._dialog, Qt.Key.Key_Escape)  # declined: nothing written, nothing to show
+    wait_idle(qtbot, w)
+    assert w.findings.findChild(QLabel, "outcome-fix-tid") is None
+    assert w.findings.outcomes == []
+
+
+def _confirm_fix(qtbot, w) -> None:
+    qtbot.mouseClick(w.findings.findChild(QPushButton, "apply-fix-tid"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w._dialog is not None and w._dialog.isVisible(), timeout=10_000)
+
+
+def test_closing_during_a_repair_asks_first_and_wait_is_the_default(qtbot, make_window):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    _confirm_fix(qtbot, w)
+    qtbot.mouseClick(w._dialog.apply, Qt.MouseButton.LeftButton)
+    assert w.busy and w.job == "repair"
+    w.close()  # mid-write
+    box = w.findChild(QMessageBox, "closeQuestion")
+    assert box is not None and box.isVisible() and w.isVisible()
+    assert box.defaultButton().text() == "&Wait"
+    qtbot.mouseClick(box.defaultButton(), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, w)
+    assert w.isVisible() and w.diagnosis.actions_taken[0].result == "done"
+
+
+def test_closing_during_a_repair_then_close_anyway_stops_the_worker(qtbot, make_window):
+    from PySide6.QtWidgets import QMessageBox
+
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    session = w.session
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    _confirm_fix(qtbot, w)
+    qtbot.mouseClick(w._dialog.apply, Qt.MouseButton.LeftButton)
+    w.close()
+    box = w.findChild(QMessageBox, "closeQuestion")
+    close_anyway = next(b for b in box.buttons() if b.text() == "&Close anyway")
+    qtbot.mouseClick(close_anyway, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=5000)
+    assert not session.thread.isRunning()
+    assert session.worker.driver is None or not session.worker.driver.is_open
+
+
+def test_closing_while_the_confirmation_is_open_declines_it_and_closes(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    session = w.session
+    _diagnose(qtbot, w)
+    wait_idle(qtbot, w)
+    _confirm_fix(qtbot, w)
+    w.close()  # nothing written yet: no question
+    assert not w.isVisible() and not session.thread.isRunning()
