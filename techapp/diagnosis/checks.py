@@ -37,6 +37,34 @@ LOG_WARN_FRACTION = 0.80
 DUKPT_MAX_COUNTER = 0x1FF800
 DUKPT_FAIL_KEYS = 1000
 DUKPT_WARN_KEYS = 10000
+ROLES_ZH = {"primary": "主", "backup": "备"}
+#: How reaching a host ended, in the words of a Chinese terminal menu (hostcheck/netcheck/CommOutcome names).
+OUTCOMES_ZH = {
+    "ok": "正常",
+    "no-link": "无网络连接",
+    "dns-failure": "域名解析失败",
+    "dns-unavailable": "DNS 无应答",
+    "refused": "拒绝连接",
+    "timeout": "联接超时",
+    "reset": "连接被重置",
+    "unreachable": "网络不可达",
+    "tls-failure": "TLS 握手失败",
+    "not-configured": "未设置",
+    "not-allowed": "未允许（仅限本机回环）",
+    "declined": "拒绝",
+    "no-answer": "无应答",
+    "closed-mid-message": "应答中断",
+    "garbage": "应答无法解析",
+    "mismatch": "应答不符",
+    "bad-parameters": "参数无法组包",
+    "closed": "连接被关闭",
+    "cert-expired": "证书已过期",
+    "cert-not-yet-valid": "证书尚未生效",
+    "cert-unknown-ca": "证书颁发机构不受信任",
+    "cert-name-mismatch": "证书名称不符",
+    "cert-invalid": "证书无效",
+    "error": "错误",
+}
 COMM_MODES_ZH = {"ethernet": "以太网", "wifi": "Wi-Fi", "cellular": "无线（4G）", "dialup": "拨号"}
 #: Response codes in the terminal's log younger than this (hours) count as "recent".
 RECENT_HOURS = 24
@@ -1175,16 +1203,23 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
             {"role": h.role, "host": f"{h.address}:{h.port}", "outcome": h.outcome, "tls": h.tls} for h in ct.hosts
         ]
         lines = "; ".join(f"{h.role} {h.address}:{h.port} {h.outcome}" for h in ct.hosts) or "no hosts"
+        lines_zh = (
+            "；".join(
+                f"{ROLES_ZH.get(h.role, h.role)} {h.address}:{h.port} {OUTCOMES_ZH.get(h.outcome, h.outcome)}"
+                for h in ct.hosts
+            )
+            or "无主机"
+        )
         if not ct.link_up:
             status: Status = "fail"
-            summary = T(f"no network link ({lines})", f"终端无网络连接（{lines}）")
+            summary = T(f"no network link ({lines})", f"终端无网络连接（{lines_zh}）")
         elif any(h.outcome == "ok" for h in ct.hosts):
             bad = [h for h in ct.hosts if h.outcome != "ok"]
             status = "warn" if bad else "pass"
-            summary = T(lines, lines)
+            summary = T(lines, lines_zh)
         else:
             status = "fail"
-            summary = T(lines, lines)
+            summary = T(lines, lines_zh)
         out.append(_c("network.terminal", "network", ttitle, status, summary, {"link_up": ct.link_up, "hosts": hosts}))
     ltitle = T("Laptop reaches the same hosts", "笔记本连通同一主机")
     if r.laptop_hosts is None:
@@ -1209,6 +1244,11 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     else:
         lines = "; ".join(f"{c.host}:{c.port} {c.outcome}" for c in r.laptop_hosts)
         echo = "; ".join(f"echo {e.outcome}" + (f" {e.response_code}" if e.response_code else "") for e in r.echo or [])
+        lines_zh = "；".join(f"{c.host}:{c.port} {OUTCOMES_ZH.get(c.outcome, c.outcome)}" for c in r.laptop_hosts)
+        echo_zh = "；".join(
+            f"回响测试 {OUTCOMES_ZH.get(e.outcome, e.outcome)}" + (f" {e.response_code}" if e.response_code else "")
+            for e in r.echo or []
+        )
         reached = any(c.outcome == "ok" for c in r.laptop_hosts)
         out.append(
             _c(
@@ -1216,7 +1256,7 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
                 "network",
                 ltitle,
                 "pass" if reached else "fail",
-                T(f"{lines}; {echo}", f"{lines}；{echo}"),
+                T(f"{lines}; {echo}", f"{lines_zh}；{echo_zh}"),
                 {"hosts": [c.to_dict() for c in r.laptop_hosts], "echo": [e.to_dict() for e in r.echo or []]},
             )
         )
@@ -1232,7 +1272,7 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
                 "network",
                 vtitle,
                 status,
-                T(f"{v.code}: {v.summary_en}", f"{v.code}：{v.summary_zh}"),
+                T(f"{v.code}: {v.summary_en}", f"{v.summary_zh}（{v.code}）"),
                 {"verdict": v.code, "evidence": list(v.evidence)},
             )
         )

@@ -7,6 +7,7 @@ worker) and passes ``cancel`` to stop it between steps.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import fields
@@ -193,9 +194,12 @@ class Diagnoser:
         except KeyboardInterrupt:  # Ctrl-C at a confirmation: keep what was done, re-check nothing more
             self.cancel.set()
         if self.cancel.is_set() or not any(o.result in ("done", "failed", "restored") for o in outcomes):
-            diagnosis.actions_taken = outcomes
-            diagnosis.cancelled = diagnosis.cancelled or self.cancel.is_set()
-            return diagnosis
+            # nothing changed on the terminal (or a cancel): the same checklist, with what was tried
+            return dataclasses.replace(
+                diagnosis,
+                actions_taken=outcomes,
+                cancelled=diagnosis.cancelled or self.cancel.is_set(),
+            )
         # re-run: everything that reads, and the sign-on unless an action just proved it
         started = self.clock()
         again = self.sign_on and last_sign_on is None
