@@ -29,7 +29,17 @@ REQUIRED = ("id", "mid", "tid")
 
 
 class WorkOrderError(ValueError):
-    """A work order file is unreadable or a field is invalid; the message names file, field and rule."""
+    """A work order file is unreadable or a field is invalid; the message names file, field and rule.
+
+    ``field`` and ``problem`` say the same for a program (a form that marks the field and words the
+    rule in its own language): problem is one of "unknown-field", "not-text", "required", "tid",
+    "mid", "kcv", "tmk-index", or "" for file-level errors.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, problem: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ def _text(raw: dict[str, Any], name: str, where: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise WorkOrderError(f"{where}: field '{name}' must be text, got {value!r}")
+        raise WorkOrderError(f"{where}: field '{name}' must be text, got {value!r}", field=name, problem="not-text")
     return str(value).strip()
 
 
@@ -68,24 +78,40 @@ def from_mapping(raw: dict[str, Any], *, where: str) -> WorkOrder:
     """Validate one work order given as a mapping of field names to values."""
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise WorkOrderError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+        raise WorkOrderError(
+            f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}",
+            field=unknown[0],
+            problem="unknown-field",
+        )
     values = {name: _text(raw, name, where) for name in FIELDS if name != "tmk_index"}
     for name in REQUIRED:
         if not values[name]:
-            raise WorkOrderError(f"{where}: field '{name}' is required")
+            raise WorkOrderError(f"{where}: field '{name}' is required", field=name, problem="required")
     if not TID_RE.fullmatch(values["tid"]):
-        raise WorkOrderError(f"{where}: field 'tid' must be 8 letters or digits, got {values['tid']!r}")
+        raise WorkOrderError(
+            f"{where}: field 'tid' must be 8 letters or digits, got {values['tid']!r}", field="tid", problem="tid"
+        )
     if not MID_RE.fullmatch(values["mid"]):
-        raise WorkOrderError(f"{where}: field 'mid' must be 15 digits, got {values['mid']!r}")
+        raise WorkOrderError(
+            f"{where}: field 'mid' must be 15 digits, got {values['mid']!r}", field="mid", problem="mid"
+        )
     kcv = values["tmk_kcv"].replace(" ", "").upper()
     if kcv and not KCV_RE.fullmatch(kcv):
-        raise WorkOrderError(f"{where}: field 'tmk_kcv' must be 6 or 8 hex digits (a key check value), got {kcv!r}")
+        raise WorkOrderError(
+            f"{where}: field 'tmk_kcv' must be 6 or 8 hex digits (a key check value), got {kcv!r}",
+            field="tmk_kcv",
+            problem="kcv",
+        )
     index_raw = raw.get("tmk_index", "")
     index: int | None = None
     if index_raw not in ("", None):
         text = str(index_raw).strip()
         if isinstance(index_raw, bool) or not text.isdigit() or not 0 <= int(text) <= 99:
-            raise WorkOrderError(f"{where}: field 'tmk_index' must be a key index 0..99, got {index_raw!r}")
+            raise WorkOrderError(
+                f"{where}: field 'tmk_index' must be a key index 0..99, got {index_raw!r}",
+                field="tmk_index",
+                problem="tmk-index",
+            )
         index = int(text)
     return WorkOrder(
         id=values["id"],

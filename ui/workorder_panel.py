@@ -45,6 +45,7 @@ class WorkOrderPanel(QGroupBox):
         layout.addLayout(form)
         self.edits: dict[str, QLineEdit] = {}
         self.labels: dict[str, QLabel] = {}
+        self.bad_field: str | None = None
         for name in FIELDS:
             edit = QLineEdit()
             edit.setObjectName(f"wo_{name}")
@@ -143,13 +144,32 @@ class WorkOrderPanel(QGroupBox):
                 self.order = from_mapping(raw, where=self.source or self.tr("work order"))
                 self.error = ""
             except WorkOrderError as err:
-                self.order, self.error = None, str(err)
+                self.order, self.error = None, self._problem_text(err)
+                self.bad_field = err.field
+        if not self.error:
+            self.bad_field = None
         for name, edit in self.edits.items():
-            bad = bool(self.error) and f"'{name}'" in self.error
+            bad = bool(self.error) and name == self.bad_field
             edit.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if bad else "")
         self._show()
         if self.order != previous:
             self.changed.emit(self.order)
+
+    def _problem_text(self, err: WorkOrderError) -> str:
+        """The rule a typed field breaks, in the window's language (the engine's message otherwise)."""
+        rules = {
+            "required": self.tr("%1 is required."),
+            "tid": self.tr("%1 must be 8 letters or digits."),
+            "mid": self.tr("%1 must be 15 digits."),
+            "kcv": self.tr("%1 must be 6 or 8 hex digits (the key sheet's check value)."),
+            "tmk-index": self.tr("%1 must be a key index from 0 to 99."),
+            "not-text": self.tr("%1 must be text."),
+        }
+        rule = rules.get(err.problem)
+        if rule is None or not err.field:
+            return str(err)
+        label = self.labels[err.field].text().replace("&", "").rstrip(":：") if err.field in self.labels else err.field
+        return rule.replace("%1", label)
 
     def _show(self) -> None:
         if self.error:

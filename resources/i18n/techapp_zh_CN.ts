@@ -1128,6 +1128,30 @@
         <translation>工单</translation>
     </message>
     <message>
+        <source>%1 is required.</source>
+        <translation>必须填写%1。</translation>
+    </message>
+    <message>
+        <source>%1 must be 8 letters or digits.</source>
+        <translation>%1必须为 8 位字母或数字。</translation>
+    </message>
+    <message>
+        <source>%1 must be 15 digits.</source>
+        <translation>%1必须为 15 位数字。</translation>
+    </message>
+    <message>
+        <source>%1 must be 6 or 8 hex digits (the key sheet&apos;s check value).</source>
+        <translation>%1必须为 6 或 8 位十六进制数（密钥单上的校验值）。</translation>
+    </message>
+    <message>
+        <source>%1 must be a key index from 0 to 99.</source>
+        <translation>%1必须为 0 到 99 的密钥索引。</translation>
+    </message>
+    <message>
+        <source>%1 must be text.</source>
+        <translation>%1必须为文字。</translation>
+    </message>
+    <message>
         <source>No work order: checks that need one say so.</source>
         <translation>无工单：需要工单的检查会注明。</translation>
     </message>

@@ -105,14 +105,26 @@ def test_work_order_is_validated_as_typed(qtbot, make_window):
     qtbot.keyClicks(panel.edits["id"], "WO-1")
     qtbot.keyClicks(panel.edits["mid"], "123456789012345")
     qtbot.keyClicks(panel.edits["tid"], "1234")
-    assert panel.order is None and "tid" in panel.status.text()
+    assert panel.order is None and panel.status.text() == "TID must be 8 letters or digits."
     qtbot.keyClicks(panel.edits["tid"], "5678")
     assert panel.order is not None and panel.order.tid == "12345678"
     assert "WO-1" in panel.status.text()
     qtbot.keyClicks(panel.edits["tid"], "9")  # the validator refuses a 9th character
     assert panel.edits["tid"].text() == "12345678"
     qtbot.keyClicks(panel.edits["tmk_kcv"], "08D7")
-    assert panel.order is None and "tmk_kcv" in panel.error
+    assert panel.order is None and panel.bad_field == "tmk_kcv"
+    assert "must be 6 or 8 hex digits" in panel.status.text()
+
+
+def test_work_order_errors_speak_chinese(qtbot, make_window):
+    w = make_window("zh")
+    panel = w.work_order
+    qtbot.keyClicks(panel.edits["id"], "WO-1")
+    qtbot.keyClicks(panel.edits["mid"], "1234567890")
+    qtbot.keyClicks(panel.edits["tid"], "12345678")
+    assert panel.bad_field == "mid"
+    assert panel.status.text() == "商户号必须为 15 位数字。"
+    assert "border" in panel.edits["mid"].styleSheet() and not panel.edits["tid"].styleSheet()
 
 
 def test_work_order_import_from_csv_with_one_row(qtbot, make_window, tmp_path):
