@@ -27,6 +27,24 @@ class BackupError(ValueError):
     """A backup cannot be written, read, or does not belong to this terminal. The message says which."""
 
 
+def write_json_whole(path: Path, doc: Any, *, prefix: str = ".techapp-") -> None:
+    """Write ``doc`` as JSON to ``path`` whole or not at all: a synced temporary file beside it, then a rename.
+
+    A failure leaves no temporary file and whatever was at ``path`` untouched; the ``OSError`` is the caller's.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".json.tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(doc, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def data_dir() -> Path:
     override = os.environ.get("TECHAPP_DATA_DIR")
     if override:
@@ -60,16 +78,7 @@ def save_backup(params: Parameters, identity: Identity | None, *, reason: str, d
     path = directory / f"{safe}-{stamp:%Y%m%d-%H%M%S-%f}.json"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".backup-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(doc, out, ensure_ascii=False, indent=2)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_whole(path, doc, prefix=".backup-")
     except OSError as err:
         raise BackupError(f"cannot write the parameter backup in {directory}: {err.strerror or err}") from err
     return path

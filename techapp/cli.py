@@ -9,16 +9,15 @@ ran only in part).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 
 from drivers.errors import TerminalError
 from drivers.ports import list_ports
@@ -327,24 +326,10 @@ def _confirm(lang: str):
     return confirm
 
 
-def _write_json(path: str, doc: dict) -> None:
-    """Write ``doc`` to ``path`` whole or not at all (temporary file, then rename)."""
-    target = os.path.abspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".techapp-", suffix=".json.tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(doc, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def cmd_diagnose(args: argparse.Namespace) -> int:
     from drivers.resources import resource_root
 
+    from .backups import write_json_whole
     from .diagnosis.engine import Diagnoser, run_with_baud_probe
     from .diagnosis.render import render_text
     from .profiles import ProfileError, load_profile
@@ -431,7 +416,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     sys.stdout.write(render_text(result, lang))
     if args.json:
         try:
-            _write_json(args.json, result.to_dict())
+            write_json_whole(Path(args.json).absolute(), result.to_dict())
         except OSError as err:
             _err(f"cannot write {args.json}: {err.strerror or err}")
             return EXIT_CANNOT_RUN

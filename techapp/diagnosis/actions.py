@@ -18,6 +18,14 @@ from .checks import current_log
 from .model import Action, T, Text
 from .runner import Readings
 
+#: Payment parameters as findings and actions name them: English, Chinese (the terminal menus' words).
+PARAMETER_NAMES = {
+    "tid": ("TID", "终端号"),
+    "mid": ("MID", "商户号"),
+    "merchant_name": ("merchant name", "商户名称"),
+    "primary_host": ("primary host", "主机地址"),
+}
+
 SETTLE_FIRST = T(
     "The terminal refuses parameter changes while transactions are unsettled: settle the batch first.",
     "有未结算交易时终端拒绝修改参数：请先结算。",
@@ -65,9 +73,8 @@ def write_parameters(
 
 
 def fix_identity(r: Readings, wo: WorkOrder, fields: tuple[str, ...]) -> Action | None:
-    names = {"tid": ("TID", "终端号"), "mid": ("MID", "商户号"), "merchant_name": ("merchant name", "商户名称")}
-    en = " and ".join(names[f][0] for f in fields)
-    zh = "和".join(names[f][1] for f in fields)
+    en = " and ".join(PARAMETER_NAMES[f][0] for f in fields)
+    zh = "和".join(PARAMETER_NAMES[f][1] for f in fields)
     return write_parameters(
         "fix-" + "-".join(fields).replace("_", "-"),
         T(f"Set the {en} from work order {wo.id}", f"按工单 {wo.id} 改正{zh}"),

@@ -25,7 +25,7 @@ from ..workorder import WorkOrder
 from .checks import Context, judge
 from .model import Action, ActionOutcome, Diagnosis, Finding, T
 from .rules import findings as find
-from .runner import AskPerson, Gatherer, Readings, StepProgress
+from .runner import AskPerson, Gatherer, Readings, StepProgress, is_link_failure
 
 #: Confirm an automatic action before it runs: True to go ahead.
 Confirm = Callable[[Action, Finding], bool]
@@ -127,8 +127,7 @@ class Diagnoser:
                 f"the terminal on {self.port or 'the port'} could not be read: {why}",
                 f"无法读取 {self.port or '端口'} 上的终端：{why}",
             )
-        elif any(e.error_type in ("Disconnected", "StepTimeout", "LinkTimeout") for e in r.errors.values()):
-            lost = next(e for e in r.errors.values() if e.error_type in ("Disconnected", "StepTimeout", "LinkTimeout"))
+        elif (lost := next((e for e in r.errors.values() if is_link_failure(e)), None)) is not None:
             result.could_not_run = T(
                 f"the link failed half-way ({lost.message}); the result is partial",
                 f"连接中途失败（{lost.message}）；结果不完整",

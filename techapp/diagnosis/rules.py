@@ -361,9 +361,6 @@ def _tamper(b: _Builder) -> bool:
     return True
 
 
-BLANK_NAMES = {"tid": ("TID", "终端号"), "mid": ("MID", "商户号"), "primary_host": ("primary host", "主机地址")}
-
-
 def _params_lost(b: _Builder) -> bool:
     p = b.r.parameters
     if p is None:
@@ -378,11 +375,11 @@ def _params_lost(b: _Builder) -> bool:
         "high",
         T("Parameters lost (blank TID, MID or hosts)", "参数丢失（终端号、商户号或主机为空）"),
         T(
-            f"The terminal holds factory values: {', '.join(BLANK_NAMES[n][0] for n in blank)} blank"
+            f"The terminal holds factory values: {', '.join(act.PARAMETER_NAMES[n][0] for n in blank)} blank"
             + (", STAN and batch back at 1" if b.failed("params.counters") else "")
             + ". An update or reset wiped its parameter file.",
             "终端为出厂参数："
-            + "、".join(BLANK_NAMES[n][1] for n in blank)
+            + "、".join(act.PARAMETER_NAMES[n][1] for n in blank)
             + " 为空"
             + ("，流水号和批次号归 1" if b.failed("params.counters") else "")
             + "。升级或复位清除了参数文件。",
@@ -532,7 +529,7 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
                 )
             )
             main = "tid-mismatch" if "tid" in wrong else "mid-mismatch"
-            names = {"tid": ("TID", "终端号"), "mid": ("MID", "商户号")}
+            names = act.PARAMETER_NAMES
             shown_en = "; ".join(f"{names[f][0]} {getattr(p, f)} instead of {getattr(wo, f)}" for f in wrong)
             shown_zh = "；".join(f"{names[f][1]} {getattr(p, f)}，应为 {getattr(wo, f)}" for f in wrong)
             b.add(
@@ -1342,7 +1339,7 @@ def _identity_vs_order(b: _Builder) -> None:
     wrong = [f for f in ("tid", "mid") if b.failed(f"params.{f}")]
     if not wrong or {"tid-mismatch", "mid-mismatch"} & set(b.findings):
         return
-    names = {"tid": ("TID", "终端号"), "mid": ("MID", "商户号")}
+    names = act.PARAMETER_NAMES
     shown_en = "; ".join(f"{names[f][0]} {getattr(p, f) or '(blank)'} instead of {getattr(wo, f)}" for f in wrong)
     shown_zh = "；".join(f"{names[f][1]} {getattr(p, f) or '（空）'}，应为 {getattr(wo, f)}" for f in wrong)
     b.add(
