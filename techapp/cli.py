@@ -51,6 +51,14 @@ def _add_connection_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_real_network_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--real-network",
+        action="store_true",
+        help="let the laptop's checks use the real network (on site); without it they stay on loopback",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     # allow_abbrev=False everywhere: argparse would otherwise take "--password SECRET" as an
     # abbreviation of --password-file and echo the secret back as a file name.
@@ -81,11 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also have the TERMINAL sign on to its host (it takes new working keys); the laptop never signs on",
     )
     network.add_argument("--json", action="store_true", help="print JSON (schema techapp.network/1)")
-    network.add_argument(
-        "--real-network",
-        action="store_true",
-        help="let the laptop's checks use the real network (on site); without it they stay on loopback",
-    )
+    _add_real_network_arg(network)
     network.add_argument(
         "--profile",
         metavar="NAME",
@@ -124,11 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="never ask for a person at the terminal (card swipe, keypad); those tests are skipped",
     )
-    diag.add_argument(
-        "--real-network",
-        action="store_true",
-        help="let the laptop's checks use the real network (on site); without it they stay on loopback",
-    )
+    _add_real_network_arg(diag)
 
     restore = sub.add_parser(
         "restore", allow_abbrev=False, help="write a parameter backup (made before every repair) back to the terminal"
