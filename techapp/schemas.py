@@ -27,7 +27,7 @@ from drivers.models import Counters, Hardware, Identity, KeyStatus, LogEntry, Pa
 from .backups import SCHEMA as BACKUP_SCHEMA
 from .diagnosis import model as diagnosis_model
 from .diagnosis.checks import Context, judge
-from .diagnosis.model import STATUSES, Confidence, Severity, Status
+from .diagnosis.model import STATUSES, Confidence, FindingState, Severity, Status
 from .diagnosis.rules import PRIORITY
 from .diagnosis.runner import Readings
 from .info import SCHEMA as INFO_SCHEMA
@@ -216,6 +216,10 @@ class Finding(TypedDict):
     checks: Annotated[list[CheckId], Field(description="the checks that support it")]
     actions: list[Action]
     procedure: Annotated[list[Text], Field(description="the 97/03 decision steps taken, else empty")]
+    state: Annotated[
+        FindingState,
+        Field(description="'open', or 'fixed-during-diagnosis' when the diagnosis's own steps already repaired it"),
+    ]
 
 
 @with_config(CLOSED)

@@ -19,6 +19,7 @@ Confidence = Literal["high", "medium", "low"]
 CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+FindingState = Literal["open", "fixed-during-diagnosis"]
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class Finding:
     actions: list[Action] = field(default_factory=list)
     procedure: list[Text] = field(default_factory=list)  # the decision steps taken (97/03 procedure)
     priority: int = 100  # within a severity: lower first (see rules.PRIORITY)
+    # "fixed-during-diagnosis": the diagnosis's own steps (its sign-on, ...) already repaired it;
+    # still a finding (the merchant was affected), shown with its state
+    state: FindingState = "open"
 
     def rank_key(self) -> tuple[int, int, int]:
         return (SEVERITY_ORDER[self.severity], self.priority, CONFIDENCE_ORDER[self.confidence])
@@ -158,6 +162,7 @@ class Finding:
             "checks": list(self.checks),
             "actions": [a.to_dict() for a in self.actions],
             "procedure": [p.to_dict() for p in self.procedure],
+            "state": self.state,
         }
 
 
