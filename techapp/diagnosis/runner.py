@@ -80,6 +80,7 @@ class StepProgress:
     step: str
     title: Text
     detail: str = ""  # the terminal's own progress text, when it sends one
+    timeout_s: float | None = None  # the step's time-out: a window shows the time spent against it
 
 
 @dataclass
@@ -290,7 +291,8 @@ class Gatherer:
 
     def _report(self, index: int, total: int, step: Step, detail: str = "") -> None:
         if self.on_progress is not None:
-            self.on_progress(StepProgress(index, total, step.id, step.title, detail))
+            budget = step.timeout_s() if callable(step.timeout_s) else step.timeout_s
+            self.on_progress(StepProgress(index, total, step.id, step.title, detail, float(budget)))
 
     def _run_bounded(self, step: Step, index: int, total: int) -> None:
         """Run ``step`` in a helper thread; past its timeout cancel it, then close the link."""
