@@ -51,6 +51,8 @@ SPEC: dict[str, dict] = {
     "39": _f("ascii", 0, 2, "Response code"),
     "41": _f("ascii", 0, 8, "Card acceptor terminal identification (TID)"),
     "42": _f("ascii", 0, 15, "Card acceptor identification code (MID)"),
+    "48": _f("ascii", 3, 322, "Additional data: settlement totals (0500/0510)", len_enc="bcd"),
+    "49": _f("ascii", 0, 3, "Currency code, transaction (n3)"),
     "60": _bcd_var(2, 17, "Reserved private: 60.1 type, 60.2 batch, 60.3 network management code, ..."),
     "62": _f("b", 2, 512, "Reserved private: device data (request) / working keys (reply)", len_enc="bcd"),
     "63": _f("ascii", 2, 3, "Reserved private: operator code", len_enc="bcd"),
@@ -60,6 +62,9 @@ SPEC: dict[str, dict] = {
 #: Field 60.3 network management codes (reference §4.3).
 SIGN_ON_SINGLE, SIGN_ON_DOUBLE, SIGN_ON_DOUBLE_TDK = "001", "003", "004"
 ECHO_TEST = "301"
+SETTLEMENT = "201"
+#: Currency of the settlement totals (ISO 4217 numeric): renminbi.
+CURRENCY_CNY = "156"
 SIGN_ON_CODES = (SIGN_ON_SINGLE, SIGN_ON_DOUBLE, SIGN_ON_DOUBLE_TDK)
 #: Field 62 of an approved sign-on reply: (key type, key length) per 60.3 (reference §4.4).
 KEY_LAYOUT: dict[str, tuple[tuple[str, int], ...]] = {
@@ -138,6 +143,58 @@ class HostMessage:
 
     def get(self, number: int | str, default: str | None = None) -> str | None:
         return self.fields.get(str(number), default)
+
+
+def _mac_layout(message: HostMessage) -> bytes:
+    doc = {"h": message.tpdu.hex() + message.header.hex(), "t": message.mti, **message.fields, "64": bytes(8).hex()}
+    try:
+        raw, _ = iso8583.encode(doc, SPEC)
+    except iso8583.EncodeError as err:
+        raise HostProtocolError(f"cannot encode {message.mti}: {err}") from err
+    return bytes(raw)
+
+
+def mac_block(message: HostMessage) -> bytes:
+    """The MAB of reference §4.5: the message from the MTI to the end of the field before 64.
+
+    Encoded with field 64 present (its bit set in the bitmap), without TPDU and header.
+    """
+    raw = _mac_layout(message)
+    return raw[11:-8]
+
+
+def cup_mac(mak: bytes, mab: bytes) -> bytes:
+    """The CUP MAC of reference §4.5 (LiaoYang ``CalMAC``): 8 ASCII hex characters for field 64.
+
+    XOR of the zero-padded 8-byte blocks, written as 16 hex characters; the first 8
+    DES-encrypted with the MAK (its first 8 bytes: a single-DES MAK), XORed with the
+    last 8, DES-encrypted again; the first 8 hex characters of that. Reference vector:
+    MAK ``0123456789ABCDEF``, MAB ``02 00`` + ASCII "1234567890" -> "A4CECD2F".
+    """
+    key = mak[:8]
+    padded = mab + bytes(-len(mab) % 8)
+    block = bytes(8)
+    for i in range(0, len(padded), 8):
+        block = bytes(a ^ b for a, b in zip(block, padded[i : i + 8], strict=True))
+    text = block.hex().upper().encode("ascii")
+    first = tdes_ecb_encrypt(key, text[:8])
+    second = tdes_ecb_encrypt(key, bytes(a ^ b for a, b in zip(first, text[8:], strict=True)))
+    return second.hex().upper()[:8].encode("ascii")
+
+
+def with_mac(message: HostMessage, mak: bytes) -> HostMessage:
+    """``message`` with field 64 set to its CUP MAC under ``mak``."""
+    mac = cup_mac(mak, mac_block(message))
+    return replace(message, fields={**message.fields, "64": mac.hex().upper()})
+
+
+def mac_matches(message: HostMessage, mak: bytes) -> bool:
+    """Whether field 64 of a received message is its CUP MAC under ``mak`` (False when absent)."""
+    given = message.get(64)
+    if not given:
+        return False
+    unsigned = replace(message, fields={k: v for k, v in message.fields.items() if k != "64"})
+    return bytes.fromhex(given) == cup_mac(mak, mac_block(unsigned))
 
 
 def encode(message: HostMessage) -> bytes:
@@ -342,6 +399,89 @@ def sign_on_request(
     if serial_number is not None:
         fields["62"] = device_data(serial_number)
     return HostMessage("0800", fields, tpdu, header)
+
+
+@dataclass(frozen=True)
+class SettlementTotals:
+    """Field 48 of a 0500/0510 (reference §4.6): domestic and foreign card totals, amounts in fen.
+
+    62 digits: per card group (domestic, then foreign) debit amount n12, debit count n3,
+    credit amount n12, credit count n3, reconciliation code n1 (0 in a request; in the
+    0510: 1 balanced, 2 unbalanced, 3 error; digit 31 domestic, digit 62 foreign).
+    """
+
+    debit_amount: int
+    debit_count: int
+    credit_amount: int = 0
+    credit_count: int = 0
+    foreign_debit_amount: int = 0
+    foreign_debit_count: int = 0
+    foreign_credit_amount: int = 0
+    foreign_credit_count: int = 0
+    result: int = 0  # domestic reconciliation code (0 in a request)
+    foreign_result: int = 0
+
+    def field_48(self) -> str:
+        return (
+            f"{self.debit_amount:012d}{self.debit_count:03d}{self.credit_amount:012d}{self.credit_count:03d}"
+            f"{self.result:01d}"
+            f"{self.foreign_debit_amount:012d}{self.foreign_debit_count:03d}"
+            f"{self.foreign_credit_amount:012d}{self.foreign_credit_count:03d}{self.foreign_result:01d}"
+        )
+
+    @classmethod
+    def parse(cls, value: str | None) -> SettlementTotals:
+        if not value or len(value) != 62 or not value.isdigit():
+            raise HostProtocolError(f"field 48 must be 62 digits of settlement totals, got {value!r}")
+        return cls(
+            debit_amount=int(value[0:12]),
+            debit_count=int(value[12:15]),
+            credit_amount=int(value[15:27]),
+            credit_count=int(value[27:30]),
+            result=int(value[30]),
+            foreign_debit_amount=int(value[31:43]),
+            foreign_debit_count=int(value[43:46]),
+            foreign_credit_amount=int(value[46:58]),
+            foreign_credit_count=int(value[58:61]),
+            foreign_result=int(value[61]),
+        )
+
+    def same_totals(self, other: SettlementTotals) -> bool:
+        """The amounts and counts agree (the reconciliation codes are not compared)."""
+        return replace(self, result=0, foreign_result=0) == replace(other, result=0, foreign_result=0)
+
+
+#: 0510 field 48 reconciliation codes (reference §4.6).
+BALANCED, UNBALANCED, RECONCILIATION_ERROR = 1, 2, 3
+
+
+def settlement_request(
+    *,
+    tid: str,
+    mid: str,
+    stan: int,
+    batch: int,
+    totals: SettlementTotals,
+    tpdu: Tpdu,
+    header: Header,
+    mak: bytes | None,
+    operator: str = "01 ",
+) -> HostMessage:
+    """0500 settlement (60.3 = 201) with the batch totals in field 48, MACed with ``mak`` (field 64).
+
+    Without a MAK (a DUKPT terminal) the message carries no field 64.
+    """
+    fields = {
+        "11": f"{stan:06d}",
+        "41": tid,
+        "42": mid,
+        "48": totals.field_48(),
+        "49": CURRENCY_CNY,
+        "60": field_60(batch, SETTLEMENT),
+        "63": operator,
+    }
+    message = HostMessage("0500", fields, tpdu, header)
+    return with_mac(message, mak) if mak is not None else message
 
 
 def echo_request(*, tid: str, mid: str, stan: int, batch: int, tpdu: Tpdu, header: Header) -> HostMessage:
