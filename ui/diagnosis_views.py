@@ -8,7 +8,8 @@ the widgets only choose the language and lay them out.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
@@ -428,13 +429,23 @@ class FindingsView(QScrollArea):
         if a.kind == "automatic" and getattr(a, "after_manual", False):
             lay.addWidget(_label(self.tr("Do the manual steps first, then run this.")))
         if a.kind == "automatic":
-            button = QPushButton(self.tr("Apply fix..."))
+            button = QPushButton(
+                self.tr("Print test page...")
+                if a.operation == "print-test-page"
+                else self.tr("Sign on...")
+                if a.operation == "sign-on"
+                else self.tr("Apply fix...")
+            )
             button.setObjectName(f"apply-{a.id}")
             bold = button.font()
             bold.setBold(True)
             button.setFont(bold)
             button.setMinimumWidth(140)
-            button.setToolTip(self.tr("Shows exactly what will change before anything is written (F6: the first fix)"))
+            button.setToolTip(
+                self.tr("Asks first; nothing is written to the terminal")
+                if not writes(a)
+                else self.tr("Shows exactly what will change before anything is written (F6: the first fix)")
+            )
             button.clicked.connect(lambda _=False, aid=a.id: self.actionRequested.emit(aid))
             self.buttons[a.id] = button
             row = QHBoxLayout()
@@ -452,7 +463,8 @@ class FindingsView(QScrollArea):
         action = self.known_actions.get(o.action)
         finding = self.known_findings.get(o.finding)
         title = t(action.title) if action else o.action
-        head = _label(self.tr("Repair: %1").replace("%1", title), bold=True)
+        repair = action is None or writes(action)
+        head = _label(self.tr("Repair: %1").replace("%1", title) if repair else title, bold=True)
         head.setObjectName(f"outcome-{o.action}")
         lay.addWidget(head)
         if finding is not None:
@@ -519,41 +531,90 @@ class FindingsView(QScrollArea):
 
 
 # -- the repair confirmation ------------------------------------------------------------------
-class RepairDialog(QDialog):
-    """Exactly what will change, before anything is written."""
+#: Operations that change what the terminal holds (parameters, clock, working keys); the others
+#: (a test page) only make the terminal do something and are neither worded as writes nor called repairs.
+WRITES = ("write-parameters", "sync-clock", "sign-on")
 
-    def __init__(self, action: Action, finding: Finding, parent: QWidget | None = None) -> None:
+
+def writes(action: Action) -> bool:
+    return action.operation in WRITES or bool(action.changes)
+
+
+def safe_buttons(cancel: QPushButton, *others: QPushButton) -> None:
+    """Enter and Space on a just-opened question never do the risky thing: no button takes Enter by
+    being focused (auto-default off on every one), Cancel is the default and has the focus."""
+    for b in (cancel, *others):
+        b.setAutoDefault(False)
+        b.setDefault(False)
+    cancel.setDefault(True)
+    cancel.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class RepairDialog(QDialog):
+    """Exactly what will change, before anything is written.
+
+    ``facts`` (from the worker, read just before asking): for the clock, ``terminal_time`` (the
+    terminal's clock), ``laptop_time`` and ``read_at`` (``time.monotonic()`` then) and
+    ``clock_source`` (:class:`techapp.laptopclock.ClockSource`); both times tick on while the
+    dialog is open, as the laptop's time when Apply is pressed is the one copied.
+    """
+
+    def __init__(
+        self, action: Action, finding: Finding, parent: QWidget | None = None, facts: dict | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("repairDialog")
         self.action = action
         self.finding = finding
+        self.facts = dict(facts or {})
         language = lang()
         t = lambda x: x(language)  # noqa: E731
-        self.setWindowTitle(self.tr("Confirm repair"))
+        op = action.operation
+        self.setWindowTitle(
+            self.tr("Print a test page")
+            if op == "print-test-page"
+            else self.tr("Confirm sign-on")
+            if op == "sign-on"
+            else self.tr("Confirm repair")
+        )
         self.setFixedWidth(600)
         lay = QVBoxLayout(self)
         lay.setSpacing(10)
-        head = _label(self.tr("This writes to the terminal. Check the change before you apply it."), bold=True)
-        head.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
+        heads = {
+            "sync-clock": self.tr("This sets the terminal's clock. Check the times before you apply it."),
+            "sign-on": self.tr(
+                "The terminal signs on (签到) to its host and receives new working keys; no parameter is changed."
+            ),
+            "print-test-page": self.tr("The terminal prints a test page. Nothing is written to the terminal."),
+        }
+        head = _label(
+            heads.get(op, self.tr("This writes to the terminal. Check the change before you apply it.")), bold=True
+        )
+        head.setObjectName("confirmHead")
+        if writes(action):
+            head.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
         lay.addWidget(head)
         lay.addWidget(_label(t(action.title), bold=True))
         lay.addWidget(_label(self.tr("Finding: %1").replace("%1", t(finding.title))))
-        self.table = QTableWidget(len(action.changes), 3)
+        rows = list(action.changes.items())
+        if op == "sync-clock":
+            rows = [("clock", (self.facts.get("terminal_time"), self.facts.get("laptop_time")))]
+        self.table = QTableWidget(len(rows), 3)
         self.table.setObjectName("diffTable")
         self.table.setHorizontalHeaderLabels([self.tr("Parameter"), self.tr("Now on the terminal"), self.tr("After")])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
-        for row, (name, (before, after)) in enumerate(action.changes.items()):
-            label = parameter_label(name)
+        for row, (name, (before, after)) in enumerate(rows):
+            label = parameter_label(name) if name != "clock" else self.tr("Clock")
             first = QTableWidgetItem(label)
             first.setData(Qt.ItemDataRole.UserRole, name)
             first.setToolTip(self.tr("Name on the terminal: %1").replace("%1", name))
             self.table.setItem(row, 0, first)
-            if label != name:  # the label, and the terminal's own name of it in small print below
+            if label != name and name != "clock":  # the label, and the terminal's own name of it in small print
                 self.table.setCellWidget(row, 0, self._name_cell(label, name, first.toolTip()))
-            b = QTableWidgetItem(fmt(before))
+            b = QTableWidgetItem(fmt(before) if before is not None or name != "clock" else self.tr("could not be read"))
             a = QTableWidgetItem(fmt(after))
             b.setFont(mono)
             a.setFont(mono)
@@ -564,40 +625,78 @@ class RepairDialog(QDialog):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        if action.changes:
+        if rows:
             _fit_height(self.table)
             lay.addWidget(self.table)
         else:
             self.table.hide()
         notes = []
-        if action.operation == "write-parameters":
+        self.clock_note: QLabel | None = None
+        if op == "sync-clock":
+            notes.append(self.tr("The laptop's time at the moment you press Apply is copied to the terminal."))
+        if op == "write-parameters":
             notes.append(
                 self.tr(
                     "The current parameters are saved to a backup file first; after writing, the values are read back and the backup is restored if they differ."  # noqa: E501
                 )
             )
-        if action.then_sign_on or action.operation == "sign-on":
+        if action.then_sign_on:
             notes.append(
                 self.tr("Then the terminal signs on (签到) to prove the fix; the host gives it new working keys.")
             )
         for n in notes:
             lay.addWidget(_label(n))
+        if op == "sync-clock":
+            self.clock_note = _label(self._source_text())
+            self.clock_note.setObjectName("clockSource")
+            if getattr(self.facts.get("clock_source"), "synced", None) is not True:
+                self.clock_note.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
+            lay.addWidget(self.clock_note)
         lay.addStretch(1)
         buttons = QDialogButtonBox()
-        self.apply = buttons.addButton(self.tr("Apply"), QDialogButtonBox.ButtonRole.AcceptRole)
+        apply_text = {"print-test-page": self.tr("&Print"), "sign-on": self.tr("&Sign on")}.get(op, self.tr("&Apply"))
+        self.apply = buttons.addButton(apply_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.apply.setObjectName("applyButton")
-        cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setObjectName("cancelButton")
-        cancel.setDefault(True)  # Enter does not write to a terminal by accident
+        self.cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel.setObjectName("cancelButton")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        safe_buttons(self.cancel, self.apply)  # Enter or Space on a just-opened confirmation writes nothing
         # wrapped labels get their height for the width they really have (no gaps between them)
         inner = self.width() - lay.contentsMargins().left() - lay.contentsMargins().right()
         for label in self.findChildren(QLabel):
             if label.parent() is self:
                 label.setMinimumWidth(inner)
         self.adjustSize()
+        self.ticker = QTimer(self)
+        self.ticker.setObjectName("confirmClock")
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self._tick)
+        self.finished.connect(self.ticker.stop)
+        if op == "sync-clock":
+            self.ticker.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.cancel.setFocus(Qt.FocusReason.OtherFocusReason)  # Qt focuses the first button otherwise
+
+    def _source_text(self) -> str:
+        synced = getattr(self.facts.get("clock_source"), "synced", None)
+        if synced is True:
+            return self.tr("The laptop's clock is synchronised over the network (NTP).")
+        if synced is False:
+            return self.tr("The laptop's clock is not synchronised over the network: check its time first.")
+        return self.tr("Whether the laptop's clock is synchronised over the network is unknown: check its time first.")
+
+    def _tick(self) -> None:
+        """Both clocks as they are now: the terminal's as read plus the time since, the laptop's own."""
+        read_at = self.facts.get("read_at")
+        terminal = self.facts.get("terminal_time")
+        elapsed = timedelta(seconds=round(time.monotonic() - read_at)) if read_at is not None else timedelta()
+        if terminal is not None:
+            self.table.item(0, 1).setText(fmt(terminal + elapsed))
+        self.table.item(0, 2).setText(fmt(datetime.now().replace(microsecond=0)))
 
     def _name_cell(self, label: str, name: str, tip: str) -> QLabel:
         grey = self.palette().color(QPalette.ColorRole.PlaceholderText).name()

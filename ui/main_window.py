@@ -34,7 +34,7 @@ from techapp.profiles import ProfileError, list_profiles, load_profile
 
 from . import service as svc
 from .connect_panel import ConnectPanel
-from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDialog
+from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDialog, safe_buttons
 from .i18n import LANGUAGES, NATIVE_NAME, lang, languages
 from .style import STATUS_COLOR, status_icon
 from .terminal_view import TerminalView
@@ -183,6 +183,16 @@ class MainWindow(QMainWindow):
         right = QWidget()
         right_lay = QVBoxLayout(right)
         right_lay.setContentsMargins(4, 0, 0, 0)
+        # training on the built-in simulated terminal: said over the checklist and every other tab
+        self.training_band = QLabel()
+        self.training_band.setObjectName("trainingBand")
+        self.training_band.setWordWrap(True)
+        self.training_band.setStyleSheet(
+            "QLabel#trainingBand { background: #6a1b9a; color: white; font-weight: bold; padding: 4px 8px;"
+            " border-radius: 4px; }"
+        )
+        self.training_band.hide()
+        right_lay.addWidget(self.training_band)
         self.prompt = PromptPanel()
         right_lay.addWidget(self.prompt)
         self.tabs = QTabWidget()
@@ -652,8 +662,8 @@ class MainWindow(QMainWindow):
     def _on_prompt_skipped(self, _prompt_id: str) -> None:
         self.step_label.setText(self.tr("Test skipped: the terminal stops waiting, the diagnosis goes on..."))
 
-    def _on_confirm(self, action: Action, finding: Finding) -> None:
-        dlg = RepairDialog(action, finding, self)
+    def _on_confirm(self, action: Action, finding: Finding, facts: dict | None = None) -> None:
+        dlg = RepairDialog(action, finding, self, facts)
         self._dialog = dlg
 
         def done(result: int) -> None:
@@ -695,6 +705,21 @@ class MainWindow(QMainWindow):
             a.setChecked(code == lang())
 
     # -- state of the controls ------------------------------------------------------------------
+    @property
+    def is_training(self) -> bool:
+        """The session is (or was last) on the built-in simulated terminal: a training session, never a
+        real terminal on site. Reports and exports should say so."""
+        return self.link != svc.IDLE and bool(self.session.port) and self.session.is_training
+
+    def _show_training(self) -> None:
+        training = self.is_training
+        self.training_band.setVisible(training)
+        self.training_band.setText(
+            self.tr("Training: a simulated terminal, not a real one. Results are not from a terminal on site.")
+        )
+        title = self.tr("techapp - POS terminal diagnosis")
+        self.setWindowTitle(self.tr("%1 [Training: simulated terminal]").replace("%1", title) if training else title)
+
     def _update_actions(self) -> None:
         connected = self.link == svc.CONNECTED
         self.act_diagnose.setEnabled(connected and not self.busy)
@@ -707,6 +732,7 @@ class MainWindow(QMainWindow):
         self.banner.action.setEnabled(not self.busy)
         self.act_connect.setEnabled(not self.busy)
         self._show_link()
+        self._show_training()
 
     def _show_link(self) -> None:
         i = self.info.identity if self.info else None
@@ -735,7 +761,7 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("techapp - POS terminal diagnosis"))
+        self._show_training()
         self.diagnose_box.setTitle(self.tr("Diagnosis"))
         self.profile_label.setText(self.tr("&Acquirer profile:"))
         self.profile.setItemText(0, self.tr("(from the work order)"))
@@ -800,6 +826,7 @@ class MainWindow(QMainWindow):
         wait = box.addButton(self.tr("&Wait"), QMessageBox.ButtonRole.RejectRole)
         close = box.addButton(self.tr("&Close anyway"), QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(wait)
+        safe_buttons(wait, close)
         self._close_question = box
 
         def done(_result: int) -> None:

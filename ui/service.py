@@ -29,12 +29,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from drivers.base import TerminalDriver
-from drivers.errors import Disconnected, LinkTimeout, TerminalError
+from drivers.errors import AuthenticationFailed, Disconnected, LinkTimeout, LockedOut, TerminalError
 from drivers.ports import PortInfo, list_ports
 from drivers.registry import DEFAULT_DRIVER, open_terminal
 from techapp.diagnosis import Action, Diagnoser, Diagnosis, Finding, PersonPrompt, StepProgress
 from techapp.diagnosis.engine import probe_baud
 from techapp.info import TerminalInfo, collect_info
+from techapp.laptopclock import clock_source, is_training, laptop_now
 from techapp.profiles import AcquirerProfile
 from techapp.workorder import WorkOrder
 
@@ -66,6 +67,50 @@ class DiagnoseOptions:
     real_network: bool = False
 
 
+@dataclass(frozen=True)
+class LoginRefusal:
+    """Why the maintenance login at Connect did not succeed, in the terminal's own terms.
+
+    ``kind``: "wrong-password" (``attempts_left`` when the terminal says), "locked-out"
+    (``seconds_left`` when it says), "no-password" (none was typed). ``message``: the terminal's text.
+    """
+
+    kind: str
+    attempts_left: int | None = None
+    seconds_left: int | None = None
+    message: str = ""
+
+
+class _LoginWatch:
+    """The driver as :func:`techapp.info.collect_info` sees it, keeping a refused login's exception
+    (tries left, lockout time) that the section error would reduce to text."""
+
+    def __init__(self, driver: TerminalDriver) -> None:
+        self._driver = driver
+        self.error: TerminalError | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._driver, name)
+
+    def login(self, password: str) -> None:
+        try:
+            self._driver.login(password)
+        except (AuthenticationFailed, LockedOut) as err:
+            self.error = err
+            raise
+
+
+def _refusal(watch: _LoginWatch, info: TerminalInfo) -> LoginRefusal | None:
+    err = watch.error
+    if isinstance(err, LockedOut):
+        return LoginRefusal("locked-out", seconds_left=err.seconds_left, message=err.message)
+    if isinstance(err, AuthenticationFailed):
+        return LoginRefusal("wrong-password", attempts_left=err.attempts_left, message=err.message)
+    if any(e.section == "login" and e.error_type == "PasswordUnavailable" for e in info.errors):
+        return LoginRefusal("no-password")
+    return None
+
+
 @dataclass
 class _Question:
     """A question the worker waits on; the GUI answers it."""
@@ -83,7 +128,8 @@ class _Worker(QObject):
     diagnosisDone = Signal(object)  # Diagnosis
     repairDone = Signal(object)  # Diagnosis (after the repair)
     personPrompt = Signal(object)  # PersonPrompt
-    confirmRequested = Signal(object, object)  # Action, Finding
+    confirmRequested = Signal(object, object, object)  # Action, Finding, facts for the confirmation (dict)
+    loginRefused = Signal(object)  # LoginRefusal: the terminal answered but refused the maintenance login
     notice = Signal(str, str)  # kind ("baud", "other-terminal", "error"), text
     busyChanged = Signal(bool)
     finished = Signal()
@@ -157,7 +203,22 @@ class _Worker(QObject):
         return self._ask(lambda: self.personPrompt.emit(prompt))
 
     def _confirm(self, action: Action, finding: Finding) -> bool:
-        return self._ask(lambda: self.confirmRequested.emit(action, finding))
+        facts = self._confirm_facts(action)
+        return self._ask(lambda: self.confirmRequested.emit(action, finding, facts))
+
+    def _confirm_facts(self, action: Action) -> dict[str, Any]:
+        """What the confirmation shows besides the action: for the clock, the terminal's time read now,
+        the laptop's time at that moment and the laptop's own time source."""
+        facts: dict[str, Any] = {}
+        if action.operation == "sync-clock":
+            try:
+                facts["terminal_time"] = self.driver.hardware().clock if self.driver is not None else None
+            except TerminalError:
+                facts["terminal_time"] = None
+            facts["laptop_time"] = laptop_now()
+            facts["read_at"] = time.monotonic()
+            facts["clock_source"] = clock_source()
+        return facts
 
     def _link_state_after(self, what: str) -> None:
         if self.driver is not None and not self.driver.is_open:
@@ -196,7 +257,8 @@ class _Worker(QObject):
             except TerminalError as err:
                 self.stateChanged.emit(FAILED, str(err))
                 return
-            info = collect_info(self.driver, self.password, port=self.port)
+            watch = _LoginWatch(self.driver)
+            info = collect_info(watch, self.password, port=self.port)  # type: ignore[arg-type]
             if info.identity is None and any(e.error_type == "LinkTimeout" for e in info.errors) and first:
                 self.driver.close()
                 found = probe_baud(self._open, self.baud)
@@ -205,7 +267,8 @@ class _Worker(QObject):
                     self.notice.emit("baud", f"{self.baud}\t{found}")
                     self.baud = found
                     self.driver = self._open(found)
-                    info = collect_info(self.driver, self.password, port=self.port)
+                    watch = _LoginWatch(self.driver)
+                    info = collect_info(watch, self.password, port=self.port)  # type: ignore[arg-type]
                 else:
                     self.driver = self._open(self.baud)
             if info.identity is not None:
@@ -223,6 +286,12 @@ class _Worker(QObject):
                 self._close_driver()
                 msg = info.errors[0].message if info.errors else ""
                 self.stateChanged.emit(FAILED, msg)
+                return
+            refusal = _refusal(watch, info)
+            if refusal is not None:  # it answers, but without the login nothing can be diagnosed or repaired
+                self._close_driver()
+                self.stateChanged.emit(FAILED, "login")
+                self.loginRefused.emit(refusal)
                 return
             self._link_state_after("connect")
         except TerminalError as err:  # opening at another baud rate
@@ -340,7 +409,8 @@ class TerminalSession(QObject):
     diagnosisDone = Signal(object)
     repairDone = Signal(object)
     personPrompt = Signal(object)
-    confirmRequested = Signal(object, object)
+    confirmRequested = Signal(object, object, object)
+    loginRefused = Signal(object)
     notice = Signal(str, str)
     busyChanged = Signal(bool)
     traceLines = Signal(list)  # list[TraceLine], delivered in batches
@@ -370,6 +440,7 @@ class TerminalSession(QObject):
             "repairDone",
             "personPrompt",
             "confirmRequested",
+            "loginRefused",
             "notice",
             "busyChanged",
         ):
@@ -408,6 +479,16 @@ class TerminalSession(QObject):
     @property
     def password(self) -> str | None:
         return self.worker.password
+
+    @property
+    def baud(self) -> int:
+        """The line speed in use (the one the terminal answered at, after a wrong-baud probe)."""
+        return self.worker.baud
+
+    @property
+    def is_training(self) -> bool:
+        """The session is on the built-in simulated terminal: training, not a real terminal on site."""
+        return is_training(self.worker.port)
 
     # -- requests -------------------------------------------------------------------
     def connect_terminal(self, port: str, baud: int, password: str | None, driver: str = DEFAULT_DRIVER) -> None:
@@ -608,6 +689,7 @@ __all__ = [
     "IDLE",
     "LOST",
     "DiagnoseOptions",
+    "LoginRefusal",
     "PortWatcher",
     "StepProgress",
     "TerminalInfo",
