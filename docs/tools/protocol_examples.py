@@ -335,7 +335,7 @@ def pinned(recorder: Recorder | None = None) -> Iterator[None]:
     time.
     """
     saved_nonce, saved_now = auth.new_nonce, sim_terminal.SimulatedTerminal.now
-    saved_acquirer, saved_wait = sim_world.SimWorld.acquirer, sim_terminal.Session.wait_serviced
+    saved_start, saved_wait = sim_world.SimWorld._start, sim_terminal.Session.wait_serviced
     saved_world_time, saved_host_time = sim_world.time, hostside.time
     saved_sign_on = hostside.sign_on
     clock = NetworkClock()
@@ -343,16 +343,20 @@ def pinned(recorder: Recorder | None = None) -> Iterator[None]:
     def nonce() -> bytes:
         return NONCE_TERMINAL if threading.current_thread().name == TERMINAL_THREAD else NONCE_CLIENT
 
-    def acquirer(world: sim_world.SimWorld) -> AcquirerServer:
-        with world._lock:
-            if world._acquirer is None:
-                world._acquirer = AcquirerServer(
+    def start(world: sim_world.SimWorld) -> list[AcquirerServer]:
+        if not world._servers:  # called under the world's lock
+            keys, batches = world._host_state(world.scenario.acquirer)
+            world._servers.append(
+                AcquirerServer(
                     world.scenario.acquirer,
                     clock=lambda: HOST_NOW,
                     key_source=PinnedKeys(),
                     trace=recorder.host_trace if recorder is not None else None,
+                    issued_keys=keys,
+                    batches=batches,
                 ).start()
-            return world._acquirer
+            )
+        return world._servers
 
     def wait_serviced(session: sim_terminal.Session, seconds: float) -> None:
         clock.wait(seconds)
@@ -364,7 +368,7 @@ def pinned(recorder: Recorder | None = None) -> Iterator[None]:
 
     auth.new_nonce = nonce
     sim_terminal.SimulatedTerminal.now = lambda self: FIXED_NOW
-    sim_world.SimWorld.acquirer = acquirer
+    sim_world.SimWorld._start = start
     sim_terminal.Session.wait_serviced = wait_serviced
     # the loopback connect() counts 0 ms: CONNECT_MS is the emulated latency of the network rule
     sim_world.time = _TimeWith(perf_counter=lambda: 0.0)
@@ -375,7 +379,7 @@ def pinned(recorder: Recorder | None = None) -> Iterator[None]:
     finally:
         auth.new_nonce = saved_nonce
         sim_terminal.SimulatedTerminal.now = saved_now
-        sim_world.SimWorld.acquirer = saved_acquirer
+        sim_world.SimWorld._start = saved_start
         sim_terminal.Session.wait_serviced = saved_wait
         sim_world.time, hostside.time = saved_world_time, saved_host_time
         hostside.sign_on = saved_sign_on

@@ -22,19 +22,34 @@ Response codes, first match wins
       (answered with only 12/13/32/37/39), else the connection is closed;
     - an MTI that is not a request or advice (third digit not 0 or 2): no reply
       MTI exists, the connection is closed;
-    - an MTI other than 0800/0820 (0200, 0500 ...): **12** "invalid transaction"
-      (this simulator is a sign-on/echo host; 12 rather than 40, which CUP
+    - an MTI other than 0800/0820/0500 (0200, 0320 ...): **12** "invalid transaction"
+      (this simulator is a sign-on/echo/settlement host; 12 rather than 40, which CUP
       reserves for an issuer that does not support the transaction type);
-    - mandatory field missing (0800: 11, 41, 42, 60, 63; 0820: 11, 41, 42, 60),
-      field 11 not 6 digits, or a field 60 without 60.1-60.3: **30**;
-    - 60.3 not served (0800 other than 001/003/004, 0820 other than 301): **12**;
+    - mandatory field missing (0800: 11, 41, 42, 60, 63; 0820: 11, 41, 42, 60;
+      0500: 11, 41, 42, 48, 60), field 11 not 6 digits, or a field 60 without
+      60.1-60.3: **30**;
+    - 60.3 not served (0800 other than 001/003/004, 0820 other than 301, 0500
+      other than 201): **12**;
     - 0820/301 echo test: **00** without looking at the registry. An echo test
       is a link check (TPDU routing, framing, host up); real hosts answer it
       before terminal authentication, and that keeps "the host is reachable and
       speaks ISO 8583" apart from "this TID is not registered" when the laptop
       and the terminal compare results. No field 62;
-    - 0800 sign-on: TID unknown, inactive, or unknown to this host's role
-      (production/test) -> **97**; MID not the TID's -> **03**; with
+    - header status "test" (terminal status digit 1) at a production host:
+      the acquirer's ``test_status`` says what happens. ``accept``: answered
+      as if normal; ``refuse``: **test_status_code**; ``route-to-test``: the
+      registry is consulted as the test system's (a production-only TID -> 97);
+    - 0800 sign-on and 0500 settlement: TID unknown, inactive, or unknown to
+      this host's role (production/test) -> **97**; MID not the TID's -> **03**;
+    - 0500 settlement: field 64 missing or not the CUP MAC (reference §4.5)
+      under the MAK this acquirer issued at the TID's last sign-on (or holds
+      from the scenario: ``issued_keys``) -> **A0**; field 48 not 62 digits ->
+      **30**; else **00** with field 48 = the request's totals and the
+      reconciliation digits (31 domestic, 62 foreign): 1 balanced when they
+      equal the host's record of the TID's open batch (the record is then
+      closed), 2 unbalanced otherwise (the record stays). A 0500 repeated with
+      the same TID, batch and STAN gets the first answer again;
+    - 0800 sign-on: with
       ``check_serial_number`` and a bound serial number, a field 62 device data
       that is not ``"SN" + that serial number`` (absent included) -> **97**
       (see :func:`drivers.hostlink.cup.device_data`); else **00** with keys.
@@ -90,11 +105,16 @@ IDLE_TIMEOUT_S = 60.0
 MESSAGE_TIMEOUT_S = 10.0
 _POLL_S = 0.1
 
-#: Fields a request must carry (reference §4.2); a request without one is answered 30.
-MANDATORY = {"0800": ("11", "41", "42", "60", "63"), "0820": ("11", "41", "42", "60")}
-SERVED_CODES = {"0800": cup.SIGN_ON_CODES, "0820": (cup.ECHO_TEST,)}
+#: Fields a request must carry (reference §4.2, §4.6); a request without one is answered 30.
+MANDATORY = {
+    "0800": ("11", "41", "42", "60", "63"),
+    "0820": ("11", "41", "42", "60"),
+    "0500": ("11", "41", "42", "48", "60"),
+}
+SERVED_CODES = {"0800": cup.SIGN_ON_CODES, "0820": (cup.ECHO_TEST,), "0500": (cup.SETTLEMENT,)}
 
 APPROVED, INVALID_MERCHANT, INVALID_TRANSACTION, FORMAT_ERROR, TERMINAL_UNKNOWN = "00", "03", "12", "30", "97"
+MAC_FAILED = "A0"
 
 
 @dataclass(frozen=True)
@@ -259,7 +279,11 @@ class AcquirerServer:
         key_source: Callable[[int], bytes] = os.urandom,
         idle_timeout_s: float = IDLE_TIMEOUT_S,
         message_timeout_s: float = MESSAGE_TIMEOUT_S,
+        issued_keys: dict[str, dict[str, bytes]] | None = None,
+        batches: dict[str, tuple[int, int]] | None = None,
     ) -> None:
+        """``issued_keys``: per TID, the clear working keys the host issued before (by type);
+        ``batches``: per TID, the host's record of its open batch (count, amount in fen)."""
         self.acquirer = acquirer
         self.trace = trace
         self.clock = clock
@@ -278,6 +302,9 @@ class AcquirerServer:
         self._contexts: dict[str, ssl.SSLContext] = {}
         self._rrn = 0
         self._started = False
+        self._keys: dict[str, dict[str, bytes]] = {tid: dict(keys) for tid, keys in (issued_keys or {}).items()}
+        self._batches: dict[str, tuple[int, int]] = dict(batches or {})
+        self._settled: dict[tuple[str, int, str], tuple[str, dict[str, str]]] = {}
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> AcquirerServer:
@@ -366,6 +393,11 @@ class AcquirerServer:
     def last_sign_on(self, tid: str) -> SignOn | None:
         with self._lock:
             return next((s for s in reversed(self.sign_ons) if s.tid == tid), None)
+
+    def open_batch(self, tid: str) -> tuple[int, int]:
+        """The host's record of the TID's open batch: (count, amount in fen)."""
+        with self._lock:
+            return self._batches.get(tid, (0, 0))
 
     # -- serving -------------------------------------------------------------------------------
     def _accept_loop(self, host: AcquirerHost, listener: socket.socket) -> None:
@@ -529,12 +561,20 @@ class AcquirerServer:
             return INVALID_TRANSACTION, extra
         if request.mti == "0820":
             return APPROVED, extra  # echo test: a link check, registry not consulted (module docstring)
+        role = host.role
+        if request.header.terminal_status == 1 and host.role == "production":
+            if self.acquirer.test_status == "refuse":
+                return self.acquirer.test_status_code, extra
+            if self.acquirer.test_status == "route-to-test":
+                role = "test"
         tid, mid = request.get(41) or "", request.get(42) or ""
         terminal = self._registry.get(tid)
-        if terminal is None or not terminal.active or host.role not in terminal.roles:
+        if terminal is None or not terminal.active or role not in terminal.roles:
             return TERMINAL_UNKNOWN, extra
         if terminal.mid != mid:
             return INVALID_MERCHANT, extra
+        if request.mti == "0500":
+            return self._settle(terminal, request, f60.batch, extra)
         bound = terminal.serial_number if self.acquirer.check_serial_number else ""
         if bound and cup.parse_device_data(request.get(62)) != bound:
             return TERMINAL_UNKNOWN, extra
@@ -549,7 +589,33 @@ class AcquirerServer:
             field62 = _corrupt_check_values(nmc, field62)
         with self._lock:
             self.sign_ons.append(SignOn(terminal.tid, host_label(host), nmc, self.clock(), clear, good))
+            self._keys[terminal.tid] = clear  # from now on the host MACs and checks with these
         return field62
+
+    def _settle(
+        self, terminal: AcquirerTerminal, request: HostMessage, batch: int, extra: dict[str, str]
+    ) -> tuple[str, dict[str, str]]:
+        """0500: MAC under the MAK last issued, then the totals against the host's record (module docstring)."""
+        key = (terminal.tid, batch, request.get(11) or "")
+        with self._lock:
+            if key in self._settled:  # the terminal sent it again (its 0510 was lost): same answer
+                return self._settled[key]
+            mak = self._keys.get(terminal.tid, {}).get("mak")
+        if mak is None or not cup.mac_matches(request, mak):
+            return MAC_FAILED, extra
+        try:
+            totals = cup.SettlementTotals.parse(request.get(48))
+        except cup.HostProtocolError:
+            return FORMAT_ERROR, extra
+        with self._lock:
+            count, amount = self._batches.get(terminal.tid, (0, 0))
+            balanced = totals.same_totals(cup.SettlementTotals(debit_amount=amount, debit_count=count))
+            result = cup.BALANCED if balanced else cup.UNBALANCED
+            if balanced:
+                self._batches[terminal.tid] = (0, 0)
+            answer = (APPROVED, {**extra, "48": replace(totals, result=result, foreign_result=cup.BALANCED).field_48()})
+            self._settled[key] = answer
+        return answer
 
 
 __all__ = [

@@ -154,6 +154,7 @@ class Hardware(_Strict):
 
 class Counters(_Strict):
     unsettled_transactions: int = Field(default=0, ge=0)
+    unsettled_amount: int = Field(default=0, ge=0, le=999_999_999_999)  # their sum in fen (分), for settlement
     pending_reversal: bool = False
     transaction_log_used: int = Field(default=0, ge=0)
     transaction_log_capacity: int = Field(default=1500, ge=1)
@@ -264,6 +265,11 @@ class Faults(_Strict):
     drop_rate: float = Field(default=0.0, ge=0, le=1)
     garbage_rate: float = Field(default=0.0, ge=0, le=1)
     spurious_nak_rate: float = Field(default=0.0, ge=0, le=1)
+    # line noise per byte, on every byte that crosses the cable (see ports.ByteNoise)
+    byte_corrupt_rate: float = Field(default=0.0, ge=0, le=0.5)
+    byte_drop_rate: float = Field(default=0.0, ge=0, le=0.5)
+    byte_insert_rate: float = Field(default=0.0, ge=0, le=0.5)
+    byte_noise_direction: Literal["both", "to-laptop", "to-terminal"] = "both"
     disconnect_after_frames: int = Field(default=0, ge=0)
     silent_after_frames: int = Field(default=0, ge=0)
 
@@ -311,6 +317,12 @@ class AcquirerTerminal(_Strict):
     tmk: HexKey  # the host's copy of the terminal master key (clear: simulator only)
     active: bool = True
     roles: list[Literal["production", "test"]] = ["production"]  # which host systems know this TID
+    # the working keys the host holds for this TID: those the terminal holds ("current"), or newer ones it
+    # issued since (the same TID signed on elsewhere): MAC-checked messages then fail A0 until a sign-on
+    issued_keys: Literal["current", "newer"] = "current"
+    # the host's record of the TID's open batch (count, amount in fen); None: what the terminal holds
+    batch_count: int | None = Field(default=None, ge=0, le=999)
+    batch_amount: int | None = Field(default=None, ge=0, le=999_999_999_999)
 
 
 class AcquirerHost(_Strict):
@@ -333,6 +345,10 @@ class Acquirer(_Strict):
     name: str = "示例收单行 Demo Acquirer"
     institution_id: str = Field(default="48020000", pattern=r"^[0-9]{1,11}$")
     check_serial_number: bool = False  # answer 97 when the sign-on's serial number is not the bound one
+    # a production host and a message whose header says "test" (status 1): answer it as if normal ("accept"),
+    # refuse it with test_status_code ("refuse"), or hand it to the test system ("route-to-test")
+    test_status: Literal["accept", "refuse", "route-to-test"] = "accept"
+    test_status_code: str = Field(default="12", pattern=r"^[0-9A-Z]{2}$")
     terminals: list[AcquirerTerminal] = []
     hosts: list[AcquirerHost] = []
 
@@ -363,7 +379,21 @@ class Scenario(_Strict):
     network: Network = Network()
     laptop_network: Network | None = None  # None: the laptop sees the network as the terminal does
     acquirer: Acquirer = Acquirer()
+    # other acquirers' host systems, each with its own institution code, hosts and registry
+    other_acquirers: list[Acquirer] = []
     link: Link = Link()
+
+    @model_validator(mode="after")
+    def _hosts_unique_across_acquirers(self) -> Scenario:
+        seen: dict[tuple[str, int], str] = {}
+        for acquirer in (self.acquirer, *self.other_acquirers):
+            for h in acquirer.hosts:
+                if (h.address, h.port) in seen and seen[(h.address, h.port)] != acquirer.name:
+                    raise ValueError(
+                        f"{h.address}:{h.port} is a host of both {seen[(h.address, h.port)]!r} and {acquirer.name!r}"
+                    )
+                seen[(h.address, h.port)] = acquirer.name
+        return self
 
     @field_validator("format")
     @classmethod

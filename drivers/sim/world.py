@@ -3,14 +3,16 @@
 Every address in a scenario is emulated: the rules of ``[network]`` (the
 terminal's view) or ``[laptop_network]`` (the laptop's) decide whether a
 name resolves and a host:port answers; when it does, the connection goes for
-real to the simulated acquirer host listening on 127.0.0.1. Nothing else is
-ever dialled.
+real to the simulated acquirer host listening on 127.0.0.1 (the scenario's
+``[acquirer]`` or one of its ``[[other_acquirers]]``, whichever has a host at
+that address). Nothing else is ever dialled.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import socket
 import threading
 import time
@@ -49,23 +51,60 @@ class SimWorld:
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
-        self._acquirer = None
+        self._servers: list = []
         self._lock = threading.Lock()
 
-    def acquirer(self):
-        """The acquirer's host servers (started on first use)."""
-        with self._lock:
-            if self._acquirer is None:
-                from .acquirer import AcquirerServer
+    def _host_state(self, acquirer) -> tuple[dict[str, dict[str, bytes]], dict[str, tuple[int, int]]]:
+        """What the acquirer's host holds for the scenario's terminal: its working keys and open batch."""
+        tid = self.scenario.parameters.tid
+        record = next((t for t in acquirer.terminals if t.tid == tid), None)
+        if record is None:
+            return {}, {}
+        held = {w.type: bytes.fromhex(w.key) for w in self.scenario.keys.working}
+        if record.issued_keys == "newer":  # issued since to someone else: same lengths, other keys
+            held = {kind: os.urandom(len(key)) for kind, key in held.items()} or {"mak": os.urandom(16)}
+        counters = self.scenario.counters
+        count = counters.unsettled_transactions if record.batch_count is None else record.batch_count
+        amount = counters.unsettled_amount if record.batch_amount is None else record.batch_amount
+        return {tid: held}, {tid: (count, amount)}
 
-                self._acquirer = AcquirerServer(self.scenario.acquirer).start()
-            return self._acquirer
+    def _start(self) -> list:
+        if not self._servers:
+            from .acquirer import AcquirerServer
+
+            try:
+                for acquirer in (self.scenario.acquirer, *self.scenario.other_acquirers):
+                    keys, batches = self._host_state(acquirer)
+                    self._servers.append(AcquirerServer(acquirer, issued_keys=keys, batches=batches).start())
+            except BaseException:
+                for server in self._servers:
+                    server.stop()
+                self._servers = []
+                raise
+        return self._servers
+
+    def acquirer(self):
+        """The scenario's acquirer's host servers (started, with the other acquirers', on first use)."""
+        with self._lock:
+            return self._start()[0]
+
+    def acquirers(self) -> list:
+        """Every acquirer's host servers: the scenario's first, then ``[[other_acquirers]]`` in order."""
+        with self._lock:
+            return list(self._start())
+
+    def endpoint(self, address: str, port: int) -> tuple[str, int] | None:
+        """The loopback endpoint serving the emulated ``address:port``, whichever acquirer's host it is."""
+        for server in self.acquirers():
+            if (address, port) in server.endpoints:
+                return server.endpoints[(address, port)]
+        return None
 
     def close(self) -> None:
         with self._lock:
-            if self._acquirer is not None:
-                self._acquirer.stop()
-                self._acquirer = None
+            servers, self._servers = self._servers, []
+        for server in servers:
+            server.stop()
 
     @property
     def laptop_network(self) -> Network:
@@ -96,7 +135,7 @@ class SimWorld:
             return Dialled("refused", address, rule.latency_ms, detail=f"{address}:{port} refused the connection")
         if rule.result == "reset":
             return Dialled("reset", address, rule.latency_ms, detail=f"{address}:{port} reset the connection")
-        endpoint = self.acquirer().endpoints.get((address, port))
+        endpoint = self.endpoint(address, port)
         if endpoint is None:
             return Dialled("refused", address, rule.latency_ms, detail=f"nothing listens on {address}:{port}")
         started = time.perf_counter()
@@ -119,7 +158,7 @@ class SimWorld:
         if not network.link_up:
             return {"names": {}, "routes": {}, "default": "unreachable", **ca}
         routes: dict[str, dict] = {}
-        endpoints = acquirer.endpoints
+        endpoints = {end: real for server in self.acquirers() for end, real in server.endpoints.items()}
         for (address, port), (host, real) in endpoints.items():
             rule = network.rule_for(address, port)
             if rule.result == "ok":
