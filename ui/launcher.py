@@ -7,13 +7,15 @@ headless box never loads it (and ``python -m techapp`` never imports ``ui``).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 
-HEADLESS_HINT = (
-    "techapp: no display for the desktop app here. Without a window use the command line, "
+CLI_HINT = (
+    "Without a window use the command line, "
     "e.g. `techapp diagnose --demo`, `techapp info --port /dev/ttyACM0` (see `techapp --help`)."
 )
+HEADLESS_HINT = "techapp: no display for the desktop app here. " + CLI_HINT
 
 
 def wants_gui(argv: Sequence[str]) -> bool:
@@ -28,6 +30,71 @@ def has_display(environ=os.environ) -> bool:
     return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
+def platform_failure(messages: Sequence[str], environ=os.environ) -> str:
+    """Why Qt could not open a window, from the messages it logged before giving up.
+
+    A plugin with a missing system library (Qt itself then blames ``libxcb-cursor0``
+    whatever is missing) names the libraries and their packages; a plugin that
+    loads names the display that did not answer.
+    """
+    from ui.qtplatform import debian_package, missing_libraries, plugin_file
+
+    text = "\n".join(messages)
+    m = re.search(r'Qt platform plugin "([^"]+)" in "([^"]*)"', text)
+    platform = m.group(1) if m else (environ.get("QT_QPA_PLATFORM") or "xcb").split(";")[0].split(":")[0]
+    try:
+        plugin = plugin_file(platform, m.group(2) if m and m.group(2) else None)
+        missing = missing_libraries(plugin) if plugin.exists() else []
+    except Exception:  # the diagnosis of a failure must not fail itself
+        missing = []
+    if missing:
+        packages = " ".join(dict.fromkeys(debian_package(lib) for lib in missing))
+        return (
+            f'the Qt platform plugin "{platform}" cannot load: the system libraries {", ".join(missing)} '
+            f"are missing (on Debian/Ubuntu: scripts/setup installs them, or sudo apt-get install {packages})"
+        )
+    if platform == "xcb" and ("could not connect to display" in text or "even though it was found" in text):
+        display = environ.get("DISPLAY", "")
+        return f"the X display {display!r} does not answer (no X server there, or this user may not use it)"
+    if "Could not find the Qt platform plugin" in text:
+        return f'Qt has no platform plugin "{platform}" (QT_QPA_PLATFORM)'
+    return f'the Qt platform plugin "{platform}" could not start'
+
+
+def make_qt_app():
+    """The QApplication, or None (the reason printed with the command-line hint) when no window can open.
+
+    Qt ends the process with abort() when no platform plugin starts; a message
+    handler sees its fatal message first, prints what went wrong instead and
+    exits with 2 as when there is no display at all.
+    """
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    from ui.app import make_app
+
+    seen: list[tuple[object, str, str]] = []  # (kind, category, message) until the window can open
+
+    def on_message(kind, context, message: str) -> None:
+        if kind == QtMsgType.QtFatalMsg and "platform plugin" in message:
+            # Qt's own lines before this one blame the wrong library: say what is wrong instead
+            reason = platform_failure([m for _k, _c, m in seen])
+            print(f"techapp: the desktop app cannot open a window: {reason}.\n{HEADLESS_HINT}", file=sys.stderr)
+            sys.stderr.flush()
+            sys.stdout.flush()
+            os._exit(2)  # Qt would abort() right after this handler returns
+        seen.append((kind, getattr(context, "category", None) or "default", message))
+
+    qInstallMessageHandler(on_message)
+    try:
+        app = make_app()
+    finally:
+        qInstallMessageHandler(None)  # Qt's own handler once the window can open
+    for kind, category, message in seen:  # the window opens: Qt's warnings as Qt would print them
+        if kind != QtMsgType.QtDebugMsg:
+            print(message if category == "default" else f"{category}: {message}", file=sys.stderr)
+    return app
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if wants_gui(args):
@@ -39,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ImportError as err:  # Qt libraries missing on this system
             print(f"techapp: the desktop app cannot start ({err}).\n{HEADLESS_HINT}", file=sys.stderr)
             return 2
+        make_qt_app()
         return run_gui(demo="--demo" in args)
     from techapp.cli import main as cli_main
 
