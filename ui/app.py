@@ -74,6 +74,11 @@ def _exit_when_ready(window: MainWindow, demo: bool, *, close: bool = True) -> N
         if close:
             window.close()
 
+    if not close:  # "hold": a test drives the window from outside (tests/gui/test_xcb.py); say what happens
+        window.session.stateChanged.connect(lambda state, detail: print(f"state: {state} {detail}", flush=True))
+        window.session.diagnosisDone.connect(
+            lambda d: print(f"diagnosis: {len(d.findings)} findings, cancelled={d.cancelled}", flush=True)
+        )
     if not demo:
         QTimer.singleShot(200, report)
         return
