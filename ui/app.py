@@ -61,7 +61,8 @@ def create_window(service: TerminalService | None = None) -> tuple[MainWindow, T
 
 def _exit_when_ready(window: MainWindow, demo: bool, *, close: bool = True) -> None:
     """Print the window's state once it is ready (connected for --demo, shown otherwise), then quit
-    (``close``) or keep running (a test then stops it with a signal)."""
+    (``close``) or keep running (a test then drives it and stops it with a signal), printing each state
+    change (``state: busy diagnose``) and finished diagnosis (``diagnosis: 1 findings, cancelled=True``)."""
     from . import service as svc
 
     said = []
@@ -73,12 +74,13 @@ def _exit_when_ready(window: MainWindow, demo: bool, *, close: bool = True) -> N
         print(f"ready: {window.link} {window.session.port} {window.windowTitle()}", flush=True)
         if close:
             window.close()
-
-    if not close:  # "hold": a test drives the window from outside (tests/gui/test_xcb.py); say what happens
+            return
+        # "hold": a test drives the window from outside (tests/gui/test_xcb.py); say what happens next
         window.session.stateChanged.connect(lambda state, detail: print(f"state: {state} {detail}", flush=True))
         window.session.diagnosisDone.connect(
             lambda d: print(f"diagnosis: {len(d.findings)} findings, cancelled={d.cancelled}", flush=True)
         )
+
     if not demo:
         QTimer.singleShot(200, report)
         return
