@@ -1,9 +1,11 @@
 """The ``techapp`` command line.
 
-Exit codes: 0 success; 1 the command ran but found problems (``diagnose``:
-findings; ``info``: read only part of the terminal); 2 it could not run (bad
-arguments, port not available, link lost; ``diagnose``: also a diagnosis that
-ran only in part).
+Exit codes: 0 success (``diagnose``: healthy); 1 the command ran but found
+problems (``diagnose``: faults found; ``info``: read only part of the terminal);
+2 it could not run (bad arguments, port not available, link lost; ``diagnose``:
+also a diagnosis that ran only in part or was cancelled); 3 ``diagnose`` only:
+incomplete, no fault found among what ran but tests that bear on the terminal's
+health or the complaint did not run (the report's first line names them).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -30,7 +34,7 @@ from .info import collect_info, render_text
 from .laptopnet import laptop_dialer, trusted_ca
 
 DEMO_SCENARIO = "demo-97"
-EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
 def _add_connection_args(p: argparse.ArgumentParser) -> None:
@@ -57,6 +61,16 @@ def _add_real_network_arg(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="let the laptop's checks use the real network (on site); without it they stay on loopback",
     )
+
+
+def _person_seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if not 1 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"{value} is outside 1..600 seconds (the terminal's own limit)")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,7 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument(
         "--no-prompts",
         action="store_true",
-        help="never ask for a person at the terminal (card swipe, keypad); those tests are skipped",
+        help="never ask for a person at the terminal (card swipe, keypad); those tests are then not tested "
+        "and a run without a fault ends 'incomplete' (exit 3)",
+    )
+    diag.add_argument(
+        "--person-timeout",
+        type=_person_seconds,
+        metavar="SECONDS",
+        help="time a person gets to answer a prompt, and then to swipe or press the keys (1-600, default 30)",
     )
     _add_real_network_arg(diag)
 
@@ -295,15 +316,74 @@ def _interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+def _stdin_ready(timeout: float) -> bool:
+    """True when standard input has something to read (a line, or its end) within ``timeout`` seconds."""
+    if os.name == "nt":  # select() takes only sockets there; a console has its own key buffer
+        import msvcrt
+
+        end = time.monotonic() + timeout
+        while True:
+            if msvcrt.kbhit():
+                return True
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.02)
+    return bool(select.select([sys.stdin.fileno()], [], [], timeout)[0])
+
+
+def _drain_stdin() -> None:
+    """Throw away what was typed before a question (a late Enter must not answer the next one)."""
+    try:
+        fd = sys.stdin.fileno()
+        if os.name != "nt" and os.isatty(fd):
+            import termios
+
+            termios.tcflush(fd, termios.TCIFLUSH)
+            return
+        while _stdin_ready(0) and os.read(fd, 4096):
+            pass
+    except (OSError, ValueError):
+        pass
+
+
+def _read_answer(stop: threading.Event | None = None) -> str | None:
+    """One line from standard input; None at its end, or as soon as ``stop`` is set.
+
+    Reads the file descriptor itself, a little at a time, checking ``stop`` in between: nothing
+    is ever left blocked in ``input()`` holding the stdin buffer's lock, which makes the
+    interpreter abort at exit ("Fatal Python error: could not acquire lock") when a question is
+    withdrawn. Ctrl-C still interrupts it (in the main thread).
+    """
+    try:
+        fd = sys.stdin.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
+    got = b""
+    while stop is None or not stop.is_set():
+        if not _stdin_ready(0.1):
+            continue
+        chunk = os.read(fd, 1) if os.name == "nt" else os.read(fd, 4096)
+        if not chunk:
+            return got.decode("utf-8", "replace") if got else None
+        got += chunk
+        if b"\n" in got or b"\r" in got:
+            return got.splitlines()[0].decode("utf-8", "replace") if got.strip() else ""
+    return None
+
+
 def _ask_person(lang: str):
-    def ask(prompt) -> bool:
+    """Asks on stderr, reads the answer from stdin; the runner's time-out or a cancel withdraws the question."""
+
+    def ask(prompt) -> bool | None:
         text = prompt.text(lang)
         hint = "Enter = ready, s = skip" if lang == "en" else "回车 = 开始，s = 跳过"
+        _drain_stdin()
         print(f"\n>>> {text} ({prompt.timeout_s} s; {hint})", file=sys.stderr, flush=True)
-        try:
-            answer = input()
-        except EOFError:
-            return False
+        answer = _read_answer(prompt.skip)
+        if answer is None:
+            if prompt.skip.is_set():  # withdrawn: the runner records "no answer in N s" (or the cancel)
+                return None
+            return False  # end of input: nobody will answer
         return answer.strip().lower() not in ("s", "skip", "n")
 
     return ask
@@ -317,11 +397,10 @@ def _confirm(lang: str):
         for line in render_action(action, lang, "*", indent=""):
             print(line, file=sys.stderr)
         prompt = "Do it now? [y/N] " if lang == "en" else "现在执行？[y/N] "
+        _drain_stdin()
         print(prompt, end="", file=sys.stderr, flush=True)
-        try:
-            return input().strip().lower() in ("y", "yes", "是")
-        except EOFError:
-            return False
+        answer = _read_answer()
+        return answer is not None and answer.strip().lower() in ("y", "yes", "是")
 
     return confirm
 
@@ -332,6 +411,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     from .backups import write_json_whole
     from .diagnosis.engine import Diagnoser, run_with_baud_probe
     from .diagnosis.render import render_text
+    from .diagnosis.runner import PERSON_TIMEOUT_S
     from .profiles import ProfileError, load_profile
     from .workorder import WorkOrderError, load_work_order
 
@@ -399,6 +479,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
                 sign_on=not args.no_sign_on,
                 ask_person=ask_person,
                 on_progress=progress,
+                person_timeout_s=args.person_timeout or PERSON_TIMEOUT_S,
             )
 
         try:

@@ -27,7 +27,7 @@ from drivers.models import Counters, Hardware, Identity, KeyStatus, LogEntry, Pa
 from .backups import SCHEMA as BACKUP_SCHEMA
 from .diagnosis import model as diagnosis_model
 from .diagnosis.checks import Context, judge
-from .diagnosis.model import STATUSES, Confidence, FindingState, Severity, Status
+from .diagnosis.model import STATUSES, Confidence, FindingState, Outcome, Severity, Status
 from .diagnosis.rules import PRIORITY
 from .diagnosis.runner import Readings
 from .info import SCHEMA as INFO_SCHEMA
@@ -149,6 +149,7 @@ class WorkOrder(TypedDict):
     tmk_index: int | None
     tmk_kcv: str
     notes: str
+    complaint: Annotated[str, Field(description="what the merchant reported; its test is marked when untested")]
     source: Annotated[str, Field(description="the file the work order was read from")]
 
 
@@ -250,6 +251,19 @@ class ActionOutcome(TypedDict):
 
 
 @with_config(CLOSED)
+class Untested(TypedDict):
+    """A test that bears on the terminal's health or the complaint and did not run (the complaint's first)."""
+
+    step: Annotated[str, Field(description="the step that did not run: 'card-reader', 'keypad', 'sign-on' ...")]
+    check: Annotated[CheckId, Field(description="the check that shows it in the checklist")]
+    checks: Annotated[list[CheckId], Field(description="every check it leaves unjudged")]
+    title: Text
+    reason: Annotated[Text, Field(description="why it did not run ('not tested: no answer in 30 s ...')")]
+    how: Annotated[Text, Field(description="how to test it")]
+    complaint: Annotated[bool, Field(description="it is what the work order's complaint is about")]
+
+
+@with_config(CLOSED)
 class DiagnosisDocument(TypedDict):
     """Output of ``techapp diagnose --json``: the checklist, the ranked findings and the repairs done."""
 
@@ -267,7 +281,13 @@ class DiagnosisDocument(TypedDict):
     actions_taken: list[ActionOutcome]
     could_not_run: Annotated[Text | None, Field(description="why the diagnosis could not run or is partial")]
     cancelled: bool
-    exit_code: Literal[0, 1, 2]
+    outcome: Annotated[
+        Outcome,
+        Field(description="healthy (exit 0), faults (exit 1) or incomplete (exit 3, or 2 when it could not run)"),
+    ]
+    headline: Annotated[Text, Field(description="the outcome in one line: the report's first line")]
+    untested: list[Untested]
+    exit_code: Literal[0, 1, 2, 3]
 
 
 def _when_kind(kind: str, then: dict[str, Any]) -> dict[str, Any]:
@@ -297,8 +317,25 @@ def diagnosis_schema() -> dict[str, Any]:
             {"operation": {"const": ""}, "changes": {"maxProperties": 0}, "text": {"$ref": "#/$defs/Text"}},
         ),
     ]
-    # Diagnosis.exit_code: 2 could not run or cancelled, else 1 with findings, 0 without
+    # Diagnosis.outcome: faults with findings, else incomplete when something did not run, else healthy
+    # Diagnosis.exit_code: 2 could not run or cancelled, else 1 faults, 3 incomplete, 0 healthy
+    no_findings = {"properties": {"findings": {"maxItems": 0}}}
     schema["allOf"] = [
+        {
+            "if": {"not": no_findings},
+            "then": {"properties": {"outcome": {"const": "faults"}}},
+            "else": {
+                "if": {
+                    "anyOf": [
+                        {"properties": {"could_not_run": {"$ref": "#/$defs/Text"}}},
+                        {"properties": {"cancelled": {"const": True}}},
+                        {"properties": {"untested": {"minItems": 1}}},
+                    ]
+                },
+                "then": {"properties": {"outcome": {"const": "incomplete"}}},
+                "else": {"properties": {"outcome": {"const": "healthy"}}},
+            },
+        },
         {
             "if": {
                 "anyOf": [
@@ -308,11 +345,15 @@ def diagnosis_schema() -> dict[str, Any]:
             },
             "then": {"properties": {"exit_code": {"const": 2}}},
             "else": {
-                "if": {"properties": {"findings": {"maxItems": 0}}},
-                "then": {"properties": {"exit_code": {"const": 0}}},
-                "else": {"properties": {"exit_code": {"const": 1}}},
+                "if": {"properties": {"outcome": {"const": "faults"}}},
+                "then": {"properties": {"exit_code": {"const": 1}}},
+                "else": {
+                    "if": {"properties": {"outcome": {"const": "incomplete"}}},
+                    "then": {"properties": {"exit_code": {"const": 3}}},
+                    "else": {"properties": {"exit_code": {"const": 0}}},
+                },
             },
-        }
+        },
     ]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = diagnosis_model.SCHEMA

@@ -24,7 +24,18 @@ from typing import Any
 TID_RE = re.compile(r"[0-9A-Za-z]{8}")
 MID_RE = re.compile(r"[0-9]{15}")
 KCV_RE = re.compile(r"[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}")
-FIELDS = ("id", "merchant_name", "mid", "tid", "serial_number", "acquirer_profile", "tmk_index", "tmk_kcv", "notes")
+FIELDS = (
+    "id",
+    "merchant_name",
+    "mid",
+    "tid",
+    "serial_number",
+    "acquirer_profile",
+    "tmk_index",
+    "tmk_kcv",
+    "complaint",
+    "notes",
+)
 REQUIRED = ("id", "mid", "tid")
 
 
@@ -53,6 +64,8 @@ class WorkOrder:
     tmk_index: int | None = None
     tmk_kcv: str = ""  # key sheet check value of the TMK, 6 or 8 hex digits, upper case; "" = no key sheet
     notes: str = ""
+    #: what the merchant reported ("card not read", "刷卡显示无效终端 97"): the matching untested test stands out
+    complaint: str = ""
     source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,6 +136,7 @@ def from_mapping(raw: dict[str, Any], *, where: str) -> WorkOrder:
         tmk_index=index,
         tmk_kcv=kcv,
         notes=values["notes"],
+        complaint=values["complaint"],
         source=where,
     )
 

@@ -358,6 +358,7 @@ SHIPPED: dict[str, Any] = {
         ),
         # link
         _case("flaky-cable", Expect("cable", {"swap-cable": "manual"}, ("frames resent", "bytes of noise"))),
+        _case("noisy-cable", Expect("cable", {"swap-cable": "manual"}, ("rejected", "bytes of noise"))),
         _case(
             "wrong-baud",
             Expect("baud-mismatch", {"set-baud": "manual"}, ("answered at 9600 baud after silence at 115200",)),

@@ -24,8 +24,9 @@ from ..profiles import AcquirerProfile
 from ..workorder import WorkOrder
 from .checks import Context, judge
 from .model import Action, ActionOutcome, Diagnosis, Finding, T
+from .outcome import untested
 from .rules import findings as find
-from .runner import AskPerson, Gatherer, Readings, StepProgress, is_link_failure
+from .runner import PERSON_TIMEOUT_S, AskPerson, Gatherer, Readings, StepProgress, is_link_failure
 
 #: Confirm an automatic action before it runs: True to go ahead.
 Confirm = Callable[[Action, Finding], bool]
@@ -62,6 +63,7 @@ class Diagnoser:
         cancel: threading.Event | None = None,
         backup_dir: Path | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        person_timeout_s: int = PERSON_TIMEOUT_S,
     ) -> None:
         self.driver = driver
         self.password = password
@@ -75,6 +77,7 @@ class Diagnoser:
         self.cancel = cancel or threading.Event()
         self.backup_dir = backup_dir
         self.clock = clock
+        self.person_timeout_s = person_timeout_s
         self.readings: Readings | None = None
         self.baud_mismatch: tuple[int, int] | None = None  # set by run_with_baud_probe
         self._last_backup = ""
@@ -91,6 +94,7 @@ class Diagnoser:
             on_progress=self.on_progress,
             cancel=self.cancel,
             clock=self.clock,
+            person_timeout_s=self.person_timeout_s,
         )
 
     def _result(self, r: Readings, started: datetime) -> Diagnosis:
@@ -105,6 +109,7 @@ class Diagnoser:
             checks=checks,
             findings=find(r, checks, self.ctx),
             cancelled=r.cancelled,
+            untested=untested(r, checks, self.ctx),
         )
         if not self.sign_on:  # --no-sign-on: no action signs on, and none promises to
             for f in result.findings:
@@ -219,12 +224,14 @@ class Diagnoser:
             for step in ("sign-on", "keys-after"):
                 if step in self.readings.skipped:
                     r.skipped[step] = self.readings.skipped[step]
+                    r.skip_causes[step] = self.readings.skip_causes.get(step, "other")
         # interactive self-tests are not repeated: keep their first results
         for test, res in self.readings.self_tests.items():
             r.self_tests.setdefault(test, res)
         for step in ("card-reader", "keypad"):
             if step in self.readings.skipped and step not in r.self_tests:
                 r.skipped[step] = self.readings.skipped[step]
+                r.skip_causes[step] = self.readings.skip_causes.get(step, "other")
         after = self._result(r, started)
         after_status = {c.id: c.status for c in after.checks}
         for o in outcomes:

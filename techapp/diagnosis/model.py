@@ -18,6 +18,13 @@ STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skipped", "error")
 Confidence = Literal["high", "medium", "low"]
 CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 Severity = Literal["critical", "high", "medium", "low"]
+#: What one run amounts to (docs/diagnosis.md, "Outcomes"): every check that bears on the terminal's
+#: health or the complaint ran and passed; at least one finding; or no finding among what ran while
+#: named checks did not run.
+Outcome = Literal["healthy", "faults", "incomplete"]
+OUTCOMES: tuple[Outcome, ...] = ("healthy", "faults", "incomplete")
+#: Exit codes of ``techapp diagnose`` (and ``Diagnosis.exit_code``).
+EXIT_HEALTHY, EXIT_FAULTS, EXIT_COULD_NOT_RUN, EXIT_INCOMPLETE = 0, 1, 2, 3
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 FindingState = Literal["open", "fixed-during-diagnosis"]
 
@@ -199,6 +206,40 @@ class ActionOutcome:
         )
 
 
+@dataclass(frozen=True)
+class Untested:
+    """A test that bears on the terminal's health or the complaint and did not run in this run.
+
+    ``step`` is the runner step that did not run (``card-reader``, ``sign-on`` ...), ``check`` the
+    check that shows it in the checklist and ``checks`` every check it leaves unjudged; ``reason``
+    says why it did not run, ``how`` how to test it; ``complaint`` is True when it is what the work
+    order's complaint is about (``outcome.complaint_steps``). Built by :func:`.outcome.untested`.
+    """
+
+    step: str
+    check: str
+    title: Text
+    reason: Text
+    how: Text
+    complaint: bool = False
+    checks: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "check": self.check,
+            "checks": list(self.checks),
+            "title": self.title.to_dict(),
+            "reason": self.reason.to_dict(),
+            "how": self.how.to_dict(),
+            "complaint": self.complaint,
+        }
+
+
+def _listed(items: list[Text], lang_sep: tuple[str, str] = ("; ", "；")) -> Text:
+    return Text(lang_sep[0].join(t.en for t in items), lang_sep[1].join(t.zh for t in items))
+
+
 @dataclass
 class Diagnosis:
     """The whole result of one run."""
@@ -215,6 +256,8 @@ class Diagnosis:
     findings_before: list[str] = field(default_factory=list)  # finding ids before any repair
     could_not_run: Text | None = None  # set when the diagnosis could not run (no link, no login)
     cancelled: bool = False
+    #: the tests that bear on health or the complaint and did not run, the complaint's first
+    untested: list[Untested] = field(default_factory=list)
 
     def check(self, check_id: str) -> CheckResult | None:
         return next((c for c in self.checks if c.id == check_id), None)
@@ -224,11 +267,79 @@ class Diagnosis:
         return self.findings[0] if self.findings else None
 
     @property
+    def outcome(self) -> Outcome:
+        """``faults`` with any finding (of any state); else ``incomplete`` when a test that bears on the
+        terminal's health or the complaint did not run, or the run could not run or was cancelled;
+        else ``healthy``."""
+        if self.findings:
+            return "faults"
+        if self.untested or self.could_not_run is not None or self.cancelled:
+            return "incomplete"
+        return "healthy"
+
+    @property
     def exit_code(self) -> int:
-        """0 nothing found, 1 findings, 2 the diagnosis could not run (or was cancelled)."""
+        """0 healthy, 1 faults found, 3 incomplete; 2 the diagnosis could not run (or was cancelled)."""
         if self.could_not_run is not None or self.cancelled:
-            return 2
-        return 1 if self.findings else 0
+            return EXIT_COULD_NOT_RUN
+        return {"healthy": EXIT_HEALTHY, "faults": EXIT_FAULTS, "incomplete": EXIT_INCOMPLETE}[self.outcome]
+
+    @property
+    def headline(self) -> Text:
+        """The outcome in one line: the first line of the report and the window's verdict.
+
+        Names what was not tested and how to test it (the complaint's test first).
+        """
+        if self.could_not_run is not None:
+            head = Text("Could not run: ", "无法完成诊断：") + self.could_not_run
+            if self.findings:
+                head = head + Text("; found from what was read: ", "；根据已读取的内容发现：") + self.findings[0].title
+            return head
+        if self.cancelled:
+            return Text(
+                "Cancelled: the checks after the cancel did not run; run the diagnosis again",
+                "已取消：取消后的检查未运行；请重新诊断",
+            )
+        if self.findings:
+            top = self.findings[0]
+            more = len(self.findings) - 1
+            head = Text("Faults found: ", "发现故障：") + top.title
+            if more:
+                head = head + Text(f" (and {more} more)", f"（另有 {more} 项）")
+            n = len(self.untested)
+            if n:
+                tests = "test" if n == 1 else "tests"
+                head = head + Text(f"; {n} {tests} did not run (see Not tested)", f"；{n} 项未测试（见“未测试”）")
+            return head
+        if self.untested:
+            first = self.untested[0]
+            not_tested = self._not_tested()
+            return (
+                Text(
+                    "Incomplete: no fault found in what ran, but not tested: ",
+                    "诊断不完整：已运行的检查未发现故障，但未测试：",
+                )
+                + not_tested
+                + Text(". To test: ", "。测试方法：")
+                + first.how
+            )
+        return Text(
+            "Healthy: every check that bears on the terminal's health ran and passed",
+            "正常：与终端健康相关的检查均已运行并通过",
+        )
+
+    def _not_tested(self) -> Text:
+        """ "Card reader test [the complaint], Keypad test (why)": titles that share a reason share it."""
+        groups: list[tuple[Text, list[Text]]] = []
+        for u in self.untested:
+            mark = Text(" [the complaint]", "【投诉所指】") if u.complaint else Text("", "")
+            if groups and groups[-1][0] == u.reason:
+                groups[-1][1].append(u.title + mark)
+            else:
+                groups.append((u.reason, [u.title + mark]))
+        return _listed(
+            [_listed(titles, (", ", "、")) + Text(" (", "（") + reason + Text(")", "）") for reason, titles in groups]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         counts = {s: sum(1 for c in self.checks if c.status == s) for s in STATUSES}
@@ -247,5 +358,8 @@ class Diagnosis:
             "actions_taken": [a.to_dict() for a in self.actions_taken],
             "could_not_run": self.could_not_run.to_dict() if self.could_not_run else None,
             "cancelled": self.cancelled,
+            "outcome": self.outcome,
+            "headline": self.headline.to_dict(),
+            "untested": [u.to_dict() for u in self.untested],
             "exit_code": self.exit_code,
         }

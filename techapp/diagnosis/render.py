@@ -28,6 +28,8 @@ SEVERITY = {
     "low": T("low", "低"),
 }
 CONFIDENCE = {"high": T("sure", "确定"), "medium": T("likely", "很可能"), "low": T("possible", "可能")}
+#: A finding's state when it is not simply open (the diagnosis's own steps repaired it).
+STATE = {"fixed-during-diagnosis": T("FIXED during this diagnosis", "本次诊断中已修复")}
 KIND = {"automatic": T("automatic", "自动"), "manual": T("manual", "手动"), "escalation": T("escalate", "上报")}
 RESULT = {
     "done": T("done", "完成"),
@@ -83,7 +85,11 @@ def render_action(action: Action, lang: str, label: str, indent: str = "     ") 
 
 def render_finding(f: Finding, lang: str, number: int) -> list[str]:
     t = lambda x: x(lang)  # noqa: E731
-    head = f"  {number}. {t(f.title)}  [{t(SEVERITY[f.severity])}, {t(CONFIDENCE[f.confidence])}]"
+    state = t(STATE[f.state]) if f.state in STATE else ""
+    sep = "，" if lang == "zh" else ", "
+    head = f"  {number}. {t(f.title)}  [{t(SEVERITY[f.severity])}{sep}{t(CONFIDENCE[f.confidence])}" + (
+        f"{sep}{state}]" if state else "]"
+    )
     out = [head, "     " + t(T("Cause: ", "原因：")) + t(f.cause)]
     if f.evidence:
         out.append("     " + t(T("Evidence:", "依据：")))
@@ -98,9 +104,32 @@ def render_finding(f: Finding, lang: str, number: int) -> list[str]:
     return out
 
 
+OUTCOME = {
+    "healthy": T("HEALTHY", "正常"),
+    "faults": T("FAULTS FOUND", "发现故障"),
+    "incomplete": T("INCOMPLETE", "诊断不完整"),
+}
+
+
+def render_untested(d: Diagnosis, lang: str) -> list[str]:
+    """The "Not tested" section: each test that did not run, why, and how to test it."""
+    if not d.untested:
+        return []
+    t = lambda x: x(lang)  # noqa: E731
+    colon = "：" if lang == "zh" else ": "
+    out = [t(T("Not tested (the result does not cover these)", "未测试（结果不包括以下项目）"))]
+    for u in d.untested:
+        mark = t(T("  <- what the complaint is about", "  ← 投诉所指")) if u.complaint else ""
+        out.append(f"  - {t(u.title)}{colon}{t(u.reason)}{mark}")
+        out.append("    " + t(T("to test: ", "测试方法：")) + t(u.how))
+    out.append("")
+    return out
+
+
 def render_text(d: Diagnosis, lang: str = "en") -> str:
     t = lambda x: x(lang)  # noqa: E731
-    out: list[str] = []
+    # the first line is the outcome: what was found, or what was not tested and how to test it
+    out: list[str] = [t(d.headline), ""]
     term = d.terminal
     if term:
         out.append(
@@ -111,6 +140,9 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
     if d.work_order:
         wo = d.work_order
         out.append(t(T("Work order: ", "工单：")) + f"{wo['id']} {wo.get('merchant_name', '')}".rstrip())
+        complaint = wo.get("complaint") or wo.get("notes")
+        if complaint:
+            out.append(t(T("Complaint: ", "报修内容：")) + complaint)
     else:
         out.append(t(T("Work order: none (checks that need one say so)", "工单：无（需要工单的检查会注明）")))
     out.append(t(T("Acquirer profile: ", "收单行配置：")) + (d.profile or t(T("none", "无"))))
@@ -172,9 +204,19 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
             )
         else:
             out.append(t(T("No findings: every check that ran passed.", "未发现问题：所有已运行的检查均通过。")))
+        if d.untested:
+            out.append(
+                t(
+                    T(
+                        "This is not an all-clear: the tests under 'Not tested' did not run.",
+                        "这不代表终端正常：“未测试”中的项目没有运行。",
+                    )
+                )
+            )
         out.append("")
+    out += render_untested(d, lang)
     if d.could_not_run is not None:
-        out.append(t(T("The diagnosis is incomplete: ", "诊断未完成：")) + t(d.could_not_run))
+        out.append(t(T("The diagnosis could not run in full: ", "诊断未能完整运行：")) + t(d.could_not_run))
     if d.cancelled and d.actions_taken and not d.findings_before:
         out.append(
             t(

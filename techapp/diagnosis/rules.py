@@ -20,6 +20,7 @@ PRIORITY = {
     "tamper": 0,
     "link-garbled": 1,
     "terminal-hung": 2,
+    "link-noisy": 2,
     "link-lost": 3,
     "link-silent": 4,
     "login-failed": 5,
@@ -228,6 +229,8 @@ def _link(b: _Builder) -> bool:
             ],
             extra_evidence=[T(first_link_error.message, first_link_error.message)],
         )
+        return True
+    if _link_noisy(b):  # before "stopped answering": a noisy cable is not a hung terminal
         return True
     if first_link_error is not None:
         worked = first_link_error.after_frames > 0
@@ -1815,6 +1818,66 @@ def _link_quality(b: _Builder) -> None:
                 )
             ],
         )
+
+
+def _link_noisy(b: _Builder) -> bool:
+    """The link failed part-way and the laptop saw damaged frames: the cable, not the terminal.
+
+    A hung terminal goes quiet (the laptop resends into silence); a noisy cable
+    delivers frames the laptop must reject (NAK), bytes that make no frame, or
+    the terminal's NAKs of the laptop's damaged frames. Returns True when it
+    added the finding (the reading stopped there).
+    """
+    r = b.r
+    failure = next(
+        (e for e in r.errors.values() if is_link_failure(e) or e.error_type == "ProtocolError"),
+        None,
+    )
+    if failure is None or failure.error_type == "Disconnected" or r.hello is None:
+        return False
+    stats = r.link_stats
+    rejected, noise = stats.get("naks_sent", 0), stats.get("garbage_bytes", 0)
+    refused_by_terminal = any(e.error_type == "ProtocolError" and "NAK" in e.message for e in r.errors.values())
+    if not (rejected or noise or refused_by_terminal):
+        return False
+    resent = stats.get("retransmissions", 0)
+    b.add(
+        "link-noisy",
+        "critical",
+        "high",
+        T("The maintenance cable is too noisy to finish reading", "维护线缆干扰严重，无法完成读取"),
+        T(
+            f"The terminal answered, but its frames kept arriving damaged ({resent} resent, {rejected} rejected, "
+            f"{noise} bytes of noise) until the retries ran out: the cable or its adapter, not the terminal. "
+            "What was not read before that is not tested.",
+            f"终端有应答，但数据帧反复损坏（重发 {resent} 帧，拒收 {rejected} 帧，噪声 {noise} 字节），"
+            "重试用尽：问题在线缆或转接器，不在终端。此前未读取的项目均未检测。",
+        ),
+        ["link.quality", "link.connect", "link.login"],
+        [
+            act.manual(
+                "swap-cable",
+                T("Replace the maintenance cable, then run the diagnosis again", "更换维护线缆后重新诊断"),
+                [
+                    T(
+                        "Use the vendor's cable and adapter: no extension, no unpowered USB hub.",
+                        "使用厂商原装线缆和转接器：不要加延长线，不要用无源 USB 集线器。",
+                    ),
+                    T(
+                        "Keep the cable away from motors, compressors and power supplies.",
+                        "线缆远离电机、压缩机和电源。",
+                    ),
+                    T("Run the diagnosis again.", "重新运行诊断。"),
+                ],
+                T(
+                    "The diagnosis completes and link quality shows no resends.",
+                    "诊断顺利完成，连接质量显示无重发。",
+                ),
+            )
+        ],
+        extra_evidence=[T(failure.message, failure.message)],
+    )
+    return True
 
 
 def _baud(b: _Builder) -> None:

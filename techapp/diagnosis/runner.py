@@ -40,8 +40,43 @@ from drivers.models import (
 
 from .model import T, Text
 
-#: Seconds a person gets to swipe a card or press the keys.
+#: Seconds a person gets to answer the prompt, and then again to swipe a card or press the keys.
 PERSON_TIMEOUT_S = 30
+#: At most this many seconds between keep-alives (HELLO) while a person is asked; sooner when the
+#: terminal's SESSION_TIMEOUT is short (a third of it), so the login never lapses while they decide.
+KEEPALIVE_S = 20.0
+#: Seconds an asker gets to give up after the runner stopped waiting for it (time-out or cancel).
+ASK_GRACE_S = 2.0
+
+#: Why a step did not run, as :mod:`.outcome` needs it (``Readings.skip_causes``).
+NOT_INTERACTIVE = T(
+    "needs a person at the terminal; this run is not interactive", "需要有人在终端前操作；本次为非交互运行"
+)
+SKIPPED_BY_TECHNICIAN = T("skipped by the technician", "技术员已跳过")
+CANCELLED_BY_USER = T("cancelled by the user", "已被用户取消")
+NO_SIGN_ON = T("sign-on not requested (--no-sign-on)", "未要求签到（--no-sign-on）")
+NO_COMM_TEST = T("the terminal's comm test did not run", "终端通讯测试未运行")
+NO_HOST_REACHED = T("the terminal reaches none of its hosts", "终端连不上任何主机")
+NO_SIGN_ON_RAN = T("no sign-on ran", "未进行签到")
+GATE_CAUSES = {
+    NOT_INTERACTIVE: "not-interactive",
+    NO_SIGN_ON: "no-sign-on",
+    NO_COMM_TEST: "no-comm-test",
+    NO_HOST_REACHED: "no-host-reached",
+    NO_SIGN_ON_RAN: "no-sign-on-ran",
+}
+PROMPTS = {
+    "card-reader": T("Swipe a card through the terminal's magstripe reader now.", "请现在在终端上刷一张磁条卡。"),
+    "keypad": T("Press every key on the terminal's keypad once now.", "请现在把终端键盘上的每个键各按一次。"),
+}
+#: What the terminal waited for, when nobody acted in time.
+NO_INPUT = {"card-reader": T("no card presented", "未刷卡"), "keypad": T("no key pressed", "未按键")}
+NO_REPLY = T("the prompt was not answered", "未回应提示")
+
+
+def no_answer(seconds: float, what: Text) -> Text:
+    """ "not tested: no answer in N s (...)": a person's time-out, never the terminal's."""
+    return T(f"not tested: no answer in {seconds:g} s, {what.en}", f"未测试：{seconds:g} 秒内无人应答，{what.zh}")
 
 
 @dataclass(frozen=True)
@@ -69,8 +104,11 @@ class PersonPrompt:
     skip: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
-#: Return True when the person is there and will act, False to skip the test.
-AskPerson = Callable[[PersonPrompt], bool]
+#: Return True when the person is there and will act, False to skip the test, None when nobody
+#: answered (an asker with its own countdown). The runner calls it in a helper thread and stops
+#: waiting after ``prompt.timeout_s`` (or on a cancel): it then sets ``prompt.skip``, and the asker
+#: must return soon after that (within ``ASK_GRACE_S``) without writing anything more.
+AskPerson = Callable[[PersonPrompt], "bool | None"]
 
 
 @dataclass(frozen=True)
@@ -104,11 +142,18 @@ class Readings:
     verdict: Any = None  # hostcheck.NetworkVerdict
     sign_on: SignOnResult | None = None
     keys_after_sign_on: KeyStatus | None = None
+    # the clock after the sign-on (which sets it from the host's answer), with the laptop's time then (B2 hook)
+    hardware_after_sign_on: Hardware | None = None
+    laptop_time_after_sign_on: datetime | None = None
     link_stats: dict[str, int] = field(default_factory=dict)
     baud_mismatch: tuple[int, int] | None = None  # (the laptop's baud rate, the one the terminal answered at)
     log_mark: tuple | None = None  # (time, code, text) of the newest log entry before a repair; older is history
     errors: dict[str, StepError] = field(default_factory=dict)  # step -> error
     skipped: dict[str, Text] = field(default_factory=dict)  # step -> why it did not run
+    #: step -> why it did not run, for a program: "cancelled", "link-closed", "no-greeting", "no-login",
+    #: "tampered", "not-interactive", "skipped", "no-answer", "no-sign-on", "no-comm-test",
+    #: "no-host-reached", "no-sign-on-ran", "no-addresses", "no-laptop-network"
+    skip_causes: dict[str, str] = field(default_factory=dict)
     durations_ms: dict[str, int] = field(default_factory=dict)
     cancelled: bool = False
 
@@ -121,6 +166,7 @@ class Step:
     timeout_s: float | Callable[[], float]
     needs_login: bool = True
     gate: Callable[[], Text | None] | None = None  # returns why to skip, or None to run
+    ask: str = ""  # a person test: the person is asked first (their own time-out), then it runs
 
 
 class StepTimeout(Exception):
@@ -168,6 +214,7 @@ class Gatherer:
         self.r = Readings()
         self._exchanges = 0
         self._skip: threading.Event | None = None
+        self._prompt: PersonPrompt | None = None
 
     # -- the plan --------------------------------------------------------------------
     def steps(self, phases: set[str] | None = None) -> list[Step]:
@@ -187,6 +234,7 @@ class Gatherer:
                 lambda: self._person_test("card-reader"),
                 self.person_timeout_s + 15,
                 gate=self._person_gate,
+                ask="card-reader",
             ),
             Step(
                 "keypad",
@@ -194,6 +242,7 @@ class Gatherer:
                 lambda: self._person_test("keypad"),
                 self.person_timeout_s + 15,
                 gate=self._person_gate,
+                ask="keypad",
             ),
             Step("comm-test", T("Terminal's comm test", "终端通讯测试"), self._comm_test, self._comm_budget),
             Step("laptop-network", T("Laptop's network checks", "笔记本网络检查"), self._laptop, 60, needs_login=False),
@@ -209,7 +258,7 @@ class Gatherer:
                 T("Read the keys after the sign-on", "签到后读取密钥"),
                 self._keys_after,
                 15,
-                gate=lambda: None if self.r.sign_on is not None else T("no sign-on ran", "未进行签到"),
+                gate=lambda: None if self.r.sign_on is not None else NO_SIGN_ON_RAN,
             ),
         ]
         if phases is not None:
@@ -232,14 +281,17 @@ class Gatherer:
         for index, step in enumerate(plan, start=1):
             if self.cancel.is_set():
                 self.r.cancelled = True
-                self.r.skipped[step.id] = T("cancelled by the user", "已被用户取消")
+                self._not_run(step.id, "cancelled", CANCELLED_BY_USER)
                 continue
-            reason = self._why_skip(step)
-            if reason is not None:
-                self.r.skipped[step.id] = reason
+            why = self._why_skip(step)
+            if why is not None:
+                self._not_run(step.id, *why)
                 continue
             self._report(index, len(plan), step)
             started = time.monotonic()
+            if step.ask and not self._ask(step.ask):
+                self.r.durations_ms[step.id] = int((time.monotonic() - started) * 1000)
+                continue
             try:
                 self._run_bounded(step, index, len(plan))
             except StepCancelled:
@@ -269,24 +321,33 @@ class Gatherer:
             self.r.cancelled = True
         return self.r
 
-    def _why_skip(self, step: Step) -> Text | None:
+    def _not_run(self, step: str, cause: str, reason: Text) -> None:
+        self.r.skipped[step] = reason
+        self.r.skip_causes[step] = cause
+
+    def _why_skip(self, step: Step) -> tuple[str, Text] | None:
+        """(cause, reason) when ``step`` cannot run now, else None."""
         if not self.driver.is_open and step.id != "laptop-network":
             lost = next((k for k, e in self.r.errors.items() if e.error_type in ("Disconnected", "StepTimeout")), None)
-            return T(f"the link to the terminal is closed (after '{lost}')", f"与终端的连接已关闭（在“{lost}”之后）")
+            return "link-closed", T(
+                f"the link to the terminal is closed (after '{lost}')", f"与终端的连接已关闭（在“{lost}”之后）"
+            )
         if "connect" in self.r.errors and step.id != "laptop-network":
-            return T("the terminal did not answer the greeting", "终端未应答连接请求")
+            return "no-greeting", T("the terminal did not answer the greeting", "终端未应答连接请求")
         if step.needs_login and not self.r.logged_in:
             if "login" in self.r.errors:
-                return T("needs the maintenance login, which failed", "需要维护登录，但登录失败")
-            return T("needs the maintenance login", "需要维护登录")
+                return "no-login", T("needs the maintenance login, which failed", "需要维护登录，但登录失败")
+            return "no-login", T("needs the maintenance login", "需要维护登录")
         refused_when_tampered = ("card-reader", "keypad", "comm-test", "sign-on", "keys-after")
         if self.r.hardware is not None and self.r.hardware.tamper == "tampered" and step.id in refused_when_tampered:
-            return T(
+            return "tampered", T(
                 "the terminal is tamper-locked: it refuses tests and its keys are erased",
                 "终端已触发防拆锁定：拒绝测试，密钥已清除",
             )
         if step.gate is not None:
-            return step.gate()
+            reason = step.gate()
+            if reason is not None:
+                return GATE_CAUSES.get(reason, "other"), reason
         return None
 
     def _report(self, index: int, total: int, step: Step, detail: str = "") -> None:
@@ -374,23 +435,97 @@ class Gatherer:
         self.r.error_log = self._counted(self.driver.read_log("errors"))
 
     def _person_gate(self) -> Text | None:
-        if self.ask_person is None:
-            return T(
-                "needs a person at the terminal; this run is not interactive", "需要有人在终端前操作；本次为非交互运行"
+        return NOT_INTERACTIVE if self.ask_person is None else None
+
+    def _keepalive_interval(self) -> float:
+        session = self.r.hello.session_timeout_s if self.r.hello and self.r.hello.session_timeout_s else None
+        return max(1.0, min(KEEPALIVE_S, session / 3)) if session else KEEPALIVE_S
+
+    def _keep_alive(self) -> None:
+        """A HELLO (it changes nothing) so the terminal's login does not lapse; log in again if it did."""
+        hello = self._counted(self.driver.hello())
+        if not hello.logged_in and self.password is not None:
+            self.driver.login(self.password)
+
+    def _ask(self, test: str) -> bool:
+        """Ask the person at the terminal; True to run the test. Their time-out is theirs, not the link's.
+
+        The asker runs in a helper thread while this thread keeps the terminal's maintenance session
+        alive. A prompt nobody answers within ``person_timeout_s`` is "not tested: no answer in N s";
+        a skip is "skipped by the technician"; a cancel (or Ctrl-C) stops the wait at once.
+        """
+        prompt = PersonPrompt(test, PROMPTS[test], self.person_timeout_s)
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def target() -> None:
+            try:
+                box["answer"] = self.ask_person(prompt) if self.ask_person is not None else False
+            except Exception as err:  # noqa: BLE001 - an asker's failure is a skipped test, reported
+                box["error"] = err
+            finally:
+                done.set()
+
+        asker = threading.Thread(target=target, name=f"ask-person-{test}", daemon=True)
+        started = time.monotonic()
+        deadline = started + self.person_timeout_s
+        interval = self._keepalive_interval()
+        next_alive = started + interval
+        asker.start()
+        try:
+            while True:
+                try:
+                    if done.wait(0.05):
+                        break
+                except KeyboardInterrupt:  # Ctrl-C while the person is asked: a cancel
+                    self.cancel.set()
+                now = time.monotonic()
+                if self.cancel.is_set() or now >= deadline:
+                    break
+                if now >= next_alive:
+                    self._keep_alive()
+                    next_alive = time.monotonic() + interval
+        except KeyboardInterrupt:
+            self.cancel.set()
+        except TerminalError as err:  # the link itself failed while the person was asked
+            prompt.skip.set()
+            done.wait(ASK_GRACE_S)
+            self.r.errors[test] = StepError(
+                type(err).__name__,
+                f"keeping the terminal's session alive while the person was asked: {err.message}",
+                err.action,
+                after_frames=self._exchanges,
             )
-        return None
+            return False
+        if not done.is_set():
+            prompt.skip.set()  # the asker stops asking
+            done.wait(ASK_GRACE_S)
+            if self.cancel.is_set():
+                self.r.cancelled = True
+                self._not_run(test, "cancelled", CANCELLED_BY_USER)
+            else:
+                self._not_run(test, "no-answer", no_answer(self.person_timeout_s, NO_REPLY))
+            return False
+        if self.cancel.is_set():
+            self.r.cancelled = True
+            self._not_run(test, "cancelled", CANCELLED_BY_USER)
+            return False
+        answer = box.get("answer")
+        late = time.monotonic() - started >= self.person_timeout_s - 1.0
+        if "error" in box or answer is None or (answer is False and late):
+            # None: the asker's own countdown ran out; False in the last second: the same countdown
+            self._not_run(test, "no-answer", no_answer(self.person_timeout_s, NO_REPLY))
+            return False
+        if not answer or prompt.skip.is_set():
+            self._not_run(test, "skipped", SKIPPED_BY_TECHNICIAN)
+            return False
+        self._prompt = prompt
+        return True
 
     def _person_test(self, test: str) -> None:
-        prompts = {
-            "card-reader": T(
-                "Swipe a card through the terminal's magstripe reader now.", "请现在在终端上刷一张磁条卡。"
-            ),
-            "keypad": T("Press every key on the terminal's keypad once now.", "请现在把终端键盘上的每个键各按一次。"),
-        }
-        prompt = PersonPrompt(test, prompts[test], self.person_timeout_s)
-        if self.ask_person is None or not self.ask_person(prompt) or prompt.skip.is_set():
-            self.r.skipped[test] = T("skipped by the technician", "技术员已跳过")
-            return
+        """The self-test itself, once the person said they are there (:meth:`_ask`)."""
+        prompt = self._prompt or PersonPrompt(test, PROMPTS[test], self.person_timeout_s)
+        self._prompt = None
         self._skip = prompt.skip  # the runner sets it on a cancel too, so the terminal stops waiting
         try:
             result = self._counted(
@@ -401,7 +536,10 @@ class Gatherer:
         finally:
             self._skip = None
         if result.result == "cancelled" and not self.cancel.is_set():
-            self.r.skipped[test] = T("skipped by the technician", "技术员已跳过")
+            self._not_run(test, "skipped", SKIPPED_BY_TECHNICIAN)
+            return
+        if result.result == "no-input":  # the terminal waited its TEST_TIMEOUT: the person's time-out
+            self._not_run(test, "no-answer", no_answer(self.person_timeout_s, NO_INPUT[test]))
             return
         self.r.self_tests[test] = result
 
@@ -412,10 +550,14 @@ class Gatherer:
         from ..hostcheck import compare, laptop_view
 
         if self.r.parameters is None:
-            self.r.skipped["laptop-network"] = T("the terminal's host addresses are not known", "不知道终端的主机地址")
+            self._not_run(
+                "laptop-network",
+                "no-addresses",
+                T("the terminal's host addresses are not known", "不知道终端的主机地址"),
+            )
             return
         if self.dialer is None:
-            self.r.skipped["laptop-network"] = T("no laptop network given", "未提供笔记本网络")
+            self._not_run("laptop-network", "no-laptop-network", T("no laptop network given", "未提供笔记本网络"))
             return
         self.r.laptop_hosts, self.r.echo = laptop_view(
             self.r.parameters, self.dialer, timeout=self.network_timeout, cafile=self.cafile, cancel=self.cancel
@@ -425,11 +567,11 @@ class Gatherer:
 
     def _sign_on_gate(self) -> Text | None:
         if not self.do_sign_on:
-            return T("sign-on not requested (--no-sign-on)", "未要求签到（--no-sign-on）")
+            return NO_SIGN_ON
         if self.r.comm_test is None:
-            return T("the terminal's comm test did not run", "终端通讯测试未运行")
+            return NO_COMM_TEST
         if not any(h.outcome == "ok" for h in self.r.comm_test.hosts):
-            return T("the terminal reaches none of its hosts", "终端连不上任何主机")
+            return NO_HOST_REACHED
         return None
 
     def _sign_on(self) -> None:
@@ -441,6 +583,9 @@ class Gatherer:
 
     def _keys_after(self) -> None:
         self.r.keys_after_sign_on = self._counted(self.driver.key_status())
+        if self.r.sign_on is not None and self.r.sign_on.clock_updated:  # what the sign-on did to the clock
+            self.r.hardware_after_sign_on = self._counted(self.driver.hardware())
+            self.r.laptop_time_after_sign_on = self.clock()
 
 
 def is_link_failure(error: StepError | None) -> bool:

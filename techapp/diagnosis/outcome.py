@@ -1,0 +1,331 @@
+"""What did not run, and whether that matters: the untested list behind the outcome.
+
+"Untested is not healthy" (``docs/diagnosis.md``, "Outcomes"): a run with no finding is
+``healthy`` only when every test that bears on the terminal's health or on the merchant's
+complaint ran. :func:`untested` lists the runner steps that did not run (skipped, ended in an
+error, cancelled), leaving out those that are merely not applicable, each with why and how to
+test it. :func:`complaint_steps` reads the work order's complaint (bilingual keyword table
+:data:`COMPLAINT_KEYWORDS`) so that the matching untested test comes first and is marked.
+
+Not applicable, never untested:
+
+* a step that did not run because another step that *is* listed did not (the keys after a
+  sign-on that did not run; the two ends compared when one end is missing);
+* the laptop's check of the terminal's hosts when the terminal's own comm test reached every one
+  of them (the laptop's view only helps to place a fault the terminal shows);
+* checks inside a step that do not apply to this terminal or have nothing to compare with:
+  ``keys.dukpt`` on a master/session terminal, ``keys.tmk_kcv`` under DUKPT or without a key
+  sheet, comparisons without a work order or profile. They are not steps, so never listed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .checks import STEP_OF_CHECK, STEP_OF_GROUP, Context
+from .model import CheckResult, T, Text, Untested
+from .runner import Readings, is_link_failure
+
+#: The runner's steps in plan order, with the words a technician uses for them.
+STEP_TITLES: dict[str, Text] = {
+    "connect": T("Connection to the terminal", "与终端的连接"),
+    "identity": T("Terminal identity", "终端信息"),
+    "login": T("Maintenance login", "维护登录"),
+    "hardware": T("Hardware state (printer, readers, keypad, battery)", "硬件状态（打印机、读卡器、键盘、电池）"),
+    "parameters": T("Payment parameters", "终端参数"),
+    "keys": T("Key status", "密钥状态"),
+    "counters": T("Counters", "交易计数"),
+    "logs": T("Response-code and error logs", "应答码和错误日志"),
+    "card-reader": T("Card reader test", "读卡器测试"),
+    "keypad": T("Keypad test", "键盘测试"),
+    "comm-test": T("Terminal's comm test", "终端通讯测试"),
+    "laptop-network": T("Laptop's check of the same hosts", "笔记本对同一主机的检查"),
+    "sign-on": T("Sign-on (is the terminal registered with its host?)", "签到（终端是否已在主机登记）"),
+    "keys-after": T("Keys after the sign-on", "签到后的密钥"),
+}
+
+#: The check that shows a step in the checklist (else the step's first check).
+MAIN_CHECK = {
+    "comm-test": "network.terminal",
+    "laptop-network": "network.laptop",
+    "sign-on": "signon",
+    "keys-after": "keys.working",
+    "connect": "link.connect",
+}
+
+#: The complaint's words (lower case; a regular expression each) and the steps they point at.
+#: English and Chinese as merchants and dispatchers write them. Documented in docs/diagnosis.md.
+COMPLAINT_KEYWORDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("card-reader",),
+        (
+            r"card (is )?not read",
+            r"cannot read (the )?cards?",
+            r"can'?t read (the )?cards?",
+            r"swip",
+            r"card reader",
+            r"magstripe",
+            r"magnetic",
+            r"chip card",
+            r"contactless",
+            r"\btap\b",
+            r"刷卡",
+            r"读卡",
+            r"磁条",
+            r"插卡",
+            r"挥卡",
+            r"闪付",
+        ),
+    ),
+    (
+        ("keypad",),
+        (
+            r"keypad",
+            r"keyboard",
+            r"pin ?pad",
+            r"button",
+            r"\bkeys? (is |are )?(stuck|not working|don'?t work|do not work|dead)",
+            r"stuck keys?",
+            r"按键",
+            r"键盘",
+            r"按不",
+            r"密码键盘",
+        ),
+    ),
+    (
+        ("hardware",),
+        (
+            r"print",
+            r"receipt",
+            r"paper",
+            r"screen",
+            r"display",
+            r"battery",
+            r"打印",
+            r"小票",
+            r"纸",
+            r"屏",
+            r"电池",
+            r"充电",
+        ),
+    ),
+    (
+        ("sign-on", "keys-after"),
+        (
+            r"(?<!\d)97(?!\d)",
+            r"(?<!\d)03(?!\d)",
+            r"\ba0\b",
+            r"invalid terminal",
+            r"invalid merchant",
+            r"not registered",
+            r"sign[- ]?on",
+            r"log ?on",
+            r"\bmac\b",
+            r"无效终端",
+            r"无效商户",
+            r"签到",
+            r"未登记",
+            r"密钥",
+        ),
+    ),
+    (
+        ("comm-test", "laptop-network", "sign-on"),
+        (
+            r"no connection",
+            r"cannot connect",
+            r"can'?t connect",
+            r"connection failed",
+            r"offline",
+            r"time[- ]?out",
+            r"timed out",
+            r"network",
+            r"no answer from",
+            r"通讯",
+            r"通信",
+            r"网络",
+            r"连接失败",
+            r"联网",
+            r"超时",
+            r"断网",
+            r"连不上",
+        ),
+    ),
+)
+
+
+def complaint_text(ctx: Context) -> str:
+    """The work order's complaint; its ``notes`` when it has no ``complaint`` (older orders put it there)."""
+    wo = ctx.work_order
+    if wo is None:
+        return ""
+    return getattr(wo, "complaint", "") or wo.notes
+
+
+def complaint_steps(text: str) -> set[str]:
+    """The runner steps a complaint points at, from :data:`COMPLAINT_KEYWORDS`."""
+    low = text.lower()
+    steps: set[str] = set()
+    for targets, patterns in COMPLAINT_KEYWORDS:
+        if any(re.search(p, low) for p in patterns):
+            steps.update(targets)
+    return steps
+
+
+def _step_of(check: CheckResult) -> str:
+    return STEP_OF_CHECK.get(check.id, STEP_OF_GROUP.get(check.group, ""))
+
+
+def _terminal_reached_every_host(r: Readings) -> bool:
+    ct = r.comm_test
+    return ct is not None and ct.link_up and bool(ct.hosts) and all(h.outcome == "ok" for h in ct.hosts)
+
+
+def _laptop_checked_nothing(r: Readings) -> bool:
+    """The laptop step ran but compared nothing: no addresses, or every check kept on loopback."""
+    hosts = r.laptop_hosts
+    return hosts is not None and (not hosts or all(getattr(c, "outcome", "") == "not-allowed" for c in hosts))
+
+
+RUN_AGAIN = T("run the diagnosis again and let it finish", "重新诊断，并等待诊断完成")
+RECONNECT = T(
+    "check the cable and that the terminal shows its maintenance screen, then run the diagnosis again",
+    "检查连接线，确认终端处于维护界面，然后重新诊断",
+)
+
+
+def _person_how(step: str, cause: str) -> Text:
+    act = (
+        T("swipe a card through the reader", "在读卡器上刷一张卡")
+        if step == "card-reader"
+        else T("press every key once", "把每个键各按一次")
+    )
+    if cause == "not-interactive":
+        return (
+            T(
+                "run `techapp diagnose` in a terminal window without --no-prompts (or the desktop app with "
+                "the person tests on), answer the prompt when someone is at the terminal, then ",
+                "在终端窗口中运行 techapp diagnose（不加 --no-prompts），或在桌面程序中打开人工测试；"
+                "有人在终端前时回应提示，然后",
+            )
+            + act
+        )
+    if cause == "no-answer":
+        return (
+            T(
+                "run it again with someone at the terminal: answer the prompt in time (Enter, or Ready in the "
+                "desktop app; --person-timeout gives more time), then ",
+                "有人在终端前时重新诊断：及时回应提示（按回车，或在桌面程序中点“开始”；"
+                "可用 --person-timeout 延长时间），然后",
+            )
+            + act
+        )
+    return (
+        T(
+            "run it again and answer the prompt (Enter, or Ready in the desktop app), then ",
+            "重新诊断并回应提示（按回车，或在桌面程序中点“开始”），然后",
+        )
+        + act
+    )
+
+
+def _how(step: str, cause: str, r: Readings) -> Text:
+    if cause == "cancelled":
+        return RUN_AGAIN
+    if cause in ("link-closed", "no-greeting"):
+        return RECONNECT
+    if cause == "no-login":
+        return T(
+            "log in with the right maintenance password (ask the acquirer or vendor), then run it again",
+            "用正确的维护密码登录（向收单机构或厂商索取），然后重新诊断",
+        )
+    if cause == "tampered":
+        return T(
+            "nothing can be tested on a tamper-locked terminal: it goes back to the vendor",
+            "防拆锁定的终端无法现场测试：需返厂",
+        )
+    if step in ("card-reader", "keypad"):
+        return _person_how(step, cause)
+    if step == "sign-on":
+        if cause == "no-sign-on":
+            return T(
+                "run it again without --no-sign-on (the terminal then takes new working keys), "
+                "or run `techapp network --sign-on`",
+                "去掉 --no-sign-on 重新诊断（终端会下载新的工作密钥），或运行 techapp network --sign-on",
+            )
+        if cause == "no-host-reached":
+            return T(
+                "fix the terminal's network first (see the network checks), then run it again",
+                "先修复终端网络（见网络检查），再重新诊断",
+            )
+        return RUN_AGAIN
+    if step == "laptop-network":
+        return T(
+            "run it again on site with the laptop on the shop's network and --real-network",
+            "在现场把笔记本接入商户网络，加 --real-network 重新诊断",
+        )
+    return T(
+        "run the diagnosis again; if it fails again, power-cycle the terminal and run it once more",
+        "重新诊断；如再次失败，重启终端后再诊断一次",
+    )
+
+
+def _cause(step: str, r: Readings) -> str:
+    err = r.errors.get(step)
+    if err is not None:
+        if err.error_type == "Cancelled":
+            return "cancelled"
+        return "link-closed" if is_link_failure(err) else "error"
+    return r.skip_causes.get(step, "other")
+
+
+def _reason(step: str, r: Readings) -> Text:
+    err = r.errors.get(step)
+    if err is not None:
+        if err.error_type == "Cancelled":
+            return T("cancelled by the user", "已被用户取消")
+        return T(f"could not run: {err.message}", f"未能运行：{err.message}")
+    return r.skipped.get(step) or T("did not run", "未运行")
+
+
+def _applies(step: str, r: Readings, cause: str) -> bool:
+    """False for a step that did not run but is not applicable (module docstring)."""
+    if step == "keys-after":
+        return r.sign_on is not None  # no sign-on: the sign-on's own entry says it
+    if step == "laptop-network":
+        return not _terminal_reached_every_host(r)
+    return True
+
+
+def untested(r: Readings, checks: list[CheckResult], ctx: Context) -> list[Untested]:
+    """The tests that did not run and bear on the terminal's health or the complaint, the complaint's first."""
+    wanted = complaint_steps(complaint_text(ctx))
+    by_step: dict[str, list[str]] = {}
+    for c in checks:
+        by_step.setdefault(_step_of(c), []).append(c.id)
+    out: list[Untested] = []
+    for step, title in STEP_TITLES.items():
+        did_not_run = step in r.errors or step in r.skipped
+        if step == "laptop-network" and not did_not_run and _laptop_checked_nothing(r):
+            did_not_run = True
+        if step in ("card-reader", "keypad") and step in r.self_tests:
+            did_not_run = False  # it ran; a "skipped" recorded for it is from before a re-run
+        if not did_not_run:
+            continue
+        cause = _cause(step, r)
+        if not _applies(step, r, cause):
+            continue
+        ids = tuple(by_step.get(step, ()))
+        check = MAIN_CHECK.get(step) or (ids[0] if ids else step)
+        reason = _reason(step, r)
+        if step == "laptop-network" and step not in r.skipped and step not in r.errors:
+            reason = (
+                T(
+                    "the laptop's checks stayed on loopback (no --real-network)",
+                    "笔记本检查仅限本机回环（未加 --real-network）",
+                )
+                if r.laptop_hosts
+                else T("no host addresses to check", "没有可检查的主机地址")
+            )
+        out.append(Untested(step, check, title, reason, _how(step, cause, r), step in wanted, ids))
+    out.sort(key=lambda u: not u.complaint)  # stable: the complaint's first, then plan order
+    return out
