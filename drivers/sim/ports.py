@@ -4,7 +4,7 @@ Each port offers what :class:`~drivers.framing.FrameLink` needs (``timeout``,
 ``in_waiting``, ``read``, ``write``, ``close``). :class:`ConditionedPort`
 wraps one and applies the scenario's ``[link]`` behaviour: pacing at the
 line's baud rate, garbling when the client's baud rate differs, and injected
-faults (corrupted or dropped bytes, noise, silence).
+faults (corrupted or dropped bytes, noise, silence), per frame and per byte.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from .scenario import Link
+from .scenario import Faults, Link
 
 GARBLE_MASK = 0x5A
 
@@ -166,6 +166,44 @@ def cable() -> tuple[QueuePort, QueuePort]:
     return QueuePort(a, b), QueuePort(b, a)
 
 
+class ByteNoise:
+    """Line noise per byte in one direction of the cable (``[link.faults]`` ``byte_*_rate``).
+
+    Every byte that crosses is, independently: preceded by a random noise
+    byte (``byte_insert_rate``), lost (``byte_drop_rate``) or received with
+    one bit flipped (``byte_corrupt_rate``). ACK and NAK bytes are bytes like
+    any other. The generator is seeded from the scenario's seed and the
+    direction, so the same bytes meet the same noise every time.
+    """
+
+    def __init__(self, faults: Faults, direction: str) -> None:
+        self.insert = faults.byte_insert_rate
+        self.drop = faults.byte_drop_rate
+        self.corrupt = faults.byte_corrupt_rate
+        wanted = faults.byte_noise_direction in ("both", direction)
+        self.active = wanted and bool(self.insert or self.drop or self.corrupt)
+        self.rng = random.Random(f"{faults.seed}:{direction}")
+        self.counts = {"inserted": 0, "dropped": 0, "corrupted": 0}
+
+    def apply(self, data: bytes) -> bytes:
+        if not self.active or not data:
+            return data
+        rng = self.rng
+        out = bytearray()
+        for byte in data:
+            if self.insert and rng.random() < self.insert:
+                out.append(rng.randrange(256))
+                self.counts["inserted"] += 1
+            if self.drop and rng.random() < self.drop:
+                self.counts["dropped"] += 1
+                continue
+            if self.corrupt and rng.random() < self.corrupt:
+                byte ^= 1 << rng.randrange(8)
+                self.counts["corrupted"] += 1
+            out.append(byte)
+        return bytes(out)
+
+
 class ConditionedPort:
     """Applies the scenario's link behaviour to the terminal's side of a cable.
 
@@ -190,6 +228,8 @@ class ConditionedPort:
         self.client_baud = client_baud
         self.rng = random.Random(link.faults.seed)
         self.silent = False
+        self.noise_out = ByteNoise(link.faults, "to-laptop")  # what the terminal sends
+        self.noise_in = ByteNoise(link.faults, "to-terminal")  # what the laptop sends
 
     @property
     def timeout(self) -> float | None:
@@ -213,7 +253,7 @@ class ConditionedPort:
         return self.raw.in_waiting
 
     def read(self, size: int = 1) -> bytes:
-        data = self.raw.read(size)
+        data = self.noise_in.apply(self.raw.read(size))
         if data and self._baud_mismatch():
             return self._garble(data)
         return data
@@ -235,6 +275,7 @@ class ConditionedPort:
                     self.rng.choice((0x00, 0xFF, 0x7F, 0x41, 0x80, 0x99)) for _ in range(self.rng.randint(1, 8))
                 )
                 out = noise + out
+        out = self.noise_out.apply(out)
         if self._baud_mismatch():
             out = self._garble(out)
         if self.link.pace:
