@@ -295,7 +295,11 @@ class FrameLink:
                     break
                 self._pump(remaining)
         if last == "NAK":
-            raise ProtocolError(f"peer rejected the frame {self.max_tries} times (NAK)")
+            raise ProtocolError(
+                f"peer rejected the frame {self.max_tries} times (NAK)",
+                msg_id="frame-rejected",
+                params={"tries": self.max_tries},
+            )
         raise LinkTimeout(f"no ACK after {self.max_tries} tries")
 
     def receive(self, timeout: float) -> bytes:

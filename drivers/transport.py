@@ -7,6 +7,8 @@ the built-in simulator as ``sim://NAME`` (see :mod:`drivers.urlhandler`).
 
 from __future__ import annotations
 
+import errno
+
 import serial
 
 from .errors import PortNotAvailable
@@ -29,7 +31,7 @@ def open_port(name: str, baudrate: int = DEFAULT_BAUDRATE) -> serial.SerialBase:
     """
     register_url_handlers()
     if not name or not name.strip():
-        raise PortNotAvailable("no port given", action="opening the port")
+        raise PortNotAvailable("no port given", action="opening the port", msg_id="port-none", action_id="open-port")
     is_url = "://" in name
     port = None
     try:
@@ -40,8 +42,41 @@ def open_port(name: str, baudrate: int = DEFAULT_BAUDRATE) -> serial.SerialBase:
     except (serial.SerialException, ValueError, OSError) as err:
         if port is not None:
             _close_quietly(port)  # a half-open URL port (rfc2217) keeps its socket otherwise
-        raise PortNotAvailable(str(err) or type(err).__name__, action=f"opening {name}") from err
+        raise PortNotAvailable(
+            str(err) or type(err).__name__,
+            action=f"opening {name}",
+            msg_id=port_problem(name, err),
+            action_id="open-port",
+            params={"port": name},
+        ) from err
     return port
+
+
+def port_problem(name: str, err: BaseException) -> str:
+    """Why a port did not open, as a message id: port-not-found, port-permission, port-busy, port-bad-url, ...
+
+    pyserial keeps the OS error number on POSIX (``err.errno``); on Windows it
+    only names the Windows error in the text ("FileNotFoundError(2, ...)",
+    "PermissionError(13, 'Access is denied.'...)": a COM port another program
+    holds answers "access denied").
+    """
+    if name.startswith("sim://"):
+        return "sim-failed"
+    number = getattr(err, "errno", None)
+    text = str(err)
+    if number in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or isinstance(err, FileNotFoundError):
+        return "port-not-found"
+    if number in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK) or "exclusively lock" in text:
+        return "port-busy"
+    if number in (errno.EACCES, errno.EPERM) or isinstance(err, PermissionError):
+        return "port-permission"
+    if "FileNotFoundError" in text:
+        return "port-not-found"
+    if "PermissionError" in text or "Access is denied" in text:
+        return "port-busy"  # Windows: a COM port open in another program
+    if "://" in name:
+        return "port-bad-url"
+    return "port-not-available"
 
 
 def _close_quietly(port: serial.SerialBase) -> None:

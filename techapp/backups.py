@@ -15,16 +15,42 @@ import tempfile
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.base import TerminalDriver
 from drivers.models import Identity, Parameters
 
+if TYPE_CHECKING:
+    from .diagnosis.model import Text
+
 SCHEMA = "techapp.backup/1"
 
 
+def T(en: str, zh: str) -> Text:  # noqa: N802 - techapp.diagnosis imports this module: import Text late
+    from .diagnosis.model import T as text
+
+    return text(en, zh)
+
+
 class BackupError(ValueError):
-    """A backup cannot be written, read, or does not belong to this terminal. The message says which."""
+    """A backup cannot be written, read, or does not belong to this terminal. The message says which.
+
+    ``explained`` is the same in plain words for a person, in both languages (:func:`techapp.errors.explain`).
+    """
+
+    def __init__(self, message: str, *, explained: Text | None = None) -> None:
+        super().__init__(message)
+        self.explained = explained
+
+
+def _not_a_backup(path: Path, message: str) -> BackupError:
+    return BackupError(
+        f"{path}: {message}",
+        explained=T(
+            f"{path.name} is not a usable techapp backup (damaged or incomplete).",
+            f"{path.name} 不是可用的 techapp 备份（已损坏或不完整）。",
+        ),
+    )
 
 
 def write_json_whole(path: Path, doc: Any, *, prefix: str = ".techapp-") -> None:
@@ -80,7 +106,14 @@ def save_backup(params: Parameters, identity: Identity | None, *, reason: str, d
         directory.mkdir(parents=True, exist_ok=True)
         write_json_whole(path, doc, prefix=".backup-")
     except OSError as err:
-        raise BackupError(f"cannot write the parameter backup in {directory}: {err.strerror or err}") from err
+        raise BackupError(
+            f"cannot write the parameter backup in {directory}: {err.strerror or err}",
+            explained=T(
+                f"The parameter backup could not be saved in {directory}, so nothing was written to the terminal "
+                "(the laptop's disk may be full or the folder read-only).",
+                f"无法在 {directory} 中保存参数备份，因此没有向终端写入任何内容（笔记本磁盘可能已满或文件夹只读）。",
+            ),
+        ) from err
     return path
 
 
@@ -90,19 +123,22 @@ def load_backup(path: str | Path) -> tuple[dict[str, Any], Parameters]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise BackupError(f"{path}: cannot read ({err.strerror or err})") from err
+        raise BackupError(
+            f"{path}: cannot read ({err.strerror or err})",
+            explained=T(f"The backup {path.name} cannot be read.", f"无法读取备份 {path.name}。"),
+        ) from err
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise BackupError(f"{path}: not a techapp backup (not valid JSON: {err})") from err
+        raise _not_a_backup(path, f"not a techapp backup (not valid JSON: {err})") from err
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise BackupError(f"{path}: not a techapp backup (schema {SCHEMA} expected)")
+        raise _not_a_backup(path, f"not a techapp backup (schema {SCHEMA} expected)")
     terminal = doc.get("terminal")
     if not isinstance(terminal, dict) or not isinstance(terminal.get("serial_number"), str):
-        raise BackupError(f"{path}: the backup does not name its terminal (terminal.serial_number)")
+        raise _not_a_backup(path, "the backup does not name its terminal (terminal.serial_number)")
     if not isinstance(doc.get("saved_at"), str):
-        raise BackupError(f"{path}: the backup has no time (saved_at)")
+        raise _not_a_backup(path, "the backup has no time (saved_at)")
     raw = doc.get("parameters")
     if not isinstance(raw, dict):
-        raise BackupError(f"{path}: no parameter set")
+        raise _not_a_backup(path, "no parameter set")
     expected = {f.name: f.type for f in fields(Parameters)}
     missing = sorted(set(expected) - set(raw))
     unknown = sorted(set(raw) - set(expected))
@@ -110,7 +146,7 @@ def load_backup(path: str | Path) -> tuple[dict[str, Any], Parameters]:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
             [f"unknown {', '.join(unknown)}"] if unknown else []
         )
-        raise BackupError(f"{path}: the parameter set is not whole ({'; '.join(parts)})")
+        raise _not_a_backup(path, f"the parameter set is not whole ({'; '.join(parts)})")
     for name, kind in expected.items():
         value = raw[name]
         ok = (
@@ -119,7 +155,7 @@ def load_backup(path: str | Path) -> tuple[dict[str, Any], Parameters]:
             else (isinstance(value, int) and not isinstance(value, bool) if kind == "int" else isinstance(value, str))
         )
         if not ok:
-            raise BackupError(f"{path}: parameter '{name}' must be {kind}, got {value!r}")
+            raise _not_a_backup(path, f"parameter '{name}' must be {kind}, got {value!r}")
     return doc, Parameters(**raw)
 
 
@@ -141,7 +177,12 @@ def restore_backup(
     serial = doc.get("terminal", {}).get("serial_number")
     if serial != identity.serial_number:
         raise BackupError(
-            f"{path}: this backup is of terminal SN {serial}, the connected terminal is SN {identity.serial_number}"
+            f"{path}: this backup is of terminal SN {serial}, the connected terminal is SN {identity.serial_number}",
+            explained=T(
+                f"This backup is of the terminal SN {serial}; the connected terminal is SN {identity.serial_number}. "
+                "Nothing was written.",
+                f"该备份属于序列号 {serial} 的终端，当前连接的终端序列号为 {identity.serial_number}。未写入任何内容。",
+            ),
         )
     current = driver.parameters()
     changes = {
@@ -155,11 +196,28 @@ def restore_backup(
     try:
         read = driver.set_parameters({k: after for k, (_, after) in changes.items()})
     except Exception as err:
-        raise BackupError(f"{err}; the values before this restore are saved in {before}") from err
+        from .errors import explain
+
+        raise BackupError(
+            f"{err}; the values before this restore are saved in {before}",
+            explained=explain(err)
+            + T(
+                f" The values before this restore are saved in {before.name}.",
+                f"恢复前的参数已保存在 {before.name}。",
+            ),
+        ) from err
     wrong = sorted(k for k, (_, after) in changes.items() if getattr(read, k) != after)
     if wrong:
+        from .errors import parameter_text
+
+        names = [parameter_text(k) for k in wrong]
         raise BackupError(
             f"restored, but the terminal reads back other values for {', '.join(wrong)}; "
-            f"the values before this restore are saved in {before}"
+            f"the values before this restore are saved in {before}",
+            explained=T(
+                f"Restored, but the terminal reads back other values for {', '.join(n.en for n in names)}. "
+                f"The values before this restore are saved in {before.name}.",
+                f"已恢复，但终端回读的{'、'.join(n.zh for n in names)}与备份不同。恢复前的参数已保存在 {before.name}。",
+            ),
         )
     return changes, before

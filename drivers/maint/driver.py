@@ -31,6 +31,7 @@ from ..models import (
     Parameters,
     Progress,
     SelfTestResult,
+    SettlementResult,
     SignOnCheck,
     SignOnResult,
     TmkSlot,
@@ -56,6 +57,7 @@ from .protocol import (
     KeyType,
     LogKind,
     PaperState,
+    Reconciliation,
     Status,
     Tag,
     TamperState,
@@ -103,6 +105,40 @@ PARAMETER_TAGS: dict[str, Tag] = {
     "batch": Tag.BATCH,
 }
 _TAG_PARAMETER = {tag: name for name, tag in PARAMETER_TAGS.items()}
+
+#: What the laptop was doing when a request failed, as a stable id for the error's ``action_id``.
+_ACTION_ID = {
+    Command.HELLO: "greet",
+    Command.LOGIN_CHALLENGE: "login",
+    Command.LOGIN: "login",
+    Command.LOGOUT: "logout",
+    Command.GET_IDENTITY: "read-identity",
+    Command.GET_PARAMETERS: "read-parameters",
+    Command.GET_KEY_STATUS: "read-keys",
+    Command.GET_HARDWARE: "read-hardware",
+    Command.GET_COUNTERS: "read-counters",
+    Command.GET_LOG: "read-log",
+    Command.SELF_TEST: "self-test",
+    Command.PARAM_BEGIN: "write-parameters",
+    Command.PARAM_STAGE: "write-parameters",
+    Command.PARAM_COMMIT: "write-parameters",
+    Command.PARAM_ABORT: "write-parameters",
+    Command.SET_CLOCK: "set-clock",
+    Command.PRINT_TEXT: "print",
+    Command.REBOOT: "reboot",
+    Command.COMM_TEST: "comm-test",
+    Command.SIGN_ON: "sign-on",
+}
+
+
+def _action_id(command: Command) -> str:
+    name = getattr(command, "name", None)
+    return _ACTION_ID.get(command) or (name.lower().replace("_", "-") if name else f"command-{int(command):02x}")
+
+
+def _merged(ids: dict[str, Any], err: TerminalError) -> dict[str, Any]:
+    """The request's action ids with the lower layer's parameters kept."""
+    return {"action_id": ids["action_id"], "params": {**err.params, **ids["params"]}}
 
 
 def parameter_to_wire(name: str, value: Any) -> tuple[Tag, Any]:
@@ -200,9 +236,11 @@ class MaintenanceDriver(TerminalDriver):
         timeout: float | None = None,
         on_progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
+        action_params: dict[str, Any] | None = None,
     ) -> Fields:
+        ids: dict[str, Any] = {"action_id": _action_id(command), "params": dict(action_params or {})}
         if self._closed:
-            raise Disconnected("the link is closed", action=action)
+            raise Disconnected("the link is closed", action=action, msg_id="link-closed", **ids)
         seq = self._next_seq()
         raw = encode_message(command, seq, items or [])
         timeout = self.response_timeout if timeout is None else timeout
@@ -211,7 +249,7 @@ class MaintenanceDriver(TerminalDriver):
             for attempt in range(tries):
                 self._link.send(raw)
                 try:
-                    return self._await_response(command, seq, timeout, on_progress, cancel, action)
+                    return self._await_response(command, seq, timeout, on_progress, cancel, action, ids)
                 except LinkTimeout:
                     if attempt + 1 == tries:
                         raise
@@ -219,13 +257,18 @@ class MaintenanceDriver(TerminalDriver):
             raise AssertionError("unreachable")
         except Disconnected as err:
             self.close()
-            raise Disconnected(err.message, action=action) from err
+            raise Disconnected(err.message, action=action, msg_id=err.msg_id, **_merged(ids, err)) from err
         except LinkTimeout as err:
+            noise = self._link.stats["garbage_bytes"]
+            ids["params"].update(noise_bytes=noise, baud=getattr(self._port, "baudrate", None))
             raise LinkTimeout(
-                f"the terminal did not answer ({err.message}){self._noise_hint()}", action=action
+                f"the terminal did not answer ({err.message}){self._noise_hint()}",
+                action=action,
+                msg_id="no-answer-noise" if noise else "no-answer",
+                **ids,
             ) from err
         except ProtocolError as err:
-            raise ProtocolError(err.message, action=action) from err
+            raise ProtocolError(err.message, action=action, msg_id=err.msg_id, **_merged(ids, err)) from err
 
     def _await_response(
         self,
@@ -235,7 +278,9 @@ class MaintenanceDriver(TerminalDriver):
         on_progress: ProgressFn | None,
         cancel: threading.Event | None,
         action: str,
+        ids: dict[str, Any] | None = None,
     ) -> Fields:
+        ids = ids or {"action_id": _action_id(command), "params": {}}
         deadline = time.monotonic() + timeout
         cancel_sent = False
         while True:
@@ -260,7 +305,7 @@ class MaintenanceDriver(TerminalDriver):
                 deadline = time.monotonic() + timeout
                 continue
             if msg.status != Status.OK:
-                raise self._error_for(msg.status, msg.fields, action)
+                raise self._error_for(msg.status, msg.fields, action, ids)
             return msg.fields
 
     def _noise_hint(self) -> str:
@@ -273,14 +318,28 @@ class MaintenanceDriver(TerminalDriver):
         return f"; {noise} bytes of noise arrived instead: check the baud rate{rate} and the cable"
 
     @staticmethod
-    def _error_for(status: int, fields: Fields, action: str) -> TerminalError:
+    def _error_for(status: int, fields: Fields, action: str, ids: dict[str, Any]) -> TerminalError:
         text = fields.get(Tag.ERROR_TEXT, "")
         if status == Status.AUTH_FAILED:
             left = fields.get(Tag.ATTEMPTS_LEFT)
-            return AuthenticationFailed(text or "wrong maintenance password", attempts_left=left, action=action)
+            params = {**ids["params"], "attempts_left": left}
+            return AuthenticationFailed(
+                text or "wrong maintenance password",
+                attempts_left=left,
+                action=action,
+                action_id=ids["action_id"],
+                params=params,
+            )
         if status == Status.LOCKED_OUT:
             secs = fields.get(Tag.LOCKOUT_SECONDS)
-            return LockedOut(text or "maintenance mode is locked", seconds_left=secs, action=action)
+            params = {**ids["params"], "seconds_left": secs}
+            return LockedOut(
+                text or "maintenance mode is locked",
+                seconds_left=secs,
+                action=action,
+                action_id=ids["action_id"],
+                params=params,
+            )
         try:
             name = Status(status).name
         except ValueError:
@@ -294,7 +353,17 @@ class MaintenanceDriver(TerminalDriver):
             except ValueError:
                 field_name = f"tag 0x{field_code:02X}"
         message = text or name.lower().replace("_", " ")
-        return RefusedByTerminal(message, code=status, code_name=name, field=field_name, action=action)
+        params = {**ids["params"], "code_name": name, "field": field_name}
+        return RefusedByTerminal(
+            message,
+            code=status,
+            code_name=name,
+            field=field_name,
+            action=action,
+            msg_id=f"refused-{name.lower().replace('_', '-')}",
+            action_id=ids["action_id"],
+            params=params,
+        )
 
     # -- session -----------------------------------------------------------
     def hello(self) -> HelloInfo:
@@ -305,7 +374,13 @@ class MaintenanceDriver(TerminalDriver):
         )
         version = f.require(Tag.PROTOCOL_VERSION, "HELLO response")
         if version != PROTOCOL_VERSION:
-            raise ProtocolError(f"terminal chose protocol version {version}", action="greeting the terminal")
+            raise ProtocolError(
+                f"terminal chose protocol version {version}",
+                action="greeting the terminal",
+                msg_id="protocol-version",
+                action_id="greet",
+                params={"version": version},
+            )
         return HelloInfo(
             protocol_version=version,
             max_frame=f.get(Tag.MAX_FRAME, 0),
@@ -336,7 +411,12 @@ class MaintenanceDriver(TerminalDriver):
         serial = challenge.require(Tag.SERIAL_NUMBER, "login challenge")
         iterations = challenge.get(Tag.KDF_ITERATIONS, auth.DEFAULT_KDF_ITERATIONS)
         if len(nonce_t) != auth.NONCE_LEN or not 1 <= iterations <= 1_000_000:
-            raise ProtocolError("login challenge has a bad nonce or iteration count", action=action)
+            raise ProtocolError(
+                "login challenge has a bad nonce or iteration count",
+                action=action,
+                msg_id="login-proof-bad",
+                action_id="login",
+            )
         key = auth.derive_key(password, serial, iterations)
         nonce_c = auth.new_nonce()
         answer = self._request(
@@ -350,7 +430,10 @@ class MaintenanceDriver(TerminalDriver):
         proof = answer.require(Tag.TERMINAL_PROOF, "login response")
         if not auth.proofs_equal(proof, auth.terminal_proof(key, nonce_t, nonce_c)):
             raise ProtocolError(
-                "the terminal accepted the login but could not prove it knows the password", action=action
+                "the terminal accepted the login but could not prove it knows the password",
+                action=action,
+                msg_id="login-proof-bad",
+                action_id="login",
             )
 
     def logout(self) -> None:
@@ -455,11 +538,18 @@ class MaintenanceDriver(TerminalDriver):
                 Command.GET_LOG,
                 [(Tag.LOG_KIND, int(log_kind)), (Tag.LOG_OFFSET, len(entries))],
                 action=action,
+                action_params={"log": kind},
             )
             total = f.require(Tag.LOG_TOTAL, "log chunk")
             chunk = f.all(Tag.LOG_ENTRY)
             if not chunk and len(entries) < total:
-                raise ProtocolError(f"log ended after {len(entries)} of {total} entries", action=action)
+                raise ProtocolError(
+                    f"log ended after {len(entries)} of {total} entries",
+                    action=action,
+                    msg_id="log-truncated",
+                    action_id="read-log",
+                    params={"log": kind, "read": len(entries), "total": total},
+                )
             for e in chunk:
                 entries.append(
                     LogEntry(
@@ -484,6 +574,7 @@ class MaintenanceDriver(TerminalDriver):
             Command.SELF_TEST,
             [(Tag.TEST_KIND, int(kind)), (Tag.TEST_TIMEOUT, int(timeout_s))],
             action=f"running the {test} test",
+            action_params={"test": test},
             timeout=timeout_s + SELF_TEST_GRACE,
             on_progress=on_progress or (lambda p: None),
             cancel=cancel,
@@ -529,6 +620,9 @@ class MaintenanceDriver(TerminalDriver):
                 f"{err.message}; the commit was sent but not confirmed, so the terminal holds either "
                 "all the new values or all the old ones: read the parameters back to see which",
                 action=action,
+                msg_id=err.msg_id,
+                action_id=err.action_id,
+                params={**err.params, "commit_unconfirmed": True},
             ) from err
         return self.parameters()
 
@@ -610,6 +704,46 @@ class MaintenanceDriver(TerminalDriver):
             keys_updated=f.get(Tag.KEYS_UPDATED, False),
             clock_updated=f.get(Tag.CLOCK_UPDATED, False),
             host_batch=f.get(Tag.HOST_BATCH),
+            detail=f.get(Tag.DETAIL, ""),
+            attempts=[self._reach(h) for h in f.all(Tag.HOST_RESULT)],
+            checks=[
+                SignOnCheck(c.get(Tag.CHECK_NAME, ""), c.get(Tag.CHECK_OK, False), c.get(Tag.DETAIL, ""))
+                for c in f.all(Tag.CHECK)
+            ],
+        )
+
+    def settle(self, *, on_progress: ProgressFn | None = None) -> SettlementResult:
+        """The terminal settles its open batch with its host (0500/0510, 批结算) and reports what happened.
+
+        This changes the terminal: a balanced settlement closes the batch (no
+        unsettled transactions, the batch number one higher); every message
+        takes the next STAN. An empty batch is not sent to the host.
+        """
+        f = self._request(
+            Command.SETTLE,
+            action="settling the batch",
+            timeout=self._host_timeout(),
+            on_progress=on_progress or (lambda p: None),
+        )
+        reconciliation = f.get(Tag.RECONCILIATION)
+        return SettlementResult(
+            outcome=enum_text(CommOutcome, f.require(Tag.OUTCOME, "settlement result")),
+            response_code=f.get(Tag.RESPONSE_CODE),
+            host_role=enum_text(HostRole, f.get(Tag.HOST_ROLE, 1)),
+            host_address=f.get(Tag.HOST_ADDRESS, ""),
+            host_port=f.get(Tag.HOST_PORT, 0),
+            resolved=f.get(Tag.RESOLVED_ADDRESS, ""),
+            stan=f.get(Tag.STAN),
+            sent_at=_time(f.get(Tag.SENT_AT)),
+            elapsed_ms=f.get(Tag.ELAPSED_MS, 0),
+            acquirer_id=f.get(Tag.ACQUIRER_ID_ANSWERED, ""),
+            rrn=f.get(Tag.RRN, ""),
+            batch=f.require(Tag.SETTLED_BATCH, "settlement result"),
+            count=f.get(Tag.SETTLED_COUNT, 0),
+            amount=f.get(Tag.SETTLED_AMOUNT, 0),
+            reconciliation=enum_text(Reconciliation, reconciliation) if reconciliation is not None else None,
+            batch_after=f.require(Tag.BATCH, "settlement result"),
+            unsettled_after=f.require(Tag.UNSETTLED_COUNT, "settlement result"),
             detail=f.get(Tag.DETAIL, ""),
             attempts=[self._reach(h) for h in f.all(Tag.HOST_RESULT)],
             checks=[
