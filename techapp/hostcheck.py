@@ -201,8 +201,65 @@ VERDICTS: dict[str, tuple[str, str]] = {
         "unless --real-network is given), so the site's network is not compared.",
         "终端连不上任何主机；笔记本未检查这些主机（未指定 --real-network 时只访问本机回环），无法与现场网络比对。",
     ),
+    "primary-host-down": (
+        "The terminal works through its backup host, but its primary host does not answer: every transaction "
+        "first waits for the primary to time out (or be refused), then falls back.",
+        "终端通过备用主机工作，但主主机无应答：每笔交易都先等主主机超时（或被拒绝）后才转到备用主机。",
+    ),
+    "backup-host-down": (
+        "The terminal works through its primary host, but its backup host does not answer: there is no "
+        "fallback when the primary fails.",
+        "终端通过主主机工作，但备用主机无应答：主主机故障时没有备用线路。",
+    ),
     "unknown": ("The evidence does not point at one cause.", "现有证据无法确定单一原因。"),
 }
+
+
+@dataclass(frozen=True)
+class DeadHost:
+    """One of the terminal's hosts it did not reach while it reached another, as both ends saw it."""
+
+    role: str  # "primary" | "backup"
+    address: str
+    port: int
+    terminal: str  # the terminal's comm-test outcome ("refused", "timeout", ...)
+    laptop: str | None  # the laptop's outcome for the same host, None when it did not check it
+
+    @property
+    def laptop_reaches(self) -> bool | None:
+        """True/False as the laptop saw it; None when the laptop did not check (loopback only, no network)."""
+        if self.laptop is None or self.laptop == "not-allowed":
+            return None
+        return self.laptop == "ok"
+
+
+def dead_hosts(terminal: CommTestResult | None, laptop: list[HostCheck]) -> list[DeadHost]:
+    """The hosts the terminal failed to reach while at least one of its other hosts answered.
+
+    Empty when it reached all or none of them (none is the "cannot reach" verdicts' case)
+    or had no link.
+    """
+    if terminal is None or not terminal.link_up:
+        return []
+    configured = [h for h in terminal.hosts if h.outcome != "not-configured"]
+    if not any(h.outcome == "ok" for h in configured):
+        return []
+    seen = {(c.host, c.port): c.outcome for c in laptop}
+    return [
+        DeadHost(h.role, h.address, h.port, h.outcome, seen.get((h.address, h.port)))
+        for h in configured
+        if h.outcome != "ok"
+    ]
+
+
+def _partial(terminal: CommTestResult | None, laptop: list[HostCheck]) -> str | None:
+    """``primary-host-down`` / ``backup-host-down`` when the terminal works through only one of its hosts."""
+    dead = dead_hosts(terminal, laptop)
+    if any(d.role == "primary" for d in dead):
+        return "primary-host-down"
+    if dead:
+        return "backup-host-down"
+    return None
 
 
 def _verdict(code: str, evidence: list[str]) -> NetworkVerdict:
@@ -224,7 +281,7 @@ def compare(
         code = f", response code {sign_on.response_code}" if sign_on.response_code else ""
         evidence.append(f"sign-on via {sign_on.host_address}:{sign_on.host_port}: {sign_on.outcome}{code}")
         if sign_on.outcome == "ok":
-            return _verdict("healthy", evidence)
+            return _verdict(_partial(terminal, laptop) or "healthy", evidence)
         if sign_on.outcome == "declined":
             return _verdict("host-answered-refusal", evidence)
         if sign_on.outcome == "key-verify-failed":
@@ -253,7 +310,7 @@ def compare(
             return _verdict("terminal-cannot-reach", evidence)
         return _verdict("terminal-comms" if laptop_reaches else "site-or-host-down", evidence)
     if terminal_reaches and sign_on is None:
-        return _verdict("reachable", evidence)
+        return _verdict(_partial(terminal, laptop) or "reachable", evidence)
     return _verdict("unknown", evidence)
 
 

@@ -249,6 +249,14 @@ SHIPPED: dict[str, Any] = {
             "wrong-tmk-a0",
             Expect("tmk-mismatch", {"inject-tmk": "manual"}, ("B12B3745", "the key sheet says 08D7B4")),
         ),
+        _case(
+            "stale-keys-a0",
+            Expect(
+                "keys-out-of-sync",
+                {"test-sale": "manual"},
+                ("A0 at 2026-11-25 10:48:33", "PIK CB9DEA67, MAK 24401D94 (loaded 2026-11-24 08:01:55)"),
+            ),
+        ),
         _case("no-tmk", Expect("no-tmk", {"inject-tmk": "manual"}, ("no TMK in slot 0",))),
         _case(
             "dukpt-near-exhaustion",
@@ -314,6 +322,10 @@ SHIPPED: dict[str, Any] = {
                 ("2.0 days behind the laptop", "tls-failure", "certificate not yet valid or expired"),
             ),
         ),
+        _case(
+            "clock-set-by-sign-on",
+            Expect("clock-drift", {"check-clock-holds": "manual"}, ("20 min behind the laptop", "set it from the host")),
+        ),
         # counters
         _case("unsettled-batch", Expect("open-batch", {"settle-batch": "manual"}, ("23 unsettled",))),
         _case(
@@ -333,6 +345,30 @@ SHIPPED: dict[str, Any] = {
                 ("10.20.30.40:5000 timeout", "Neither the terminal nor the laptop"),
             ),
             *SLOW,
+        ),
+        _case(
+            "primary-host-down",
+            Expect(
+                "primary-host-down",
+                {"escalate-primary-host-down": "escalation"},
+                ("primary host 10.20.30.40:5000 refused the connection", "Both ends see it dead"),
+            ),
+        ),
+        _case(
+            "backup-host-down",
+            Expect(
+                "backup-host-down",
+                {"escalate-backup-host-down": "escalation"},
+                ("backup host 10.20.30.41:5000 refused the connection", "no fallback"),
+            ),
+        ),
+        _case(
+            "primary-blocked-at-site",
+            Expect(
+                "primary-host-down",
+                {"check-terminal-link": "manual"},
+                ("refused the connection", "The laptop reaches it from this site, only the terminal does not"),
+            ),
         ),
         _case(
             "cellular-no-apn",

@@ -240,7 +240,15 @@ def escalation(
     wo: WorkOrder | None,
     profile: AcquirerProfile | None,
     extra: list[tuple[str, str, str]] | None = None,
+    *,
+    verify: Text | None = None,
+    sign_on_after: bool = True,
 ) -> Action:
+    """A ready-to-send text for the acquirer's helpdesk.
+
+    ``verify`` replaces what to check once the acquirer answers; ``sign_on_after=False``
+    for a device that cannot sign on any more (a tamper-locked terminal goes to the vendor).
+    """
     facts = escalation_facts(r, wo) + (extra or [])
     desk_en = (
         f"{profile.helpdesk.name.en} ({profile.helpdesk.phone})" if profile else "the acquirer's terminal helpdesk"
@@ -262,8 +270,105 @@ def escalation(
         title=title,
         text=text,
         recipient=recipient,
-        verify=T(
-            "When the acquirer confirms, have the terminal sign on: it must be answered 00.",
-            "收单行确认后让终端签到：应返回 00。",
+        verify=verify
+        if verify is not None
+        else (
+            T(
+                "When the acquirer confirms, have the terminal sign on: it must be answered 00.",
+                "收单行确认后让终端签到：应返回 00。",
+            )
+            if sign_on_after
+            else None
         ),
+    )
+
+
+# -- the terminal's own link, by link type ---------------------------------------------------
+def link_steps(p: Parameters | None, wo: WorkOrder | None, profile: AcquirerProfile | None) -> list[Text]:
+    """What to check on the terminal's own link, for its link type (cellular, Wi-Fi, Ethernet).
+
+    Used wherever the laptop reaches a host from the site and the terminal does not.
+    """
+    mode = p.comm_mode if p is not None else ""
+    if mode == "cellular":
+        apn = p.apn or ""
+        wanted = getattr(wo, "apn", "") or getattr(profile, "apn", "") or ""
+        source_en = "the work order" if getattr(wo, "apn", "") else "the acquirer profile" if wanted else ""
+        source_zh = "工单" if getattr(wo, "apn", "") else "收单行配置" if wanted else ""
+        if wanted:
+            apn_en = f"The APN: the terminal has '{apn or '(blank)'}', {source_en} says '{wanted}'; they must be equal."
+            apn_zh = f"APN：终端为“{apn or '（空）'}”，{source_zh}为“{wanted}”，两者必须一致。"
+        else:
+            apn_en = (
+                f"The APN: the terminal has '{apn or '(blank)'}'; ask the carrier or the acquirer for this SIM's "
+                "APN (POS SIMs often use a private APN)."
+            )
+            apn_zh = f"APN：终端为“{apn or '（空）'}”；向运营商或收单行确认此 SIM 卡的 APN（POS 常用专网 APN）。"
+        return [
+            T(
+                "The SIM: inserted the right way round, and registered (the terminal's status bar shows the carrier).",
+                "SIM 卡：插入方向正确，并已注册网络（终端状态栏显示运营商）。",
+            ),
+            T(
+                "The signal: at least two bars where the terminal stands; move it or fit an external antenna.",
+                "信号：终端所在位置至少两格；否则移动终端或加装外置天线。",
+            ),
+            T(apn_en, apn_zh),
+            T(
+                "The data plan: ask the carrier whether the SIM is active and its data allowance not used up.",
+                "流量套餐：向运营商确认 SIM 卡已开通、流量未用完。",
+            ),
+        ]
+    if mode == "wifi":
+        ssid = p.wifi_ssid or ""
+        return [
+            T(
+                f"The Wi-Fi name: the terminal joins '{ssid or '(blank)'}'; it must be the shop's network.",
+                f"Wi-Fi 名称：终端连接的是“{ssid or '（空）'}”，必须是商户的网络。",
+            ),
+            T(
+                "The Wi-Fi password: enter it again in 通讯参数设置 (a changed router password is a common cause).",
+                "Wi-Fi 密码：在“通讯参数设置”中重新输入（路由器改过密码是常见原因）。",
+            ),
+            T(
+                "DHCP: the terminal must get an address from the router (its status shows an IP address, not "
+                "0.0.0.0 or 169.254.x.x).",
+                "DHCP：终端应从路由器获得地址（状态显示有效 IP，而不是 0.0.0.0 或 169.254.x.x）。",
+            ),
+        ]
+    return [
+        T(
+            "The cable: plugged in at both ends, the port light on at the terminal and at the switch or router.",
+            "网线：两端插好，终端和交换机（或路由器）网口指示灯亮。",
+        ),
+        T(
+            "DHCP: the terminal must get an address from the router (its status shows an IP address, not 0.0.0.0 "
+            "or 169.254.x.x); a bare switch without a router gives none.",
+            "DHCP：终端应从路由器获得地址（状态显示有效 IP，而不是 0.0.0.0 或 169.254.x.x）；"
+            "只有交换机没有路由器时无法获得地址。",
+        ),
+        T(
+            "The gateway: if the address is set by hand, the gateway and DNS must be the shop router's.",
+            "网关：若手工设置地址，网关和 DNS 必须是商户路由器的地址。",
+        ),
+    ]
+
+
+def check_terminal_link(
+    p: Parameters | None, wo: WorkOrder | None, profile: AcquirerProfile | None, *, why: Text | None = None
+) -> Action:
+    """The manual action for a terminal that cannot reach what the laptop reaches from the same site."""
+    mode = p.comm_mode if p is not None else ""
+    names = {
+        "cellular": ("cellular", "无线（4G）"),
+        "wifi": ("Wi-Fi", "Wi-Fi"),
+        "ethernet": ("Ethernet", "有线"),
+    }
+    en, zh = names.get(mode, ("network", "网络"))
+    steps = ([why] if why is not None else []) + link_steps(p, wo, profile)
+    return manual(
+        "check-terminal-link",
+        T(f"Check the terminal's {en} link", f"检查终端的{zh}连接"),
+        steps,
+        T("The comm test reaches every host.", "通讯测试可连通所有主机。"),
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..hostcheck import dead_hosts
 from . import actions as act
-from .checks import Context, recent_codes
+from .checks import CLOCK_WARN_S, Context, current_log, drift_text, recent_codes
 from .model import Action, CheckResult, Finding, Severity, T, Text
 from .runner import Readings, is_link_failure, is_login_failure
 
@@ -52,28 +53,30 @@ PRIORITY = {
     "host-unreachable": 31,
     "host-misbehaves": 32,
     "wrong-host-answer": 33,
-    "dukpt-exhausted": 34,
-    "printer-fault": 35,
-    "printer-paper": 36,
-    "printer-cover": 37,
-    "printer-overheat": 38,
-    "printer-paper-low": 39,
-    "magstripe-fault": 40,
-    "track2-unreadable": 41,
-    "ic-fault": 42,
-    "contactless-fault": 43,
-    "keypad-fault": 44,
-    "display-fault": 45,
-    "log-full": 46,
-    "storage-full": 47,
-    "pending-reversal": 48,
-    "battery-worn": 49,
-    "battery-low": 50,
-    "key-scheme": 51,
-    "firmware-not-approved": 52,
-    "open-batch": 53,
-    "cable": 54,
-    "baud-mismatch": 55,
+    "primary-host-down": 34,
+    "backup-host-down": 35,
+    "dukpt-exhausted": 36,
+    "printer-fault": 37,
+    "printer-paper": 38,
+    "printer-cover": 39,
+    "printer-overheat": 40,
+    "printer-paper-low": 41,
+    "magstripe-fault": 42,
+    "track2-unreadable": 43,
+    "ic-fault": 44,
+    "contactless-fault": 45,
+    "keypad-fault": 46,
+    "display-fault": 47,
+    "log-full": 48,
+    "storage-full": 49,
+    "pending-reversal": 50,
+    "battery-worn": 51,
+    "battery-low": 52,
+    "key-scheme": 53,
+    "firmware-not-approved": 54,
+    "open-batch": 55,
+    "cable": 56,
+    "baud-mismatch": 57,
 }
 
 
@@ -115,6 +118,7 @@ class _Builder:
         extra_evidence: list[Text] | None = None,
         procedure: list[Text] | None = None,
         passing_evidence: bool = False,
+        state: str = "open",
     ) -> None:
         if finding_id in self.findings:
             return
@@ -129,6 +133,7 @@ class _Builder:
             actions=[a for a in actions if a is not None],
             procedure=procedure or [],
             priority=PRIORITY[finding_id],
+            state=state,  # type: ignore[arg-type]
         )
 
 
@@ -881,6 +886,8 @@ def _keys(b: _Builder) -> None:
             ["counters.response_codes", "keys.working"],
             [act.sign_on()],
         )
+    elif codes and codes[-1] in ("A0", "99") and s is not None and s.outcome == "ok" and s.keys_updated:
+        _keys_renewed(b)
     if b.failed("keys.dukpt") or b.status("keys.dukpt") == "warn":
         left = b.by_id["keys.dukpt"].observed.get("keys_left")
         b.add(
@@ -922,6 +929,88 @@ def _keys(b: _Builder) -> None:
             ["keys.scheme"],
             [],
         )
+
+
+def _key_line(keys, lang: str) -> str:
+    """'PIK 1A2B3C4D, MAK ... (loaded 2026-11-24 08:01:55)': check values and load times, never keys."""
+    if keys is None or not keys.working_keys:
+        return "无" if lang == "zh" else "none"
+    parts = ", ".join(f"{k.key_type.upper()} {k.check_value}" for k in keys.working_keys)
+    times = sorted({k.loaded_at for k in keys.working_keys if k.loaded_at is not None})
+    when = (
+        "、".join(f"{t:%Y-%m-%d %H:%M:%S}" for t in times)
+        if lang == "zh"
+        else ", ".join(f"{t:%Y-%m-%d %H:%M:%S}" for t in times)
+    )
+    if lang == "zh":
+        return parts.replace(", ", "，") + (f"（下载于 {when}）" if when else "")
+    return parts + (f" (loaded {when})" if when else "")
+
+
+def _keys_renewed(b: _Builder) -> None:
+    """Sales refused for key reasons (A0/99), and this diagnosis's own sign-on loaded keys that verify.
+
+    The terminal had stale working keys; the sign-on just repaired them. Still a
+    finding: the merchant's refused sales need telling, and the next sale proves it.
+    """
+    r, s = b.r, b.r.sign_on
+    refused = [e for e in current_log(r) if e.code in ("A0", "99")]
+    recent = refused[-3:]
+    listed_en = "; ".join(f"{e.code} at {e.time:%Y-%m-%d %H:%M:%S}" for e in recent)
+    listed_zh = "；".join(f"{e.time:%Y-%m-%d %H:%M:%S} {e.code}" for e in recent)
+    old_en, old_zh = _key_line(r.keys, "en"), _key_line(r.keys, "zh")
+    new_en, new_zh = _key_line(r.keys_after_sign_on, "en"), _key_line(r.keys_after_sign_on, "zh")
+    host = f"{s.host_address}:{s.host_port}"
+    b.add(
+        "keys-out-of-sync",
+        "medium",
+        "high",
+        T(
+            "Stale working keys (A0/99): renewed by this diagnosis's sign-on",
+            "工作密钥过期（A0/99）：本次诊断的签到已更新",
+        ),
+        T(
+            f"{len(refused)} recent transactions were refused for key reasons (last: {listed_en}): the terminal "
+            "used working keys the host no longer held. This diagnosis's sign-on was approved (00) by "
+            f"{host} and loaded new working keys that verify under the TMK, so the fault is fixed. The refused "
+            "sales were not completed: the merchant must run them again.",
+            f"近期有 {len(refused)} 笔交易因密钥原因被拒（最近：{listed_zh}）：终端使用的工作密钥主机已不再认可。"
+            f"本次诊断的签到获 {host} 批准（00），并下载了在主密钥下校验通过的新工作密钥，故障已排除。"
+            "被拒的交易未完成：商户需重新交易。",
+        ),
+        ["counters.response_codes", "keys.working", "signon"],
+        [
+            act.manual(
+                "test-sale",
+                T("Prove it with a sale, and tell the merchant", "用一笔交易验证，并告知商户"),
+                [
+                    T(
+                        "Tell the merchant: the sales refused with A0/99 were not charged; run them again if the "
+                        "customers come back.",
+                        "告知商户：返回 A0/99 的交易未扣款；顾客回来时需重新交易。",
+                    ),
+                    T(
+                        "Have the merchant run the next sale (or a small test sale): it must be approved (00).",
+                        "让商户做下一笔交易（或一笔小额测试交易）：应返回 00。",
+                    ),
+                    T(
+                        "If A0 or 99 come back, the host does not keep the new keys: call the acquirer's helpdesk "
+                        "with this report.",
+                        "若再次出现 A0 或 99，说明主机未保留新密钥：带上本报告联系收单行技术支持。",
+                    ),
+                ],
+                T("The next sale is approved (00).", "下一笔交易返回 00。"),
+            )
+        ],
+        extra_evidence=[
+            T(f"working keys before the sign-on: {old_en}", f"签到前的工作密钥：{old_zh}"),
+            T(
+                f"working keys after the sign-on ({host}, 00): {new_en}",
+                f"签到后的工作密钥（{host}，00）：{new_zh}",
+            ),
+        ],
+        state="fixed-during-diagnosis",
+    )
 
 
 def _network(b: _Builder) -> None:
@@ -1334,6 +1423,179 @@ def _routing(b: _Builder) -> None:
         )
 
 
+def _host_words(outcome: str | None) -> Text:
+    """How reaching a host ended, in words (not the outcome's id)."""
+    en = {
+        "refused": "refused the connection",
+        "timeout": "did not answer (connect timed out)",
+        "dns-failure": "its name did not resolve",
+        "reset": "reset the connection",
+        "unreachable": "is unreachable",
+        "tls-failure": "failed the TLS handshake",
+        "no-answer": "connected but did not answer",
+    }
+    zh = {
+        "refused": "拒绝连接",
+        "timeout": "无应答（联接超时）",
+        "dns-failure": "域名无法解析",
+        "reset": "连接被重置",
+        "unreachable": "网络不可达",
+        "tls-failure": "TLS 握手失败",
+        "no-answer": "可连接但无应答",
+    }
+    if outcome is None or outcome == "not-allowed":
+        return T("not checked", "未检查")
+    if outcome == "ok":
+        return T("reached", "可连通")
+    return T(en.get(outcome, outcome), zh.get(outcome, outcome))
+
+
+def _dead_host(b: _Builder) -> None:
+    """The terminal works through one of its hosts while the other does not answer.
+
+    Sales then wait for the dead primary to time out before falling back, or
+    have no fallback when the backup is the dead one. Named from both ends:
+    dead for the laptop too points at the acquirer (escalate); reached by the
+    laptop points at the site's path for the terminal (check it on site).
+    """
+    r, prof, wo = b.r, b.ctx.profile, b.ctx.work_order
+    if {"params-lost", "test-host", "foreign-host", "host-missing", "dns"} & set(b.findings):
+        return  # the host settings are wrong: that finding's repair comes first
+    s = r.sign_on
+    if s is not None and s.outcome not in ("ok", "declined", "key-verify-failed"):
+        return  # no host answered the sign-on: the network family speaks
+    dead = dead_hosts(r.comm_test, r.laptop_hosts or [])
+    if not dead:
+        return
+    primary = next((d for d in dead if d.role == "primary"), None)
+    d = primary or dead[0]
+    p = r.parameters
+    alive = [h for h in r.comm_test.hosts if h.outcome == "ok"]
+    other = alive[0] if alive else None
+    other_at = f"{other.address}:{other.port}" if other else "?"
+    at = f"{d.address}:{d.port}"
+    role_en, role_zh = ("primary", "主主机") if d.role == "primary" else ("backup", "备用主机")
+    other_en, other_zh = ("backup", "备用主机") if d.role == "primary" else ("primary", "主主机")
+    terminal_says, laptop_says = _host_words(d.terminal), _host_words(d.laptop)
+    laptop = d.laptop_reaches
+    via = ""
+    via_zh = ""
+    if s is not None and s.outcome in ("ok", "declined", "key-verify-failed"):
+        via = f"; this run's sign-on was answered through {s.host_address}:{s.host_port}"
+        via_zh = f"；本次签到经 {s.host_address}:{s.host_port} 获得应答"
+    wait = p.connect_timeout_s if p is not None and p.connect_timeout_s else 30
+    if d.role == "primary":
+        effect_en = (
+            f" Every transaction first tries {at}"
+            + (f" and waits up to {wait} s for it" if d.terminal == "timeout" else "")
+            + " before it falls back to the backup: slow sales, and time-outs at the till."
+        )
+        effect_zh = (
+            f"每笔交易都先尝试 {at}"
+            + (f"，最多等待 {wait} 秒" if d.terminal == "timeout" else "")
+            + "，然后才转到备用主机：交易变慢，收银时可能超时。"
+        )
+    else:
+        effect_en = " The terminal works now, but it has no fallback: when the primary fails, every sale fails."
+        effect_zh = "终端目前可用，但没有备用线路：主主机一旦故障，所有交易都将失败。"
+    if laptop is False:
+        where_en = (
+            " Both ends see it dead: the acquirer's host, or the route to it, is down. Report it to the acquirer."
+        )
+        where_zh = "两端都连不上：收单行主机或到它的线路故障，请报告收单行。"
+    elif laptop is True:
+        where_en = (
+            " The laptop reaches it from this site, only the terminal does not: the fault is on the terminal's "
+            "path at the site (its link, the shop's router or firewall for the terminal's address)."
+        )
+        where_zh = (
+            "笔记本在本现场可连通，只有终端连不上：问题在现场终端这一侧"
+            "（终端的连接、商户路由器或防火墙对终端地址的限制）。"
+        )
+    else:
+        where_en = (
+            " The laptop did not check it (its checks stay on loopback without --real-network), so it is not known "
+            "whether the host or the site is at fault."
+        )
+        where_zh = "笔记本未检查（未指定 --real-network 时只访问本机回环），无法判断是主机还是现场的问题。"
+    fid = "primary-host-down" if d.role == "primary" else "backup-host-down"
+    evidence = [
+        T(
+            f"{role_en} host {at}: from the terminal (comm test) it {terminal_says.en}; from the laptop on this "
+            f"site: {laptop_says.en}",
+            f"{role_zh} {at}：终端通讯测试{terminal_says.zh}；笔记本在本现场{laptop_says.zh}",
+        ),
+        T(
+            f"{other_en} host {other_at}: reached by the terminal{via}",
+            f"{other_zh} {other_at}：终端可连通{via_zh}",
+        ),
+    ]
+    request = T(
+        f"The {role_en} host {at} does not answer from the merchant's site: in the terminal's comm test it "
+        f"{terminal_says.en}"
+        + (f"; from a laptop on the same site it {laptop_says.en} too" if laptop is False else "")
+        + f". The {other_en} host {other_at} works"
+        + (f" and answered the sign-on (response code {s.response_code})" if s is not None and s.response_code else "")
+        + f". Please check the {role_en} host and the route to it from this merchant.",
+        f"{role_zh} {at} 在商户现场无应答：终端通讯测试{terminal_says.zh}"
+        + (f"，同一现场的笔记本也{laptop_says.zh}" if laptop is False else "")
+        + f"。{other_zh} {other_at} 正常"
+        + (f"，签到应答码 {s.response_code}" if s is not None and s.response_code else "")
+        + f"。请检查{role_zh}及商户到它的线路。",
+    )
+    escalate = act.escalation(
+        f"escalate-{fid}",
+        T(f"{role_en.capitalize()} host {at} does not answer", f"{role_zh} {at} 无应答"),
+        request,
+        r,
+        wo,
+        prof,
+        extra=[
+            (f"{role_en.capitalize()} host (dead)", f"{role_zh}（无应答）", at),
+            (f"{other_en.capitalize()} host (works)", f"{other_zh}（正常）", other_at),
+        ],
+        verify=T(
+            "When the acquirer confirms the fix, run the diagnosis again: the comm test must reach both hosts.",
+            "收单行确认修复后重新诊断：通讯测试应能连通两个主机。",
+        ),
+    )
+    site = act.check_terminal_link(
+        p,
+        wo,
+        prof,
+        why=T(
+            f"The shop's router or firewall: it must let the terminal's address "
+            f"({r.comm_test.local_address or '?'}) through to {at} (rules copied by hand to a new router, a VPN "
+            f"that carries only {other_at}).",
+            f"商户路由器或防火墙：必须放行终端地址（{r.comm_test.local_address or '?'}）到 {at}"
+            f"（换路由器后手工抄写的规则、只承载 {other_at} 的专线/VPN）。",
+        ),
+    )
+    if laptop is False:
+        acts: list[Action | None] = [escalate]
+    elif laptop is True:
+        acts = [site]
+    else:
+        acts = [site, escalate]
+    b.add(
+        fid,
+        "medium" if d.role == "primary" else "low",
+        "high" if laptop is not None else "medium",
+        T(
+            f"{role_en.capitalize()} host {at} does not answer; the terminal works through its {other_en}",
+            f"{role_zh} {at} 无应答，终端靠{other_zh}工作",
+        ),
+        T(
+            f"The terminal's {role_en} host {at} {terminal_says.en}; its {other_en} host {other_at} works.",
+            f"终端的{role_zh} {at} {terminal_says.zh}；{other_zh} {other_at} 正常。",
+        )
+        + T(effect_en + where_en, effect_zh + where_zh),
+        ["network.terminal", "network.laptop", "signon"],
+        acts,
+        extra_evidence=evidence,
+    )
+
+
 def _identity_vs_order(b: _Builder) -> None:
     """A TID or MID that differs from the work order is wrong whether or not a host has said so yet."""
     wo, p = b.ctx.work_order, b.r.parameters
@@ -1363,8 +1625,64 @@ def _identity_vs_order(b: _Builder) -> None:
     )
 
 
+def _clock_set_by_sign_on(b: _Builder) -> bool:
+    """The diagnosis's own sign-on set the clock from the host's answer, and it now reads right."""
+    r = b.r
+    s, after, laptop = r.sign_on, r.hardware_after_sign_on, r.laptop_time_after_sign_on
+    if s is None or not s.clock_updated or after is None or after.clock is None or laptop is None:
+        return False
+    drift_after = (after.clock - laptop).total_seconds()
+    if abs(drift_after) > CLOCK_WARN_S:
+        return False  # the host's time does not agree with the laptop's: the open finding stands
+    drift = b.by_id["hardware.clock"].observed.get("drift_s", 0)
+    b.add(
+        "clock-drift",
+        "low",
+        "high",
+        T(
+            "Terminal clock was wrong: set right by this diagnosis's sign-on",
+            "终端时钟曾不准：本次诊断的签到已校准",
+        ),
+        T(
+            f"The terminal's clock was {drift_text(drift, 'en')} the laptop. This diagnosis's sign-on set it from "
+            f"the host's answer (fields 12 and 13); it now reads within {abs(round(drift_after))} s of the "
+            "laptop. Receipts and logs before now carry the wrong time.",
+            f"终端时钟曾{drift_text(drift, 'zh')}。本次诊断的签到已按主机应答（12、13 域）校准，"
+            f"现与笔记本相差 {abs(round(drift_after))} 秒以内。此前的小票和日志时间有误。",
+        ),
+        ["hardware.clock", "signon"],
+        [
+            act.manual(
+                "check-clock-holds",
+                T("Check that the clock holds", "检查时钟能否保持"),
+                [
+                    T(
+                        "Power the terminal off for a minute, then on: the clock must still be right.",
+                        "关闭终端电源一分钟后开机：时钟应仍然准确。",
+                    ),
+                    T(
+                        "If it is wrong again, the clock's backup battery is flat: send the terminal for service.",
+                        "若时钟再次出错，说明时钟后备电池没电：送修。",
+                    ),
+                ],
+                T("The clock is right after a power cycle.", "重启后时钟仍然准确。"),
+            )
+        ],
+        extra_evidence=[
+            T(
+                f"after the sign-on: {after.clock:%Y-%m-%d %H:%M:%S} (laptop {laptop:%Y-%m-%d %H:%M:%S})",
+                f"签到后：{after.clock:%Y-%m-%d %H:%M:%S}（笔记本 {laptop:%Y-%m-%d %H:%M:%S}）",
+            )
+        ],
+        state="fixed-during-diagnosis",
+    )
+    return True
+
+
 def _clock(b: _Builder) -> None:
     st = b.status("hardware.clock")
+    if st in ("fail", "warn") and "clock-drift" not in b.findings and _clock_set_by_sign_on(b):
+        return
     if st in ("fail", "warn") and "clock-drift" not in b.findings:
         b.add(
             "clock-drift",
@@ -1918,6 +2236,7 @@ RULES: list[Callable[[_Builder], object]] = [
     _keys,
     _network,
     _routing,
+    _dead_host,
     _identity_vs_order,
     _clock,
     _hardware,
