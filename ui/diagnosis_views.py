@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QTreeWidget,
@@ -42,8 +44,9 @@ from .style import SEVERITY_COLOR, STATUS_COLOR, badge_css, status_icon
 from .terminal_view import parameter_label
 
 
-def fmt(value: Any, depth: int = 0) -> str:
-    """A reading as one line: dates to the second, lists and dicts flattened, long text shortened."""
+def fmt(value: Any, depth: int = 0, *, limit: int | None = 160) -> str:
+    """A reading as one line: dates to the second, lists and dicts flattened, text longer than ``limit``
+    shortened (None: never; the checklist wraps the whole observation)."""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, bool):
@@ -53,11 +56,35 @@ def fmt(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         if depth > 1:
             return "{…}"
-        return ", ".join(f"{k} {fmt(v, depth + 1)}" for k, v in value.items() if k not in ("request_hex", "answer_hex"))
+        return ", ".join(
+            f"{k} {fmt(v, depth + 1, limit=limit)}" for k, v in value.items() if k not in ("request_hex", "answer_hex")
+        )
     if isinstance(value, list | tuple):
-        return "; ".join(fmt(v, depth + 1) for v in value) or "-"
+        return "; ".join(fmt(v, depth + 1, limit=limit) for v in value) or "-"
     text = str(value)
-    return text if len(text) <= 160 else text[:157] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "…"
+
+
+class WrapDelegate(QStyledItemDelegate):
+    """Rows as tall as their wrapped text at the column's width: the whole observation, no hovering."""
+
+    def __init__(self, view: QTreeWidget) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
+        base = super().sizeHint(option, index)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        width = self.view.header().sectionSize(index.column())
+        if index.column() == 0:
+            depth, parent = 0, index.parent()
+            while parent.isValid():
+                depth, parent = depth + 1, parent.parent()
+            width -= self.view.indentation() * (depth + 1) + self.view.iconSize().width() + 8
+        width = max(width - 10, 20)
+        rect = opt.fontMetrics.boundingRect(QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), opt.text)
+        return QSize(base.width(), max(base.height(), rect.height() + 4))
 
 
 # -- checklist ------------------------------------------------------------------------------
@@ -77,6 +104,9 @@ class ChecklistView(QTreeWidget):
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.header().setStretchLastSection(True)
         self.setColumnWidth(0, 250)
+        self.setItemDelegate(WrapDelegate(self))
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.header().sectionResized.connect(lambda *_: self.scheduleDelayedItemsLayout())
         self.diagnosis: Diagnosis | None = None
         self.steps: list[StepProgress] = []
         self.running = False
@@ -146,7 +176,7 @@ class ChecklistView(QTreeWidget):
                 (self.tr("Expected"), c.expected),
             ):
                 if value:
-                    item.addChild(QTreeWidgetItem([label, fmt(value)]))
+                    item.addChild(QTreeWidgetItem([label, fmt(value, limit=None)]))
             if c.compared_with:
                 item.addChild(QTreeWidgetItem([self.tr("Compared with"), source_text(c.compared_with, language)]))
             if c.error_type:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -40,6 +40,13 @@ from .style import STATUS_COLOR, status_icon
 from .terminal_view import TerminalView
 from .traffic_log import TrafficLog
 from .workorder_panel import WorkOrderPanel
+
+#: The first window's size when nothing is remembered (shrunk to the screen's available area).
+DEFAULT_SIZE = (1320, 820)
+#: Below this available area (logical pixels) the window is maximised: every pixel is needed.
+USABLE = (760, 540)
+#: Room kept for the window manager's frame and title bar before the window is shown (pixels).
+FRAME_ALLOWANCE = (16, 40)
 
 
 def app_settings() -> QSettings:
@@ -168,7 +175,6 @@ class MainWindow(QMainWindow):
         f = self.diagnose_button.font()
         f.setBold(True)
         self.diagnose_button.setFont(f)
-        dlay.addWidget(self.diagnose_button)
         left_lay.addWidget(self.diagnose_box)
         self.work_order = WorkOrderPanel()
         left_lay.addWidget(self.work_order)
@@ -178,7 +184,14 @@ class MainWindow(QMainWindow):
         scroll.setWidget(left)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setMinimumWidth(330)
-        split.addWidget(scroll)
+        self.left_scroll = scroll
+        # Diagnose stays below the scrolled column: on screen at any size, never scrolled away
+        left_column = QWidget()
+        left_column_lay = QVBoxLayout(left_column)
+        left_column_lay.setContentsMargins(0, 0, 4, 0)
+        left_column_lay.addWidget(scroll, 1)
+        left_column_lay.addWidget(self.diagnose_button)
+        split.addWidget(left_column)
 
         right = QWidget()
         right_lay = QVBoxLayout(right)
@@ -326,10 +339,11 @@ class MainWindow(QMainWindow):
             self.opt_sign_on,
             self.opt_person,
             self.opt_real_net,
-            self.diagnose_button,
-            *wo.edits.values(),
+            wo.edit_button,
             wo.import_button,
+            *wo.edits.values(),
             wo.clear_button,
+            self.diagnose_button,
             self.prompt.start_button,
             self.prompt.skip_button,
             self.tabs,
@@ -368,10 +382,10 @@ class MainWindow(QMainWindow):
     # -- settings ---------------------------------------------------------------------------
     def _restore_state(self) -> None:
         geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1320, 820)
+        restored = isinstance(geometry, QByteArray) and not geometry.isEmpty() and self.restoreGeometry(geometry)
+        if not restored:
+            self.resize(*DEFAULT_SIZE)
+        self.fit_to_screen(center=not restored)
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
@@ -396,6 +410,31 @@ class MainWindow(QMainWindow):
         scenario = cp.scenario.findData(self.settings.value("connection/scenario", "", str))
         if scenario >= 0:
             cp.scenario.setCurrentIndex(scenario)
+
+    def fit_to_screen(self, *, center: bool = False) -> None:
+        """Keep the window (its frame included) inside the screen's available area at any size and scale:
+        a default or remembered size larger than the screen (another monitor, a higher scale) shrinks;
+        a screen smaller than :data:`USABLE` gets the window maximised."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail = screen.availableGeometry()
+        if avail.width() < USABLE[0] or avail.height() < USABLE[1]:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+            return
+        if self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
+            return
+        fw, fh = FRAME_ALLOWANCE
+        w = max(min(self.width(), avail.width() - fw), 1)
+        h = max(min(self.height(), avail.height() - fh), 1)
+        self.resize(w, h)
+        if center:
+            x = avail.left() + (avail.width() - w - fw) // 2
+            y = avail.top() + (avail.height() - h - fh) // 2
+        else:  # inside the area, as near as possible to where it was
+            x = min(max(self.x(), avail.left()), avail.right() + 1 - w - fw)
+            y = min(max(self.y(), avail.top()), avail.bottom() + 1 - h - fh)
+        self.move(x, y)
 
     def _save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -698,7 +737,15 @@ class MainWindow(QMainWindow):
             self.banner.show_message("warn", self.tr("The terminal or the laptop reported: %1").replace("%1", text))
 
     def _work_order_changed(self, order) -> None:
-        pass
+        self._profile_from_order_text()
+
+    def _profile_from_order_text(self) -> None:
+        """The acquirer profile is chosen in one place: its first entry names the work order's profile."""
+        order = self.work_order.order
+        name = order.acquirer_profile if order is not None and order.acquirer_profile else ""
+        self.profile.setItemText(
+            0, self.tr("From the work order: %1").replace("%1", name) if name else self.tr("(from the work order)")
+        )
 
     def _language_changed(self, _code: str) -> None:
         for code, a in self.act_lang.items():
@@ -764,7 +811,7 @@ class MainWindow(QMainWindow):
         self._show_training()
         self.diagnose_box.setTitle(self.tr("Diagnosis"))
         self.profile_label.setText(self.tr("&Acquirer profile:"))
-        self.profile.setItemText(0, self.tr("(from the work order)"))
+        self._profile_from_order_text()
         self.profile.setItemText(self.profile.count() - 1, self.tr("(none)"))
         self.opt_sign_on.setText(self.tr("Sign-on (签到) by the terminal"))
         self.opt_sign_on.setToolTip(

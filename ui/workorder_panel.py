@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRegularExpression, Signal
+from PySide6.QtCore import QEvent, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -29,7 +29,15 @@ TYPING = {
 }
 
 
+#: Fields not shown in the form: the acquirer profile is chosen once, in the Diagnosis box
+#: (its "from the work order" entry names the work order's profile).
+HIDDEN = ("acquirer_profile",)
+
+
 class WorkOrderPanel(QGroupBox):
+    """The work order as a one-line summary (order no., merchant, TID) with Edit; the form opens on
+    Edit, and by itself when a field is wrong."""
+
     changed = Signal(object)  # WorkOrder | None
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -39,10 +47,26 @@ class WorkOrderPanel(QGroupBox):
         self.error = ""
         self.source = ""
         layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.summary = QLabel()
+        self.summary.setObjectName("workOrderSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.edit_button = QPushButton()
+        self.edit_button.setObjectName("editWorkOrder")
+        self.edit_button.setCheckable(True)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.edit_button)
+        layout.addLayout(top)
+        self.form_box = QWidget()
+        self.form_box.setObjectName("workOrderForm")
+        form_outer = QVBoxLayout(self.form_box)
+        form_outer.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(4)
-        layout.addLayout(form)
+        form_outer.addLayout(form)
+        layout.addWidget(self.form_box)
         self.edits: dict[str, QLineEdit] = {}
         self.labels: dict[str, QLabel] = {}
         self.bad_field: str | None = None
@@ -59,6 +83,10 @@ class WorkOrderPanel(QGroupBox):
         for name in FIELDS:
             if name == "tmk_kcv":
                 continue
+            if name in HIDDEN:
+                self.edits[name].hide()
+                self.labels[name].hide()
+                continue
             if name == "tmk_index":  # the key sheet's two values on one row
                 index = self.edits["tmk_index"]
                 index.setMaximumWidth(index.fontMetrics().horizontalAdvance("000") + 16)
@@ -74,19 +102,37 @@ class WorkOrderPanel(QGroupBox):
         self.status.setObjectName("workOrderStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        row = QHBoxLayout()
         self.import_button = QPushButton()
         self.import_button.setObjectName("importWorkOrder")
         self.clear_button = QPushButton()
         self.clear_button.setObjectName("clearWorkOrder")
-        row.addWidget(self.import_button)
-        row.addWidget(self.clear_button)
+        row = QHBoxLayout()
         row.addStretch(1)
-        layout.addLayout(row)
+        row.addWidget(self.clear_button)
+        form_outer.addLayout(row)
+        top.addWidget(self.import_button)
         self.import_button.clicked.connect(self.import_file)
         self.clear_button.clicked.connect(self.clear)
+        self.edit_button.toggled.connect(self.set_expanded)
+        self.set_expanded(False)
         self.retranslate()
         self._validate()
+
+    def set_expanded(self, on: bool) -> None:
+        """Show the form (Edit) or only the summary line."""
+        self.form_box.setVisible(on)
+        self.clear_button.setVisible(on)
+        self.summary.setVisible(not on)
+        blocked = self.edit_button.blockSignals(True)
+        self.edit_button.setChecked(on)
+        self.edit_button.blockSignals(blocked)
+        self._retranslate_edit()
+        if hasattr(self, "status"):
+            self._show()
+
+    @property
+    def expanded(self) -> bool:
+        return self.form_box.isVisibleTo(self)
 
     def values(self) -> dict[str, str]:
         return {name: e.text().strip() for name, e in self.edits.items()}
@@ -95,6 +141,8 @@ class WorkOrderPanel(QGroupBox):
         for name, edit in self.edits.items():
             value = getattr(order, name, "") if order is not None else ""
             edit.setText("" if value is None else str(value))
+            edit.setCursorPosition(0)  # a long value (the notes) shows its beginning, not its tail
+            edit.setToolTip(edit.text() if name in ("notes", "complaint") else edit.toolTip())
         self.source = order.source if order is not None else ""
         self._validate()
 
@@ -151,6 +199,8 @@ class WorkOrderPanel(QGroupBox):
         for name, edit in self.edits.items():
             bad = bool(self.error) and name == self.bad_field
             edit.setStyleSheet("QLineEdit { border: 1px solid #c62828; }" if bad else "")
+        if self.error and not self.expanded and self.bad_field not in HIDDEN:
+            self.set_expanded(True)  # a wrong field is shown, not hidden behind the summary
         self._show()
         if self.order != previous:
             self.changed.emit(self.order)
@@ -171,7 +221,17 @@ class WorkOrderPanel(QGroupBox):
         label = self.labels[err.field].text().replace("&", "").rstrip(":：") if err.field in self.labels else err.field
         return rule.replace("%1", label)
 
+    def summary_text(self) -> str:
+        """Order no. · merchant · TID, from what is typed (the validated order when there is one)."""
+        v = self.values()
+        parts = [v["id"], v["merchant_name"], self.tr("TID %1").replace("%1", v["tid"]) if v["tid"] else ""]
+        return " · ".join(p for p in parts if p)
+
     def _show(self) -> None:
+        summary = self.summary_text()
+        self.summary.setText(summary or self.tr("No work order: checks that need one say so."))
+        self.summary.setToolTip(self.edits["notes"].text())
+        self.status.setVisible(self.expanded or bool(self.error))
         if self.error:
             self.status.setStyleSheet("color: #c62828;")
             self.status.setText(self.error)
@@ -181,6 +241,10 @@ class WorkOrderPanel(QGroupBox):
         else:
             self.status.setStyleSheet("color: #2e7d32;")
             self.status.setText(self.tr("Work order %1 is valid.").replace("%1", self.order.id))
+
+    def _retranslate_edit(self) -> None:
+        self.edit_button.setText(self.tr("Done") if self.edit_button.isChecked() else self.tr("Edit"))
+        self.edit_button.setToolTip(self.tr("Type or correct the work order"))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -199,14 +263,16 @@ class WorkOrderPanel(QGroupBox):
             "tmk_index": self.tr("TMK index:"),
             "tmk_kcv": self.tr("check value:"),
             "notes": self.tr("Notes:"),
+            "complaint": self.tr("Complaint:"),
         }
         for name, label in self.labels.items():
-            label.setText(names[name])
+            label.setText(names.get(name, name))
         self.edits["mid"].setPlaceholderText(self.tr("15 digits"))
         self.edits["tid"].setPlaceholderText(self.tr("8 letters or digits"))
         self.edits["tmk_kcv"].setPlaceholderText(self.tr("6 or 8 hex digits"))
         self.edits["tmk_kcv"].setToolTip(self.tr("The TMK check value from the key sheet"))
         self.edits["tmk_index"].setToolTip(self.tr("The TMK slot from the key sheet"))
+        self._retranslate_edit()
         self.import_button.setText(self.tr("&Import..."))
         self.import_button.setToolTip(self.tr("Ctrl+O"))
         self.clear_button.setText(self.tr("Clear"))
