@@ -19,6 +19,7 @@ from .models import (
     Parameters,
     Progress,
     SelfTestResult,
+    SettlementResult,
     SignOnResult,
 )
 
@@ -88,6 +89,9 @@ class TerminalDriver(abc.ABC):
 
     @abc.abstractmethod
     def sign_on(self, *, on_progress: ProgressFn | None = None) -> SignOnResult: ...
+
+    @abc.abstractmethod
+    def settle(self, *, on_progress: ProgressFn | None = None) -> SettlementResult: ...
 
     @abc.abstractmethod
     def reboot(self) -> int: ...

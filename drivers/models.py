@@ -172,6 +172,11 @@ class CommTestResult(_Model):
     link_up: bool
     local_address: str
     hosts: list[HostReach]
+    # the terminal's own link (absent from terminals that do not report it: None / "")
+    link_failure: str | None = None  # LinkFailure in words: "none", "data-rejected", "wifi-auth-failed", ...
+    network_name: str = ""  # cellular: the operator registered with; Wi-Fi: the network (SSID) in range
+    signal_dbm: int | None = None  # radio signal strength; None for Ethernet or when not reported
+    link_detail: str = ""  # why the link is down, in the terminal's words, with the network's own cause
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,32 @@ class SignOnResult(_Model):
     keys_updated: bool
     clock_updated: bool
     host_batch: int | None
+    detail: str
+    attempts: list[HostReach]
+    checks: list[SignOnCheck]
+
+
+@dataclass(frozen=True)
+class SettlementResult(_Model):
+    """The terminal's own account of a settlement (0500/0510, 批结算) with its host."""
+
+    outcome: str  # "ok", "declined", "unbalanced", "no-answer", "mismatch", ... (CommOutcome in words)
+    response_code: str | None  # field 39 when a host answered
+    host_role: str
+    host_address: str
+    host_port: int
+    resolved: str
+    stan: int | None  # field 11 of the 0500; None when the batch was empty and nothing was sent
+    sent_at: datetime | None
+    elapsed_ms: int
+    acquirer_id: str  # field 32 of the answer: who answered
+    rrn: str
+    batch: int  # the batch number settled (60.2 of the 0500)
+    count: int  # transactions in it
+    amount: int  # their total, in fen
+    reconciliation: str | None  # "balanced", "unbalanced", "error" (field 48 of the 0510); None without one
+    batch_after: int  # the terminal's batch number afterwards (one more once settled)
+    unsettled_after: int  # unsettled transactions afterwards (0 once settled)
     detail: str
     attempts: list[HostReach]
     checks: list[SignOnCheck]

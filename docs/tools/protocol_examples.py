@@ -266,7 +266,22 @@ reboot_s = 2.0
 VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
     "healthy": {},
     "tid-typo": {"parameters": {"tid": "12345687"}},  # as the shipped demo-97 scenario
-    "unsettled": {"counters": {"unsettled_transactions": 3}},
+    "unsettled": {"counters": {"unsettled_transactions": 3, "unsettled_amount": 12800}},
+    # the host issued newer working keys since (the same TID signed on elsewhere): the terminal's MAK is stale
+    "stale-keys": {
+        "counters": {"unsettled_transactions": 3, "unsettled_amount": 12800},
+        "acquirer": {
+            "terminals": [
+                {
+                    "tid": "12345678",
+                    "mid": "123456789012345",
+                    "serial_number": "82412345",
+                    "tmk": "0123456789ABCDEFFEDCBA9876543210",
+                    "issued_keys": "newer",
+                }
+            ]
+        },
+    },
     "no-paper": {"hardware": {"paper": "out"}},
 }
 
@@ -337,7 +352,7 @@ def pinned(recorder: Recorder | None = None) -> Iterator[None]:
     saved_nonce, saved_now = auth.new_nonce, sim_terminal.SimulatedTerminal.now
     saved_start, saved_wait = sim_world.SimWorld._start, sim_terminal.Session.wait_serviced
     saved_world_time, saved_host_time = sim_world.time, hostside.time
-    saved_sign_on = hostside.sign_on
+    saved_sign_on, saved_settle = hostside.sign_on, hostside.settle
     clock = NetworkClock()
 
     def nonce() -> bytes:
@@ -366,6 +381,10 @@ def pinned(recorder: Recorder | None = None) -> Iterator[None]:
         clock.reset()
         return saved_sign_on(session)
 
+    def settle(session: sim_terminal.Session):
+        clock.reset()
+        return saved_settle(session)
+
     auth.new_nonce = nonce
     sim_terminal.SimulatedTerminal.now = lambda self: FIXED_NOW
     sim_world.SimWorld._start = start
@@ -373,7 +392,7 @@ def pinned(recorder: Recorder | None = None) -> Iterator[None]:
     # the loopback connect() counts 0 ms: CONNECT_MS is the emulated latency of the network rule
     sim_world.time = _TimeWith(perf_counter=lambda: 0.0)
     hostside.time = _TimeWith(monotonic=clock.monotonic)
-    hostside.sign_on = sign_on
+    hostside.sign_on, hostside.settle = sign_on, settle
     try:
         yield
     finally:
@@ -382,7 +401,7 @@ def pinned(recorder: Recorder | None = None) -> Iterator[None]:
         sim_world.SimWorld._start = saved_start
         sim_terminal.Session.wait_serviced = saved_wait
         sim_world.time, hostside.time = saved_world_time, saved_host_time
-        hostside.sign_on = saved_sign_on
+        hostside.sign_on, hostside.settle = saved_sign_on, saved_settle
 
 
 @contextlib.contextmanager
@@ -584,6 +603,15 @@ def capture() -> Captured:
             d.login(PASSWORD)
             ex("param_unsettled")
             refused(lambda: d.set_parameters({"tid": "12345678"}))
+            ex("settle")
+            d.settle()
+            ex("settle_empty")
+            d.settle()
+
+        with connection(rec, "stale-keys") as d:
+            d.login(PASSWORD)
+            ex("settle_a0")
+            d.settle()
 
         with connection(rec, "no-paper") as d:
             d.login(PASSWORD)
@@ -661,6 +689,9 @@ BLOCKS = [
     Block("comm_test", "comm_test"),
     Block("sign_on", "sign_on"),
     Block("sign_on_97", "sign_on_97"),
+    Block("settle", "settle"),
+    Block("settle_empty", "settle_empty"),
+    Block("settle_a0", "settle_a0", 4),  # the final answer only: the request and progress are as above
     Block("duplicate_seq", "duplicate_seq"),
     Block("unknown_command", "unknown_command"),
     Block("malformed", "malformed"),
@@ -680,6 +711,7 @@ def block_events(block: Block, examples: dict[str, list[Event]]) -> list[Event]:
 HOST_BLOCKS = [
     Block("sign_on_host", "sign_on"),
     Block("sign_on_97_host", "sign_on_97", 1),  # the 0810 only: the 0800 differs only in field 41
+    Block("settle_host", "settle"),
 ]
 
 
@@ -709,6 +741,7 @@ ENUM_OF_TAG: dict[Tag, type] = {
     Tag.HOST_ROLE: proto.HostRole,
     Tag.OUTCOME: proto.CommOutcome,
     Tag.TLS_OUTCOME: proto.TlsOutcome,
+    Tag.RECONCILIATION: proto.Reconciliation,
 }
 
 
@@ -828,6 +861,7 @@ NMC_TEXT = {
     cup.SIGN_ON_DOUBLE: "sign-on, double-length keys",
     cup.SIGN_ON_DOUBLE_TDK: "sign-on, double-length keys + TDK",
     cup.ECHO_TEST: "echo test",
+    cup.SETTLEMENT: "settlement",
 }
 
 
@@ -860,6 +894,17 @@ def _host_field_comment(number: str, value: str, length: bytes, request: bool) -
         return f"62 working keys (LLLVAR, {size} bytes), in the layout of 60.3:"
     if number == "63":
         return f'63 operator code (LLLVAR, {size} bytes): "{value}"'
+    if number == "48":
+        t = cup.SettlementTotals.parse(value)
+        result = "" if request else f", reconciliation {t.result} (domestic) / {t.foreign_result} (foreign)"
+        return (
+            f"48 settlement totals (LLLVAR, {size} digits): domestic debits {t.debit_count} for "
+            f"{t.debit_amount} fen, credits {t.credit_count} for {t.credit_amount} fen; foreign none{result}"
+        )
+    if number == "49":
+        return f'49 currency (an3): "{value}" (CNY)'
+    if number == "64":
+        return f'64 MAC (b8, CUP MAC under the MAK): "{bytes.fromhex(value).decode("ascii", "replace")}"'
     return f"{number} ({size} bytes)" if length else number
 
 

@@ -51,7 +51,7 @@ SPEC: dict[str, dict] = {
     "39": _f("ascii", 0, 2, "Response code"),
     "41": _f("ascii", 0, 8, "Card acceptor terminal identification (TID)"),
     "42": _f("ascii", 0, 15, "Card acceptor identification code (MID)"),
-    "48": _f("ascii", 3, 322, "Additional data: settlement totals (0500/0510)", len_enc="bcd"),
+    "48": _f("ascii", 2, 322, "Additional data: settlement totals (0500/0510)", len_enc="bcd"),
     "49": _f("ascii", 0, 3, "Currency code, transaction (n3)"),
     "60": _bcd_var(2, 17, "Reserved private: 60.1 type, 60.2 batch, 60.3 network management code, ..."),
     "62": _f("b", 2, 512, "Reserved private: device data (request) / working keys (reply)", len_enc="bcd"),

@@ -55,6 +55,7 @@ from .protocol import (
     HostRole,
     KeyScheme,
     KeyType,
+    LinkFailure,
     LogKind,
     PaperState,
     Reconciliation,
@@ -674,6 +675,10 @@ class MaintenanceDriver(TerminalDriver):
             link_up=f.get(Tag.LINK_UP, False),
             local_address=f.get(Tag.LOCAL_ADDRESS, ""),
             hosts=[self._reach(h) for h in f.all(Tag.HOST_RESULT)],
+            link_failure=enum_text(LinkFailure, f.get(Tag.LINK_FAILURE)) if Tag.LINK_FAILURE in f else None,
+            network_name=f.get(Tag.NETWORK_NAME, ""),
+            signal_dbm=f.get(Tag.SIGNAL_DBM),
+            link_detail=f.get(Tag.LINK_DETAIL, ""),
         )
 
     def sign_on(self, *, on_progress: ProgressFn | None = None) -> SignOnResult:

@@ -52,6 +52,7 @@ class Command(enum.IntEnum):
     REBOOT = 0x42
     COMM_TEST = 0x50
     SIGN_ON = 0x51
+    SETTLE = 0x52
 
 
 #: Commands a terminal answers without a maintenance login.
@@ -222,6 +223,14 @@ class Tag(enum.IntEnum):
     CLOCK_UPDATED = 0xB4
     HOST_BATCH = 0xB5
     RRN = 0xB6
+    LINK_FAILURE = 0xBB
+    NETWORK_NAME = 0xBC
+    SIGNAL_DBM = 0xBD
+    LINK_DETAIL = 0xBE
+    SETTLED_BATCH = 0xB7
+    SETTLED_COUNT = 0xB8
+    SETTLED_AMOUNT = 0xB9
+    RECONCILIATION = 0xBA
 
 
 K = Kind
@@ -348,6 +357,14 @@ TAG_KINDS: dict[Tag, Kind] = {
     Tag.CLOCK_UPDATED: K.BOOL,
     Tag.HOST_BATCH: K.UINT,
     Tag.RRN: K.STR,
+    Tag.LINK_FAILURE: K.UINT,
+    Tag.NETWORK_NAME: K.STR,
+    Tag.SIGNAL_DBM: K.INT,
+    Tag.LINK_DETAIL: K.STR,
+    Tag.SETTLED_BATCH: K.UINT,
+    Tag.SETTLED_COUNT: K.UINT,
+    Tag.SETTLED_AMOUNT: K.UINT,
+    Tag.RECONCILIATION: K.UINT,
 }
 assert set(TAG_KINDS) == set(Tag), "every tag needs a kind"
 
@@ -469,6 +486,30 @@ class CommOutcome(enum.IntEnum):
     GARBAGE = 23  # the answer is not a valid CUP message
     MISMATCH = 24  # MTI, STAN, TID or MID of the answer do not match the request
     KEY_VERIFY_FAILED = 25  # 00, but the new working keys do not verify under the TMK (解包密钥验证不符)
+    UNBALANCED = 26  # settlement: 00, but the host's totals differ from the terminal's (对账不平); batch stays open
+
+
+class Reconciliation(enum.IntEnum):
+    """Field 48 reconciliation code of a 0510 (reference §4.6)."""
+
+    BALANCED = 1  # 对账平
+    UNBALANCED = 2  # 对账不平
+    ERROR = 3  # 对账出错
+
+
+class LinkFailure(enum.IntEnum):
+    """Why the terminal has no data link (COMM_TEST LINK_FAILURE); NONE while the link is up."""
+
+    NONE = 0
+    NO_CARRIER = 1  # no cable, no carrier, radio off
+    NO_SIM = 2  # cellular: no SIM card
+    NOT_REGISTERED = 3  # cellular: the SIM is not registered with a network
+    NO_APN = 4  # cellular: registered, but no APN set: no data session is even asked for
+    DATA_REJECTED = 5  # cellular: registered, the network refuses the data session (PDP context) for this APN
+    NO_SSID = 6  # Wi-Fi: no network name set
+    SSID_NOT_FOUND = 7  # Wi-Fi: the network is not in range
+    WIFI_AUTH_FAILED = 8  # Wi-Fi: the network is in range and refuses the terminal's password
+    NO_ADDRESS = 9  # the link is up but no IP address came (DHCP)
 
 
 class TlsOutcome(enum.IntEnum):

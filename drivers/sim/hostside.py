@@ -1,4 +1,4 @@
-"""What the simulated terminal does on its host link: the comm test and the sign-on.
+"""What the simulated terminal does on its host link: the comm test, the sign-on and the settlement.
 
 The terminal works only from its own parameters and keys, as a real one does:
 it dials its configured hosts through the scenario's network (``SimWorld``),
@@ -14,7 +14,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..hostlink import cup
-from ..maint.protocol import CommMode, CommOutcome, HeaderStatus, HostRole, KeyScheme, Tag, TlsOutcome
+from ..maint.protocol import (
+    CommMode,
+    CommOutcome,
+    HeaderStatus,
+    HostRole,
+    KeyScheme,
+    Reconciliation,
+    Tag,
+    TlsOutcome,
+)
 from .world import is_ip
 
 if TYPE_CHECKING:
@@ -237,12 +246,29 @@ def sign_on(session: Session) -> list[tuple[Tag, Any]]:
             (Tag.OUTCOME, int(CommOutcome.NOT_CONFIGURED)),
             (Tag.DETAIL, detail),
         ]
+    items, answer = _exchange(session, request, stan, "signing on")
+    if answer is None:
+        return items
+    return items + _judge_answer(session, request, answer, nmc)
+
+
+def _exchange(
+    session: Session, request: cup.HostMessage, stan: int, doing: str
+) -> tuple[list[tuple[Tag, Any]], cup.HostMessage | None]:
+    """Send ``request`` to the primary host, or the backup when the primary cannot be connected.
+
+    Returns the result fields every host operation reports (host, STAN, times, one
+    HOST_RESULT per host tried) and the answer; without an answer the fields end
+    with OUTCOME and DETAIL of the last host tried.
+    """
+    t = session.t
+    p = t.params
     attempts: list[_Attempt] = []
     sent_at = t.now()
     started = time.monotonic()
     answer = None
     for role, host, port in _hosts(session):
-        session.progress(0, f"signing on at {_where(host, port)}")
+        session.progress(0, f"{doing} at {_where(host, port)}")
         outcome, resolved, ms, tls, detail, sock = _reach(session, host, port)
         reached = _Attempt(role, host, port, outcome, detail, resolved, ms, tls)
         if sock is None:
@@ -305,8 +331,7 @@ def sign_on(session: Session) -> list[tuple[Tag, Any]]:
         if not attempts:
             t.log("error", "COM-01", "联接失败 no host configured")
         items += [(Tag.OUTCOME, int(outcome)), (Tag.DETAIL, detail)]
-        return items
-    return items + _judge_answer(session, request, answer, nmc)
+    return items, answer
 
 
 class _Attempt(NamedTuple):
@@ -334,12 +359,8 @@ def _log_connection_failure(t, a: _Attempt) -> None:
 def _judge_answer(session: Session, request: cup.HostMessage, answer: cup.HostMessage, nmc: str):
     """Validate the 0810 like a CUP terminal and apply it; the result fields for the laptop."""
     t = session.t
-    checks: list[tuple[str, bool, str]] = []
+    checks = _echo_checks(request, answer)
     code = answer.get(39, "")
-    checks.append(("MTI is 0810", answer.mti == "0810", f"got {answer.mti}"))
-    checks.append(("STAN echoed", answer.get(11) == request.get(11), f"sent {request.get(11)}, got {answer.get(11)}"))
-    checks.append(("TID echoed", answer.get(41) == request.get(41), f"sent {request.get(41)}, got {answer.get(41)}"))
-    checks.append(("MID echoed", answer.get(42) == request.get(42), f"sent {request.get(42)}, got {answer.get(42)}"))
     items: list[tuple[Tag, Any]] = [
         (Tag.RESPONSE_CODE, code),
         (Tag.ACQUIRER_ID_ANSWERED, answer.get(32, "")),
@@ -381,6 +402,91 @@ def _judge_answer(session: Session, request: cup.HostMessage, answer: cup.HostMe
         (Tag.DETAIL, "" if outcome in (CommOutcome.OK, CommOutcome.DECLINED) else _first_failure(checks)),
     ]
     return items
+
+
+def _echo_checks(request: cup.HostMessage, answer: cup.HostMessage) -> list[tuple[str, bool, str]]:
+    """The terminal's checks that an answer answers this request (reference §2, "local failures")."""
+    want = request.mti[:2] + str(int(request.mti[2]) + 1) + request.mti[3]  # request + 10
+    return [
+        (f"MTI is {want}", answer.mti == want, f"got {answer.mti}"),
+        ("STAN echoed", answer.get(11) == request.get(11), f"sent {request.get(11)}, got {answer.get(11)}"),
+        ("TID echoed", answer.get(41) == request.get(41), f"sent {request.get(41)}, got {answer.get(41)}"),
+        ("MID echoed", answer.get(42) == request.get(42), f"sent {request.get(42)}, got {answer.get(42)}"),
+    ]
+
+
+def settle(session: Session) -> list[tuple[Tag, Any]]:
+    """Settle the open batch with the host (0500/0510, 60.3 = 201); docs/protocol.md §9.18."""
+    t = session.t
+    with t.lock:
+        p = t.params
+        batch, count, amount = p[Tag.BATCH], t.unsettled, t.unsettled_amount
+        summary = [(Tag.SETTLED_BATCH, batch), (Tag.SETTLED_COUNT, count), (Tag.SETTLED_AMOUNT, amount)]
+        if count == 0:  # an empty batch: nothing goes to the host
+            return [
+                *summary,
+                (Tag.OUTCOME, int(CommOutcome.OK)),
+                (Tag.BATCH, batch),
+                (Tag.UNSETTLED_COUNT, 0),
+                (Tag.DETAIL, "the batch is empty: nothing to settle"),
+            ]
+        stan = p[Tag.STAN] % 999999 + 1  # every message takes the next STAN, answered or not
+        t.params = p = {**p, Tag.STAN: stan}
+        mak = t.working.get("mak", (None, None))[0]
+    request = cup.settlement_request(
+        tid=p[Tag.TID],
+        mid=p[Tag.MID],
+        stan=stan,
+        batch=batch,
+        totals=cup.SettlementTotals(debit_amount=amount, debit_count=count),
+        tpdu=cup.Tpdu.from_hex(p[Tag.TPDU].hex()),
+        header=cup.Header(terminal_status=1 if p[Tag.HEADER_STATUS] == HeaderStatus.TEST else 0),
+        mak=mak,
+    )
+    after = [(Tag.BATCH, batch), (Tag.UNSETTLED_COUNT, count)]
+    items, answer = _exchange(session, request, stan, "settling")
+    if answer is None:
+        return summary + items + after
+    checks = _echo_checks(request, answer)
+    code = answer.get(39, "")
+    items += [
+        *summary,
+        (Tag.RESPONSE_CODE, code),
+        (Tag.ACQUIRER_ID_ANSWERED, answer.get(32, "")),
+        (Tag.RRN, answer.get(37, "")),
+    ]
+    outcome = CommOutcome.OK if code == "00" else CommOutcome.DECLINED
+    if not all(ok for _, ok, _ in checks):
+        outcome = CommOutcome.MISMATCH
+    if outcome == CommOutcome.OK:
+        try:
+            totals = cup.SettlementTotals.parse(answer.get(48))
+            result = Reconciliation(totals.result)
+        except (cup.HostProtocolError, ValueError) as err:
+            checks.append(("reconciliation code in field 48", False, str(err)))
+            outcome = CommOutcome.GARBAGE
+        else:
+            checks.append(("reconciliation code in field 48", True, ""))
+            items.append((Tag.RECONCILIATION, int(result)))
+            if result == Reconciliation.BALANCED:
+                with t.lock:
+                    t.unsettled = t.unsettled_amount = t.txn_log_used = 0
+                    t.params = {**t.params, Tag.BATCH: batch % 999999 + 1}
+                    after = [(Tag.BATCH, t.params[Tag.BATCH]), (Tag.UNSETTLED_COUNT, 0)]
+            else:
+                outcome = CommOutcome.UNBALANCED
+    if outcome == CommOutcome.OK:
+        t.log("response", code, f"结算成功 对账平 settlement balanced, batch {batch:06d} closed")
+    elif outcome == CommOutcome.UNBALANCED:
+        t.log("response", code, f"结算 对账不平 settlement unbalanced, batch {batch:06d} still open")
+    else:
+        t.log("response", code or "--", f"结算 settlement ({outcome.name.lower().replace('_', '-')})")
+    for name, ok, detail in checks:
+        items.append((Tag.CHECK, [(Tag.CHECK_NAME, name), (Tag.CHECK_OK, ok), (Tag.DETAIL, "" if ok else detail)]))
+    detail = "" if outcome in (CommOutcome.OK, CommOutcome.DECLINED) else _first_failure(checks)
+    if outcome == CommOutcome.UNBALANCED:
+        detail = "the host's totals differ from the terminal's: the batch stays open"
+    return items + after + [(Tag.OUTCOME, int(outcome)), (Tag.DETAIL, detail)]
 
 
 def _first_failure(checks: list[tuple[str, bool, str]]) -> str:

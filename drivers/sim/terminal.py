@@ -191,6 +191,8 @@ class SimulatedTerminal:
         self.world = SimWorld(scenario)
         self.clock_offset = timedelta(seconds=hw.clock_offset_s)
         self.unsettled = scenario.counters.unsettled_transactions
+        self.unsettled_amount = scenario.counters.unsettled_amount
+        self.txn_log_used = scenario.counters.transaction_log_used  # emptied by a balanced settlement
         self.failed_logins = 0
         self.locked_until = 0.0
         self.busy_until = 0.0
@@ -255,6 +257,7 @@ class Session:
             Command.REBOOT: self._reboot,
             Command.COMM_TEST: self._comm_test,
             Command.SIGN_ON: self._sign_on,
+            Command.SETTLE: self._settle,
         }
         self._current: tuple[int, int, bytes] | None = None  # command, seq, raw request being handled
         self.reboot_pending: float | None = None
@@ -544,7 +547,7 @@ class Session:
         return [
             (Tag.UNSETTLED_COUNT, self.t.unsettled),
             (Tag.PENDING_REVERSAL, c.pending_reversal),
-            (Tag.TXN_LOG_USED, c.transaction_log_used),
+            (Tag.TXN_LOG_USED, self.t.txn_log_used),
             (Tag.TXN_LOG_CAPACITY, c.transaction_log_capacity),
         ]
 
@@ -788,5 +791,13 @@ class Session:
         self.t.lock.release()
         try:
             return hostside.sign_on(self)
+        finally:
+            self.t.lock.acquire()
+
+    def _settle(self, f: Fields):
+        self._refuse_if_tampered()
+        self.t.lock.release()
+        try:
+            return hostside.settle(self)
         finally:
             self.t.lock.acquire()
