@@ -1,36 +1,53 @@
-"""Take the README's screenshots from the real app on the offscreen platform.
+"""Take the README's screenshots from the real app, on a laptop-sized screen, in both languages.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_screenshots.py [--lang en zh]
+    .venv/bin/python docs/screenshots/make_screenshots.py [--lang en zh] [--out DIR]
+
+Each set runs in its own process on Qt's offscreen platform with a screen of
+a technician's laptop (``offscreen:configfile``): 1366x768 at 100 % for every
+state, and 1920x1080 at 150 % (``QT_SCALE_FACTOR``) for the 97 finding. The
+window opens at the size the app chooses for that screen (nothing is resized
+for the picture) and a shot whose window does not fit the screen's available
+area is an error, as is any exception: the script then exits non-zero
+(tests/gui/test_screenshots.py runs it to a temporary folder).
 
 For each language: connected to the simulated 97 terminal, the diagnosis
 running, the 97 finding with its actions, the terminal's values the checks
-marked, the repair confirmation, after the fix, and the link lost half-way
-(a simulated terminal on a pty whose cable drops). PNG files land next to
-this script.
+marked, the repair confirmation, after the fix, the link lost half-way (a
+simulated terminal on a pty whose cable drops), and a healthy terminal whose
+person tests were skipped (the verdict names what was not tested). PNG files
+land next to this script unless ``--out`` says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("TECHAPP_LOOPBACK_ONLY", "1")
-OUT = Path(__file__).resolve().parent
-SIZE = (1360, 860)
+HERE = Path(__file__).resolve().parent
+
+#: (name, screen width, height, scale): every state at 1366x768, the finding again at 150 %.
+SCREENS = {"1366x768": (1366, 768, 1.0), "1920x1080-150": (1920, 1080, 1.5)}
 
 
-def wait(app, predicate, timeout_s: float = 60) -> None:
+class NotOnScreen(RuntimeError):
+    pass
+
+
+# -- the child process: one language on one screen -----------------------------------------
+
+
+def wait(app, predicate, timeout_s: float = 60, what: str = "the window to get there") -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
         if time.monotonic() > deadline:
-            raise TimeoutError("the window did not get there in time")
+            raise TimeoutError(f"timed out waiting for {what}")
         app.processEvents()
         time.sleep(0.002)
 
@@ -42,41 +59,72 @@ def settle(app, ms: int = 150) -> None:
         time.sleep(0.005)
 
 
-def shoot(widget, name: str) -> Path:
-    path = OUT / name
-    widget.grab().save(str(path))
-    print(path.relative_to(ROOT))
-    return path
+class Shooter:
+    def __init__(self, app, out: Path, prefix: str) -> None:
+        self.app, self.out, self.prefix = app, out, prefix
+        self.taken: list[Path] = []
+
+    def check_fits(self, window) -> None:
+        """The whole window, frame included, inside the screen's available area: nothing cut off."""
+        screen = window.screen()
+        avail = screen.availableGeometry()
+        frame = window.frameGeometry()
+        if not avail.contains(frame):
+            raise NotOnScreen(
+                f"{window.objectName() or type(window).__name__} at {frame.getRect()} does not fit the "
+                f"screen's available area {avail.getRect()} ({screen.size().width()}x{screen.size().height()}"
+                f" at {screen.devicePixelRatio():g}x)"
+            )
+
+    def shoot(self, widget, name: str) -> Path:
+        self.check_fits(widget.window())
+        path = self.out / f"{self.prefix}{name}.png"
+        if not widget.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        self.taken.append(path)
+        print(path, flush=True)
+        return path
 
 
-def connected_to_the_97_and_fixed(app, window, lang: str) -> None:
-    from ui import service as svc
-    from ui.app import setup_demo
+def show(app, window, lang: str) -> None:
     from ui.i18n import languages
 
     languages().set_language(lang)
-    window.resize(*SIZE)
     window.show()
+    wait(app, lambda: window.isVisible(), what="the window to show")
     settle(app)
+
+
+def connected_to_the_97_and_fixed(app, window, shots: Shooter, lang: str, only: set[str] | None) -> None:
+    from ui import service as svc
+    from ui.app import setup_demo
+
+    def wanted(name: str) -> bool:
+        return only is None or name in only
+
+    show(app, window, lang)
     setup_demo(window)
-    wait(app, lambda: window.link == svc.CONNECTED and not window.busy)
+    wait(app, lambda: window.link == svc.CONNECTED and not window.busy, what="the demo terminal to connect")
     window.opt_person.setChecked(False)
     window.tabs.setCurrentIndex(1)  # what the terminal told
     settle(app)
-    shoot(window, f"{lang}-1-connected.png")
+    if wanted("1-connected"):
+        shots.shoot(window, "1-connected")
 
-    shots = {}
+    running = []
 
     def on_progress(p) -> None:
-        if p.step == "comm-test" and "running" not in shots:
-            shots["running"] = True
+        if p.step == "comm-test" and not running:
+            running.append(True)
             settle(app, 50)
-            shoot(window, f"{lang}-2-diagnosis-running.png")
+            if wanted("2-diagnosis-running"):
+                shots.shoot(window, "2-diagnosis-running")
 
+    window.tabs.setCurrentIndex(0)
     window.session.progress.connect(on_progress)
     window.diagnose_button.click()
-    wait(app, lambda: window.busy)
-    wait(app, lambda: not window.busy)
+    wait(app, lambda: window.busy, what="the diagnosis to start")
+    wait(app, lambda: not window.busy, what="the diagnosis to finish")
     window.session.progress.disconnect(on_progress)
     settle(app)
     item = window.checklist.item_for("params.tid")
@@ -85,42 +133,33 @@ def connected_to_the_97_and_fixed(app, window, lang: str) -> None:
         window.checklist.scrollToItem(item)
         window.checklist.setCurrentItem(item)
     settle(app)
-    shoot(window, f"{lang}-3-finding-97.png")
+    if wanted("3-finding-97"):
+        shots.shoot(window, "3-finding-97")
+    if only is not None and not only - {"1-connected", "2-diagnosis-running", "3-finding-97"}:
+        return
     window.tabs.setCurrentIndex(1)  # the values the checks judged, marked with why
     settle(app)
-    shoot(window, f"{lang}-3b-terminal-marked.png")
+    shots.shoot(window, "3b-terminal-marked")
     window.tabs.setCurrentIndex(0)
 
     window.findings.buttons["fix-tid"].click()
-    wait(app, lambda: window._dialog is not None and window._dialog.isVisible())
+    wait(app, lambda: window._dialog is not None and window._dialog.isVisible(), what="the confirmation")
     settle(app)
-    shoot(window._dialog, f"{lang}-4-confirm-repair.png")
+    shots.shoot(window._dialog, "4-confirm-repair")
     window._dialog.apply.click()
-    wait(app, lambda: not window.busy and bool(window.diagnosis.actions_taken))
+    wait(app, lambda: not window.busy and bool(window.diagnosis.actions_taken), what="the repair")
     settle(app)
-    shoot(window, f"{lang}-5-after-fix.png")
+    shots.shoot(window, "5-after-fix")
 
 
-def take(lang: str) -> None:
-    os.environ["TECHAPP_DATA_DIR"] = tempfile.mkdtemp(prefix="techapp-shots-")
+def cable_pulled(app, shots: Shooter, lang: str) -> None:
+    """A pty whose cable is pulled after 16 frames, half-way through the diagnosis."""
     from drivers.sim.scenario import load_scenario_text
-    from drivers.sim.server import PtyServer, forget_terminals
+    from drivers.sim.server import PtyServer
     from drivers.sim.terminal import SimulatedTerminal
     from ui import service as svc
-    from ui.app import create_window, make_app
-    from ui.i18n import languages
+    from ui.app import create_window
 
-    forget_terminals()
-    app = make_app()
-    window, service = create_window()
-    try:
-        connected_to_the_97_and_fixed(app, window, lang)
-    finally:
-        window.close()
-        service.shutdown()
-        forget_terminals()
-
-    # the cable drops half-way through a diagnosis (a pty whose cable is pulled after 16 frames)
     with tempfile.TemporaryDirectory(prefix="techapp-pty-") as tmp:
         link = Path(tmp) / "ttyUSB0"
         scenario = load_scenario_text(
@@ -129,34 +168,122 @@ def take(lang: str) -> None:
         server = PtyServer(SimulatedTerminal(scenario), link=str(link)).start()
         window, service = create_window()
         try:
-            languages().set_language(lang)
-            window.resize(*SIZE)
-            window.show()
-            settle(app)
+            show(app, window, lang)
             window.work_order.load(str(ROOT / "resources" / "work-orders" / "demo-97.toml"))
             window.set_profile("demo")
             window.connect_panel.port.setEditText(str(link))
             window.connect_panel.password.setText("demo-2026")
             window.connect_panel.connect_button.click()
-            wait(app, lambda: window.link == svc.CONNECTED and not window.busy)
+            wait(app, lambda: window.link == svc.CONNECTED and not window.busy, what="the pty terminal")
             window.opt_person.setChecked(False)
             window.diagnose_button.click()
-            wait(app, lambda: window.link == svc.LOST and not window.busy)
+            wait(app, lambda: window.link == svc.LOST and not window.busy, what="the cable to drop")
             window.tabs.setCurrentIndex(1)
             settle(app)
-            shoot(window, f"{lang}-6-disconnected.png")
+            shots.shoot(window, "6-disconnected")
         finally:
             window.close()
             service.shutdown()
             server.stop()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
+def person_tests_skipped(app, shots: Shooter, lang: str) -> None:
+    """A healthy terminal; nobody swipes a card or presses the keys: the verdict says what was not tested."""
+    from ui import service as svc
+    from ui.app import create_window
+
+    window, service = create_window()
+    try:
+        show(app, window, lang)
+        window.connect_panel.use_simulator("healthy")
+        window.connect_panel.connect_button.click()
+        wait(app, lambda: window.link == svc.CONNECTED and not window.busy, what="the healthy terminal")
+        window.opt_person.setChecked(True)
+        window.diagnose_button.click()
+        wait(app, lambda: window.busy, what="the diagnosis to start")
+        prompted = []
+        while window.busy:
+            if window.prompt.isVisible() and window.prompt.skip_button.isVisible():
+                if not prompted:
+                    settle(app, 50)
+                    shots.shoot(window, "7a-person-prompt")
+                prompted.append(True)
+                window.prompt.skip_button.click()
+            settle(app, 20)
+        if not prompted:
+            raise RuntimeError("the diagnosis never asked for a person (card swipe, keypad)")
+        settle(app)
+        shots.shoot(window, "7-incomplete")
+    finally:
+        window.close()
+        service.shutdown()
+
+
+def child(lang: str, screen: str, out: Path, only: set[str] | None) -> int:
+    os.environ["TECHAPP_DATA_DIR"] = tempfile.mkdtemp(prefix="techapp-shots-")
+    os.environ.setdefault("TECHAPP_LOOPBACK_ONLY", "1")
+    sys.path.insert(0, str(ROOT))
+    from drivers.sim.server import forget_terminals
+    from ui.app import create_window, make_app
+
+    app = make_app()
+    suffix = "" if screen == "1366x768" else f"{screen}-"
+    shots = Shooter(app, out, f"{lang}-{suffix}")
+    forget_terminals()
+    window, service = create_window()
+    try:
+        connected_to_the_97_and_fixed(app, window, shots, lang, only)
+    finally:
+        window.close()
+        service.shutdown()
+        forget_terminals()
+    if only is None:
+        person_tests_skipped(app, shots, lang)
+        forget_terminals()
+        cable_pulled(app, shots, lang)
+        forget_terminals()
+    return 0
+
+
+# -- the parent: one child per language and screen ------------------------------------------
+
+
+def run_child(lang: str, screen: str, out: Path, only: list[str] | None) -> int:
+    width, height, scale = SCREENS[screen]
+    with tempfile.TemporaryDirectory(prefix="techapp-screen-") as tmp:
+        config = Path(tmp) / "screen.json"
+        config.write_text(
+            json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": width, "height": height}]})
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QT_")}
+        env["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+        if scale != 1.0:
+            env["QT_SCALE_FACTOR"] = f"{scale:g}"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", lang, screen, "--out", str(out)]
+        if only:
+            cmd += ["--only", *only]
+        return subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lang", nargs="+", default=["en", "zh"], choices=["en", "zh"])
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for the PNG files (default: next to this)")
+    parser.add_argument("--child", nargs=2, metavar=("LANG", "SCREEN"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.child:
+        lang, screen = args.child
+        return child(lang, screen, args.out, set(args.only) if args.only else None)
+    failed = []
     for lang in args.lang:
-        take(lang)
+        for screen, only in (("1366x768", None), ("1920x1080-150", ["3-finding-97"])):
+            if run_child(lang, screen, args.out, only) != 0:
+                failed.append(f"{lang} {screen}")
+    if failed:
+        print(f"make_screenshots: failed for {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
