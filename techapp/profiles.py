@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from drivers.resources import is_path, named_files, resource_dirs, toml_value
 
@@ -138,10 +147,23 @@ class Name(_Strict):
 
 
 class Header(_Strict):
-    """The fixed part of the 6-byte CUP message header (reference §4.1)."""
+    """The fixed part of the 6-byte CUP message header (reference §4.1), and what the
+    production hosts do with a message whose terminal status says "test"."""
 
     app_category: Annotated[str, _digits(2, "60")]  # n2: 60 magstripe, 61 IC, ...
     software_version: Annotated[str, _digits(2, "31")]  # n2: 31 seen
+    # production hosts and a test-status message: answered as normal, refused with test_status_code,
+    # or routed to the test system; None: the acquirer has not said
+    test_status: Literal["accept", "refuse", "route-to-test"] | None = None
+    test_status_code: Code | None = None
+
+    @model_validator(mode="after")
+    def _code_with_refuse(self) -> Header:
+        if self.test_status == "refuse" and self.test_status_code is None:
+            raise ValueError('test_status = "refuse" needs test_status_code, the response code of the refusal')
+        if self.test_status != "refuse" and self.test_status_code is not None:
+            raise ValueError('test_status_code only goes with test_status = "refuse"')
+        return self
 
     @property
     def prefix(self) -> str:
@@ -259,6 +281,8 @@ class AcquirerProfile(_Strict):
     test_hosts: list[Host] = []
     tpdu: str
     key_scheme: Literal["ms-single", "ms-double", "ms-double-tdk", "dukpt-tdes"]
+    # the acquirer lets a technician settle the batch from techapp (SETTLE, action settle-batch)
+    automatic_settlement: bool = False
     header: Header
     helpdesk: Helpdesk
     approved_firmware: dict[Text, ApprovedVersions] = {}  # terminal "VENDOR MODEL", e.g. "PAX S90"
