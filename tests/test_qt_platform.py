@@ -56,6 +56,14 @@ def test_an_x_display_that_does_not_answer_gives_the_hint_not_an_abort(tmp_path)
     assert f"the X display '{display}' does not answer" in result.stderr
 
 
+def test_the_xcb_platform_without_any_display_set_says_so(tmp_path):
+    if qtplatform.missing_for_window():
+        pytest.fail("Qt's xcb plugin misses system libraries: run scripts/setup as root (scripts/check-qt-libs)")
+    result = run_window(tmp_path, QT_QPA_PLATFORM="xcb", DISPLAY="")
+    assert_headless_hint(result)
+    assert "no X display is set" in result.stderr
+
+
 def test_a_platform_plugin_missing_a_system_library_names_the_library_and_its_package(tmp_path):
     """The real plugin with one dependency renamed to a library no system has: the failure of issue 10."""
     plugins, libs = qtplatform.qt_paths()

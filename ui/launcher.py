@@ -55,6 +55,8 @@ def platform_failure(messages: Sequence[str], environ=os.environ) -> str:
         )
     if platform == "xcb" and ("could not connect to display" in text or "even though it was found" in text):
         display = environ.get("DISPLAY", "")
+        if not display:
+            return "no X display is set (DISPLAY is empty)"
         return f"the X display {display!r} does not answer (no X server there, or this user may not use it)"
     if "Could not find the Qt platform plugin" in text:
         return f'Qt has no platform plugin "{platform}" (QT_QPA_PLATFORM)'
