@@ -61,7 +61,7 @@ class XServer:
                     )
                 )
             os.close(write)
-            self.display = ":" + read_line(read, timeout_s=20, what="Xvfb's display number").strip()
+            self.display = ":" + read_lines(read, timeout_s=20, what="Xvfb's display number").strip()
         finally:
             os.close(read)
         ready = tmp / "wm-ready"
@@ -124,7 +124,8 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "WAYLAND"))}
 
 
-def read_line(fd: int, timeout_s: float, what: str) -> str:
+def read_lines(fd: int, timeout_s: float, what: str) -> str:
+    """What arrives on fd up to a newline (whole lines: one read may bring several)."""
     data = b""
     deadline = time.monotonic() + timeout_s
     while not data.endswith(b"\n"):
@@ -183,7 +184,8 @@ class App:
             left = deadline - time.monotonic()
             if left <= 0:
                 pytest.fail(f"the app never said {prefix!r}; stderr:\n{self.stderr()}")
-            self.lines.append(read_line(self.proc.stdout.fileno(), left, f"{prefix!r} from the app").rstrip("\n"))
+            text = read_lines(self.proc.stdout.fileno(), left, f"{prefix!r} from the app")
+            self.lines += text.splitlines()  # one read may bring several lines
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")
