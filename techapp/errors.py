@@ -5,9 +5,10 @@ parameters (:class:`drivers.errors.TerminalError`); this module turns them,
 and techapp's own errors, into :class:`~techapp.diagnosis.model.Text` a
 technician can act on: no errno text, no internal ids, no parameter keys.
 
-Advice names what to do where the person is: the desktop app's words ("choose
-the speed in the Baud rate box") by default, the command line's (``--baud``)
-with ``for_cli=True``.
+Advice names what to do where the person is (``where``): the desktop app's
+words ("choose the speed in the Baud rate box", ``"gui"``, the default), the
+command line's (``--baud``, ``"cli"``), or neither (``"report"``: a diagnosis
+report read in both).
 """
 
 from __future__ import annotations
@@ -111,9 +112,11 @@ def _port(params: dict[str, Any]) -> str:
     return str(params.get("port") or "")
 
 
-def _message(msg_id: str, params: dict[str, Any], cli: bool) -> Text | None:  # noqa: C901 - one table
+def _message(msg_id: str, params: dict[str, Any], where: str) -> Text | None:  # noqa: C901 - one table
     """The plain text of one message id, or None for an id this table does not know."""
     port = _port(params)
+    cli = where == "cli"
+    report = where == "report"
     if msg_id == "port-none":
         return (
             T(
@@ -130,6 +133,8 @@ def _message(msg_id: str, params: dict[str, Any], cli: bool) -> Text | None:  # 
         pick = (
             T("then run techapp ports to see the ports.", "然后运行 techapp ports 查看端口。")
             if cli
+            else T("then choose the port again.", "然后重新选择端口。")
+            if report
             else T("then choose the port again in the Port list.", "然后在“端口”列表中重新选择端口。")
         )
         return (
@@ -180,7 +185,13 @@ def _message(msg_id: str, params: dict[str, Any], cli: bool) -> Text | None:  # 
             "无法加载终端驱动：请重新安装 techapp。",
         )
     if msg_id == "link-lost":
-        again = T("run the command again", "重新运行命令") if cli else T("click Reconnect", "点击“重新连接”")
+        again = (
+            T("run the command again", "重新运行命令")
+            if cli
+            else T("connect again", "重新连接")
+            if report
+            else T("click Reconnect", "点击“重新连接”")
+        )
         return T(
             "The link to the terminal was lost: the cable was pulled or the adapter went away. "
             f"Plug it in again and {again.en}.",
@@ -197,15 +208,17 @@ def _message(msg_id: str, params: dict[str, Any], cli: bool) -> Text | None:  # 
     if msg_id == "no-answer-noise":
         baud = params.get("baud")
         speed = T(f" (now {baud} baud)", f"（当前为 {baud}）") if baud else T("", "")
-        where = (
+        where_ = (
             T("give the terminal's speed with --baud", "用 --baud 指定终端的波特率")
             if cli
+            else T("set the laptop to the terminal's speed", "将笔记本的波特率设为终端的波特率")
+            if report
             else T("choose the terminal's speed in the Baud rate box", "在“波特率”框中选择终端的波特率")
         )
         return T(
             f"The terminal did not answer in its protocol: only noise arrived. The speed{speed.en} or the cable is "
-            f"wrong: {where.en}, or try another cable.",
-            f"终端没有按协议应答，只收到乱码。波特率{speed.zh}或数据线不对：请{where.zh}，或换一根数据线。",
+            f"wrong: {where_.en}, or try another cable.",
+            f"终端没有按协议应答，只收到乱码。波特率{speed.zh}或数据线不对：请{where_.zh}，或换一根数据线。",
         )
     if msg_id == "frame-rejected":
         return T(
@@ -239,6 +252,8 @@ def _message(msg_id: str, params: dict[str, Any], cli: bool) -> Text | None:  # 
         return (
             T("No maintenance password given (use --password-file).", "未提供维护密码（请使用 --password-file）。")
             if cli
+            else T("No maintenance password was given.", "未提供维护密码。")
+            if report
             else T(
                 "No maintenance password: type it in the Password box, then connect again.",
                 "未输入维护密码：请在“密码”框中输入，然后重新连接。",
@@ -336,11 +351,11 @@ _UNCONFIRMED = T(
 
 
 def explain_id(
-    msg_id: str, params: dict[str, Any] | None = None, action_id: str | None = None, *, for_cli: bool = False
+    msg_id: str, params: dict[str, Any] | None = None, action_id: str | None = None, *, where: str = "gui"
 ) -> Text | None:
     """The plain text for a message id (and what was being done), or None for an unknown id."""
     params = params or {}
-    message = _message(msg_id, params, for_cli)
+    message = _message(msg_id, params, where)
     if message is None:
         return None
     if params.get("commit_unconfirmed"):
@@ -364,7 +379,7 @@ _UNEXPECTED = T(
 )
 
 
-def explain(exc: BaseException, *, for_cli: bool = False) -> Text:
+def explain(exc: BaseException, *, where: str = "gui") -> Text:
     """``exc`` in plain words, in both languages; never the raw errno text in the Chinese part.
 
     Knows the drivers' :class:`~drivers.errors.TerminalError` (by message id),
@@ -372,9 +387,9 @@ def explain(exc: BaseException, *, for_cli: bool = False) -> Text:
     and the OS errors a laptop meets (disk full, no permission).
     """
     if isinstance(exc, TerminalError):
-        text = explain_id(exc.msg_id, exc.params, exc.action_id, for_cli=for_cli)
+        text = explain_id(exc.msg_id, exc.params, exc.action_id, where=where)
         if text is None:
-            text = explain_id(type(exc).MSG_ID, exc.params, exc.action_id, for_cli=for_cli)
+            text = explain_id(type(exc).MSG_ID, exc.params, exc.action_id, where=where)
         if text is not None:
             return text
         return T(exc.message, _UNEXPECTED.zh)
@@ -390,7 +405,7 @@ def explain(exc: BaseException, *, for_cli: bool = False) -> Text:
             f"{wait.zh}内没有结果；已关闭连接以停止等待。",
         )
     if name == "PasswordUnavailable":
-        return explain_id("no-password", {}, for_cli=for_cli) or _UNEXPECTED
+        return explain_id("no-password", {}, where=where) or _UNEXPECTED
     if name == "WorkOrderError":
         return T(f"The work order is not valid: {exc}", "工单无效：请检查工单内容。")
     if name == "ProfileError":

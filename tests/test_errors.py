@@ -45,7 +45,7 @@ def test_a_missing_port_is_port_not_found_in_plain_words():
     assert "维护模式" in text.zh
     assert chinese_only(text.zh, "/dev/ttyTECHAPP-NONE")
     assert "techapp ports" not in text.en  # the window says what to click
-    assert "techapp ports" in explain(err, for_cli=True).en
+    assert "techapp ports" in explain(err, where="cli").en
 
 
 def test_a_port_held_by_another_program_is_busy():

@@ -22,6 +22,7 @@ from drivers.models import Parameters
 from ..backups import BackupError, save_backup
 from ..profiles import AcquirerProfile
 from ..workorder import WorkOrder
+from . import actions as act
 from .checks import Context, judge
 from .model import Action, ActionOutcome, Diagnosis, Finding, T
 from .outcome import untested
@@ -111,6 +112,12 @@ class Diagnoser:
             cancelled=r.cancelled,
             untested=untested(r, checks, self.ctx),
         )
+        prof = self.ctx.profile
+        if prof is not None and prof.automatic_settlement:  # the acquirer lets techapp settle: not a manual step
+            for f in result.findings:
+                f.actions = [
+                    act.settle_batch() if a.id == "settle-batch" and a.kind == "manual" else a for a in f.actions
+                ]
         if not self.sign_on:  # --no-sign-on: no action signs on, and none promises to
             for f in result.findings:
                 for a in f.actions:
@@ -127,20 +134,20 @@ class Diagnoser:
             pass  # a cancel explains every step that did not run; "cancelled" says so
         elif r.hello is None or r.identity is None:
             err = r.errors.get("connect") or r.errors.get("identity")
-            why = err.message if err else "no answer"
+            why = err.said() if err else T("no answer", "没有应答")
             result.could_not_run = T(
-                f"the terminal on {self.port or 'the port'} could not be read: {why}",
-                f"无法读取 {self.port or '端口'} 上的终端：{why}",
+                f"the terminal on {self.port or 'the port'} could not be read: {why.en}",
+                f"无法读取 {self.port or '端口'} 上的终端：{why.zh}",
             )
         elif (lost := next((e for e in r.errors.values() if is_link_failure(e)), None)) is not None:
             result.could_not_run = T(
-                f"the link failed half-way ({lost.message}); the result is partial",
-                f"连接中途失败（{lost.message}）；结果不完整",
+                f"the link failed half-way ({lost.said().en}); the result is partial",
+                f"连接中途失败（{lost.said().zh}）；结果不完整",
             )
         elif not r.logged_in:
             err = r.errors.get("login")
-            why = err.message if err else "not logged in"
-            result.could_not_run = T(f"maintenance login failed: {why}", f"维护登录失败：{why}")
+            why = err.said() if err else T("not logged in", "未登录")
+            result.could_not_run = T(f"maintenance login failed: {why.en}", f"维护登录失败：{why.zh}")
         return result
 
     def run(self) -> Diagnosis:
@@ -167,34 +174,39 @@ class Diagnoser:
         log_mark = self._log_mark()
         done: set[str] = set()
         last_sign_on = None
+        settled = False  # a settlement in this repair closed the batch: the writes it blocked may run
+        # a settlement first: the parameter writes an open batch blocks wait for it, whatever finding offers them
+        ordered = [(f, a) for f in diagnosis.findings for a in f.actions]
+        ordered.sort(key=lambda pair: pair[1].operation != "settle")
         try:
-            for finding in diagnosis.findings:
-                for action in finding.actions:
-                    skip = action.kind != "automatic" or action.id in done
-                    if skip or (only is not None and action.id not in only):
-                        continue
-                    done.add(action.id)
-                    if self.cancel.is_set():
-                        break
-                    if action.blocked is not None:
-                        outcomes.append(ActionOutcome(action.id, finding.id, "blocked", action.blocked))
-                        continue
-                    if not confirm(action, finding):
-                        why = (
-                            T("do the manual steps first, then run it", "请先完成手动步骤，再执行")
-                            if action.after_manual
-                            else T("not confirmed", "未确认，未执行")
-                        )
-                        outcomes.append(ActionOutcome(action.id, finding.id, "declined", why))
-                        continue
-                    try:
-                        outcome = self._apply(action, finding)
-                    except KeyboardInterrupt:
-                        outcomes.append(self._interrupted(action, finding))
-                        raise
-                    if outcome.sign_on_result is not None:
-                        last_sign_on = outcome.sign_on_result
-                    outcomes.append(outcome)
+            for finding, action in ordered:
+                skip = action.kind != "automatic" or action.id in done
+                if skip or (only is not None and action.id not in only):
+                    continue
+                done.add(action.id)
+                if self.cancel.is_set():
+                    break
+                unblocked = settled and action.operation == "write-parameters"
+                if action.blocked is not None and not unblocked:
+                    outcomes.append(ActionOutcome(action.id, finding.id, "blocked", action.blocked))
+                    continue
+                if not confirm(action, finding):
+                    why = (
+                        T("do the manual steps first, then run it", "请先完成手动步骤，再执行")
+                        if action.after_manual
+                        else T("not confirmed", "未确认，未执行")
+                    )
+                    outcomes.append(ActionOutcome(action.id, finding.id, "declined", why))
+                    continue
+                try:
+                    outcome = self._apply(action, finding)
+                except KeyboardInterrupt:
+                    outcomes.append(self._interrupted(action, finding))
+                    raise
+                if outcome.sign_on_result is not None:
+                    last_sign_on = outcome.sign_on_result
+                settled = settled or (action.operation == "settle" and outcome.result == "done")
+                outcomes.append(outcome)
         except KeyboardInterrupt:  # Ctrl-C at a confirmation: keep what was done, re-check nothing more
             self.cancel.set()
         if self.cancel.is_set() or not any(o.result in ("done", "failed", "restored") for o in outcomes):
@@ -295,6 +307,8 @@ class Diagnoser:
                 )
             elif action.operation == "sign-on":
                 outcome = ActionOutcome(action.id, finding.id, "done", T("sign-on run", "已签到"))
+            elif action.operation == "settle":
+                outcome = self._settle(action, finding)
             else:
                 raise ValueError(f"unknown operation {action.operation!r}")
             wants_sign_on = action.operation == "sign-on" or action.then_sign_on
@@ -336,6 +350,46 @@ class Diagnoser:
             outcome.message = outcome.message + T(
                 f"; the sign-on afterwards still fails ({code})", f"；之后签到仍失败（{code}）"
             )
+
+    def _settle(self, action: Action, finding: Finding) -> ActionOutcome:
+        """SETTLE, then read the batch counter back: the settlement counts only when it reads 0."""
+        s = self.driver.settle()
+        unsettled = self.driver.counters().unsettled_transactions
+        batch = self.driver.parameters().batch
+        written = {"settled_batch": s.batch, "transactions": s.count, "amount_fen": s.amount}
+        read_back = {"unsettled_transactions": unsettled, "batch": batch}
+        yuan = f"{s.amount / 100:.2f}"
+        if s.outcome == "ok" and unsettled == 0:
+            if s.count == 0:
+                message = T("the batch was already empty: nothing to settle", "批次已为空，无需结算")
+            else:
+                message = T(
+                    f"batch {s.batch:06d} settled and balanced: {s.count} transactions, {yuan} yuan; "
+                    f"now batch {batch:06d} with 0 unsettled",
+                    f"批次 {s.batch:06d} 结算成功，对账平：{s.count} 笔，{yuan} 元；当前批次 {batch:06d}，未结算 0 笔",
+                )
+            return ActionOutcome(action.id, finding.id, "done", message, written=written, read_back=read_back)
+        code = s.response_code or s.outcome
+        if s.outcome == "unbalanced":
+            why = T(
+                f"the host's totals differ from the terminal's ({s.count} transactions, {yuan} yuan): the batch "
+                f"stays open; do not clear it, call the acquirer with RRN {s.rrn}",
+                f"主机总额与终端（{s.count} 笔，{yuan} 元）不一致，对账不平：批次仍未结算；不要清除流水，"
+                f"带参考号 {s.rrn} 联系收单行",
+            )
+        elif s.response_code in ("A0", "99"):
+            why = T(
+                f"the host refused the settlement with {code}: the terminal's working keys are older than the "
+                "host's; sign on, then settle again",
+                f"主机以 {code} 拒绝结算：终端工作密钥与主机不同步；请先签到，再结算",
+            )
+        else:
+            detail = f" ({s.detail})" if s.detail else ""
+            why = T(
+                f"the settlement did not go through: {code}{detail}; the batch stays open",
+                f"结算未成功：{code}{detail}；批次仍未结算",
+            )
+        return ActionOutcome(action.id, finding.id, "failed", why, written=written, read_back=read_back)
 
     def _write(self, action: Action, finding: Finding) -> ActionOutcome:
         """Backup, write all-or-nothing, read back; restore the backup when the read-back disagrees."""

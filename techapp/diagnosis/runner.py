@@ -79,6 +79,13 @@ def no_answer(seconds: float, what: Text) -> Text:
     return T(f"not tested: no answer in {seconds:g} s, {what.en}", f"未测试：{seconds:g} 秒内无人应答，{what.zh}")
 
 
+def explain(err: BaseException) -> Text:
+    """The error in plain words for a report (techapp.errors.explain, imported late: it imports this package)."""
+    from ..errors import explain as plain
+
+    return plain(err, where="report")
+
+
 @dataclass(frozen=True)
 class StepError:
     """A step that failed with a typed error (or ran out of time)."""
@@ -88,6 +95,14 @@ class StepError:
     action: str = ""
     noise: bool = False  # bytes arrived that never made a frame (baud rate, cable)
     after_frames: int = 0  # how many exchanges had worked on this link before it failed
+    #: the error in plain words for a person, both languages (techapp.errors.explain); None: say ``message``
+    text: Text | None = field(default=None, compare=False)
+    #: the values the terminal reported with it (``attempts_left``, ``seconds_left``, ...: the error's params)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def said(self) -> Text:
+        """The error as a person reads it: the plain text when known, else the driver's words."""
+        return self.text or T(self.message, self.message)
 
     def to_dict(self) -> dict[str, Any]:
         return {"error_type": self.error_type, "message": self.message, "action": self.action}
@@ -314,6 +329,8 @@ class Gatherer:
                     err.action,
                     noise=bool(self.driver.link_stats.get("garbage_bytes")),
                     after_frames=self._exchanges,
+                    text=explain(err),
+                    params=dict(getattr(err, "params", None) or {}),
                 )
             self.r.durations_ms[step.id] = int((time.monotonic() - started) * 1000)
         self.r.link_stats = self.driver.link_stats
@@ -413,7 +430,13 @@ class Gatherer:
 
     def _login(self) -> None:
         if self.password is None:
-            raise AuthenticationFailed("no maintenance password given", action="logging in")
+            raise AuthenticationFailed(
+                "no maintenance password given",
+                attempts_left=None,
+                action="logging in",
+                msg_id="no-password",
+                action_id="login",
+            )
         self.driver.login(self.password)
         self.r.logged_in = self._counted(True)
 
@@ -495,6 +518,7 @@ class Gatherer:
                 f"keeping the terminal's session alive while the person was asked: {err.message}",
                 err.action,
                 after_frames=self._exchanges,
+                text=explain(err),
             )
             return False
         if not done.is_set():
