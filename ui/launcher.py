@@ -84,6 +84,8 @@ def make_qt_app():
             sys.stderr.flush()
             sys.stdout.flush()
             os._exit(2)  # Qt would abort() right after this handler returns
+        if kind == QtMsgType.QtFatalMsg:  # another fatal error: Qt's words, then Qt aborts as usual
+            print(message, file=sys.stderr, flush=True)
         seen.append((kind, getattr(context, "category", None) or "default", message))
 
     qInstallMessageHandler(on_message)
