@@ -9,13 +9,16 @@ still shows which terminal this is). The JSON form is versioned
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from drivers.base import TerminalDriver
 from drivers.errors import Disconnected, LinkTimeout, TerminalError
 from drivers.models import Counters, Hardware, Identity, KeyStatus, LogEntry, Parameters
+
+from .diagnosis.model import Text
+from .errors import explain, explain_id
 
 SCHEMA = "techapp.info/1"
 
@@ -27,6 +30,11 @@ class SectionError:
     section: str
     error_type: str
     message: str
+    #: the error in plain words, both languages (techapp.errors.explain); not in the JSON
+    text: Text | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"section": self.section, "error_type": self.error_type, "message": self.message}
 
 
 @dataclass
@@ -68,7 +76,7 @@ class TerminalInfo:
             "hardware": model(self.hardware),
             "counters": model(self.counters),
             "logs": {"response_codes": model(self.response_codes), "errors": model(self.error_log)},
-            "errors": [asdict(e) for e in self.errors],
+            "errors": [e.to_dict() for e in self.errors],
         }
 
 
@@ -83,7 +91,7 @@ def collect_info(driver: TerminalDriver, password: str | None, *, port: str) -> 
     info = TerminalInfo(port=port, driver=driver.name, read_at=datetime.now().replace(microsecond=0))
 
     def record(section: str, err: TerminalError) -> None:
-        info.errors.append(SectionError(section, type(err).__name__, str(err)))
+        info.errors.append(SectionError(section, type(err).__name__, str(err), explain(err)))
         if isinstance(err, Disconnected | LinkTimeout):
             raise _Stop from err
 
@@ -101,7 +109,14 @@ def collect_info(driver: TerminalDriver, password: str | None, *, port: str) -> 
         info.protocol_version = hello.protocol_version
         info.identity = attempt("identity", driver.identity)
         if password is None:
-            info.errors.append(SectionError("login", "PasswordUnavailable", "no maintenance password given"))
+            info.errors.append(
+                SectionError(
+                    "login",
+                    "PasswordUnavailable",
+                    "no maintenance password given",
+                    explain_id("no-password", action_id="login"),
+                )
+            )
             return info
         try:
             driver.login(password)
