@@ -110,7 +110,13 @@ class ChecklistView(QTreeWidget):
         self.diagnosis: Diagnosis | None = None
         self.steps: list[StepProgress] = []
         self.running = False
+        self.stale = False  # the link was lost: the rows are the last ones read
         self.retranslate()
+
+    def set_stale(self, stale: bool) -> None:
+        if stale != self.stale:
+            self.stale = stale
+            self._render()
 
     def start(self) -> None:
         self.running = True
@@ -138,8 +144,10 @@ class ChecklistView(QTreeWidget):
             for i, p in enumerate(self.steps):
                 last = i == len(self.steps) - 1
                 detail = f"  —  {p.detail}" if p.detail and last else ""
+                if last and self.stale:
+                    detail = "  —  " + self.tr("link lost")
                 item = QTreeWidgetItem([f"{p.index}/{p.total}  {p.title(language)}{detail}"])
-                item.setIcon(0, status_icon("running" if last else "done"))
+                item.setIcon(0, status_icon(("fail" if self.stale else "running") if last else "done"))
                 if last:
                     item.setFont(0, bold)
                 self.addTopLevelItem(item)
@@ -151,6 +159,16 @@ class ChecklistView(QTreeWidget):
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addTopLevelItem(empty)
             return
+        if self.stale:
+            lost = QTreeWidgetItem(
+                [self.tr("Link lost: these results are from before the link was lost; reconnect and diagnose again.")]
+            )
+            lost.setIcon(0, status_icon("fail"))
+            lost.setForeground(0, _color("fail"))
+            lost.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            lost.setData(0, Qt.ItemDataRole.UserRole, "link-lost")
+            self.addTopLevelItem(lost)
+            lost.setFirstColumnSpanned(True)
         groups: dict[str, QTreeWidgetItem] = {}
         worst_order = ["fail", "error", "warn", "pass", "skipped"]  # a group is "skipped" only when all are
         for c in d.checks:
@@ -203,12 +221,15 @@ class ChecklistView(QTreeWidget):
     def _counts(self, counts: dict[str, int]) -> str:
         names = {
             "pass": self.tr("%1 passed"),
-            "warn": self.tr("%1 warning(s)"),
+            "warn": self.tr("%1 warnings"),
             "fail": self.tr("%1 failed"),
-            "error": self.tr("%1 error(s)"),
+            "error": self.tr("%1 errors"),
             "skipped": self.tr("%1 skipped"),
         }
-        return ", ".join(names[s].replace("%1", str(n)) for s, n in counts.items() if n)
+        one = {"warn": self.tr("1 warning"), "error": self.tr("1 error")}
+        return ", ".join(
+            one[s] if n == 1 and s in one else names[s].replace("%1", str(n)) for s, n in counts.items() if n
+        )
 
     def item_for(self, check_id: str) -> QTreeWidgetItem | None:
         for i in range(self.topLevelItemCount()):
@@ -345,12 +366,27 @@ class FindingsView(QScrollArea):
             for o in self.outcomes:
                 v.addWidget(self._outcome_card(o, language))
             if d.findings:
-                head = _label(
-                    self.tr("%1 finding(s), most important first").replace("%1", str(len(d.findings))), bold=True
-                )
+                n = len(d.findings)
+                many = self.tr("%1 findings, most important first").replace("%1", str(n))
+                head = _label(self.tr("1 finding") if n == 1 else many, bold=True)
                 v.addWidget(head)
                 for n, f in enumerate(d.findings, start=1):
                     v.addWidget(self._finding_card(n, f, language))
+            elif d.could_not_run is None and not d.cancelled and d.outcome == "incomplete":
+                # not everything was tested: a neutral amber verdict naming what, never a green one
+                head = _label(t(d.headline), bold=True)
+                head.setObjectName("incompleteVerdict")
+                head.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
+                v.addWidget(head)
+                for u in d.untested:
+                    line = _label(
+                        self.tr("Not tested: %1 (%2). %3")
+                        .replace("%1", t(u.title))
+                        .replace("%2", t(u.reason))
+                        .replace("%3", t(u.how))
+                    )
+                    line.setObjectName(f"untested-{u.step}")
+                    v.addWidget(line)
             elif d.could_not_run is None and not d.cancelled:
                 ok = _label(self.tr("No findings: every check that ran passed."), bold=True)
                 ok.setObjectName("noFindings")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import time
+from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -14,7 +17,9 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -126,6 +131,12 @@ class MainWindow(QMainWindow):
         self.busy = False
         self.job = ""  # "connect", "diagnose", "repair"
         self.last_step: StepProgress | None = None
+        self._steps_seen: list[str] = []
+        self._step_started = 0.0
+        self._reconnects = 0  # attempts since the link was lost
+        self._reconnecting = False
+        self._password_dialog: QInputDialog | None = None
+        self.login_refusal: svc.LoginRefusal | None = None  # why the last Connect was refused, if it was
         self._dialog: RepairDialog | None = None
         self._closing = False
         self._force_close = False
@@ -243,6 +254,10 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.cancel_button = QPushButton()
         self.cancel_button.setObjectName("cancelButton")
+        self.step_timer = QTimer(self)
+        self.step_timer.setObjectName("stepTimer")
+        self.step_timer.setInterval(1000)
+        self.step_timer.timeout.connect(self._show_step)
         bottom.addWidget(self.step_label, 1)
         bottom.addWidget(self.progress)
         bottom.addWidget(self.cancel_button)
@@ -315,6 +330,7 @@ class MainWindow(QMainWindow):
         s.personPrompt.connect(self._on_prompt)
         s.confirmRequested.connect(self._on_confirm)
         s.notice.connect(self._on_notice)
+        s.loginRefused.connect(self._on_login_refused)
         s.traceLines.connect(self.traffic.add)
         languages().changed.connect(self._language_changed)
 
@@ -500,6 +516,8 @@ class MainWindow(QMainWindow):
         if self.busy or not self.session.port:
             return
         self.job = "connect"
+        self._reconnects += 1
+        self._reconnecting = True
         self.session.reconnect()
 
     def diagnose(self) -> None:
@@ -576,24 +594,93 @@ class MainWindow(QMainWindow):
             if self.banner.kind in ("lost", "error"):
                 self.banner.hide()
             self.terminal_view.set_stale(False)
+            self.checklist.set_stale(False)
+            self._reconnects, self._reconnecting = 0, False
+            self.login_refusal = None
         elif state == svc.LOST and previous != svc.LOST:
+            self._banner_state = ("lost",)
+            self._reconnecting = False
             self._show_lost()
-        elif state == svc.FAILED:
+        elif state == svc.FAILED and self._reconnecting and detail != "login":
+            # still the lost terminal: said so, with the attempt and its time; Reconnect stays offered
+            self._reconnecting = False
+            self.link = svc.LOST
+            self._banner_state = ("reconnect-failed", self._reconnects, datetime.now().strftime("%H:%M:%S"), detail)
+            self._show_lost()
+            state = svc.LOST
+        elif state == svc.FAILED and detail != "login":  # a refused login speaks for itself (_on_login_refused)
             self.banner.show_message("error", self.tr("Could not connect: %1").replace("%1", detail))
         self.connect_panel.set_connected(connected or state == svc.LOST, self.busy)
         self._update_actions()
 
     def _show_lost(self) -> None:
         self.terminal_view.set_stale(True)
+        self.checklist.set_stale(True)
         sn = self.session.serial_number or "?"
-        self._banner_state = ("lost",)
-        self.banner.show_message(
-            "lost",
-            self.tr(
-                "The link to the terminal (SN %1) was lost: check the cable. The values shown are the last ones read."
-            ).replace("%1", sn),
-            self.tr("Reconnect (same terminal)"),
-        )
+        text = self.tr(
+            "The link to the terminal (SN %1) was lost: check the cable. The values shown are the last ones read."
+        ).replace("%1", sn)
+        if self._banner_state and self._banner_state[0] == "reconnect-failed":
+            _, count, when, detail = self._banner_state
+            text = (
+                self.tr("Reconnect failed (attempt %1 at %2): %3. Check the cable and try again.")
+                .replace("%1", str(count))
+                .replace("%2", when)
+                .replace("%3", detail or self.tr("the terminal did not answer"))
+            )
+        else:
+            self._banner_state = ("lost",)
+        self.banner.show_message("lost", text, self.tr("Reconnect (same terminal)"))
+
+    def _on_login_refused(self, refusal: svc.LoginRefusal) -> None:
+        """The terminal answered but refused the login: not connected; its words, then ask again."""
+        self._reconnecting = False
+        if refusal.kind == "locked-out":
+            text = (
+                self.tr("Maintenance mode is locked after too many wrong passwords: try again in %1 s.").replace(
+                    "%1", str(refusal.seconds_left)
+                )
+                if refusal.seconds_left is not None
+                else self.tr("Maintenance mode is locked after too many wrong passwords: try again later.")
+            )
+        elif refusal.kind == "wrong-password":
+            left = refusal.attempts_left
+            text = (
+                self.tr("The terminal refused the maintenance password.")
+                if left is None
+                else self.tr("The terminal refused the maintenance password: 1 try left before it locks.")
+                if left == 1
+                else self.tr("The terminal refused the maintenance password: %1 tries left before it locks.").replace(
+                    "%1", str(left)
+                )
+            )
+        else:
+            text = self.tr("The terminal answers, but reading and diagnosing it needs the maintenance password.")
+        self.login_refusal = refusal
+        self.banner.show_message("error", self.tr("Not connected. %1").replace("%1", text))
+        self._ask_password(text)
+
+    def _ask_password(self, why: str) -> None:
+        if self._password_dialog is not None:
+            self._password_dialog.setLabelText(why + "\n\n" + self.tr("Maintenance password:"))
+            return
+        dlg = QInputDialog(self)
+        dlg.setObjectName("passwordDialog")
+        dlg.setWindowTitle(self.tr("Maintenance password"))
+        dlg.setLabelText(why + "\n\n" + self.tr("Maintenance password:"))
+        dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
+        dlg.setOkButtonText(self.tr("Connect"))
+        self._password_dialog = dlg
+
+        def done(result: int) -> None:
+            self._password_dialog = None
+            dlg.deleteLater()
+            if result == QInputDialog.DialogCode.Accepted and dlg.textValue() and not self._closing:
+                self.connect_panel.password.setText(dlg.textValue())
+                self.connect_panel._clicked()
+
+        dlg.finished.connect(done)
+        dlg.open()
 
     def _banner_action(self) -> None:
         if self.banner.kind == "lost":
@@ -611,6 +698,7 @@ class MainWindow(QMainWindow):
                 }.get(self.job, self.tr("Working..."))
             )
         else:
+            self.step_timer.stop()
             self.progress.setRange(0, 1)
             self.progress.setValue(1 if self.link == svc.CONNECTED else 0)
             self.prompt.close_prompt()
@@ -630,9 +718,13 @@ class MainWindow(QMainWindow):
                 text = self.tr("Diagnosis cancelled.")
             elif last is not None and last.result != "done":
                 text = self.tr("The repair did not complete: its card in the findings says why.")
+            elif last is not None and last.action == "print-test-page":
+                text = self.tr("Test page sent to the printer: check it is complete and legible.")
             elif last is not None:
                 text = (
-                    self.tr("Repair done and checked again: %1 finding(s) left.").replace("%1", str(n))
+                    self.tr("Repair done and checked again: 1 finding left.")
+                    if n == 1
+                    else self.tr("Repair done and checked again: %1 findings left.").replace("%1", str(n))
                     if n
                     else self.tr("Repair done and checked again: no findings left.")
                 )
@@ -641,7 +733,13 @@ class MainWindow(QMainWindow):
             elif d.could_not_run is not None:
                 text = self.tr("Diagnosis incomplete: %1").replace("%1", d.could_not_run(lang()))
             elif n:
-                text = self.tr("Diagnosis finished: %1 finding(s).").replace("%1", str(n))
+                text = (
+                    self.tr("Diagnosis finished: 1 finding.")
+                    if n == 1
+                    else self.tr("Diagnosis finished: %1 findings.").replace("%1", str(n))
+                )
+            elif d.outcome == "incomplete":
+                text = d.headline(lang())
             else:
                 text = self.tr("Diagnosis finished: no findings.")
             self.step_label.setText(text)
@@ -670,13 +768,46 @@ class MainWindow(QMainWindow):
     def _on_progress(self, p: StepProgress) -> None:
         if self.last_step is not None and self.last_step.step != p.step and self.prompt.isVisible():
             self.prompt.close_prompt()
-        self.last_step = p
-        self.progress.setRange(0, p.total)
-        self.progress.setValue(p.index - 1)
+        if p.index == 1 or self.last_step is None:
+            self._steps_seen = []
+        if p.step not in self._steps_seen:
+            self._steps_seen.append(p.step)
+            self._step_started = time.monotonic()
+        # numbered by the steps that run: switched-off steps (person tests, sign-on) are not counted
+        off = set()
+        if self.job == "diagnose":
+            if not self.opt_person.isChecked():
+                off |= {"card-reader", "keypad"}
+            if not self.opt_sign_on.isChecked():
+                off |= {"sign-on", "keys-after"}
+        index, total = len(self._steps_seen), max(p.total - len(off), len(self._steps_seen))
+        shown = dataclasses.replace(p, index=index, total=total)
+        self.last_step = shown
+        self.progress.setRange(0, total)
+        self.progress.setValue(index - 1)
+        self._show_step()
+        if not self.step_timer.isActive():
+            self.step_timer.start()
+        self.checklist.step(shown)
+
+    def _show_step(self) -> None:
+        """ "3/12  Terminal's comm test: waiting for 10.20.30.40:5000, 23 s of 60 s" (time against the time-out)."""
+        p = self.last_step
+        if p is None or not self.busy:
+            self.step_timer.stop()
+            return
         step = self.tr("%1/%2  %3").replace("%1", str(p.index)).replace("%2", str(p.total))
         step = step.replace("%3", p.title(lang()))
-        self.step_label.setText(self.tr("%1: %2").replace("%1", step).replace("%2", p.detail) if p.detail else step)
-        self.checklist.step(p)
+        text = self.tr("%1: %2").replace("%1", step).replace("%2", p.detail) if p.detail else step
+        elapsed = int(time.monotonic() - self._step_started)
+        if p.timeout_s and elapsed >= 2:
+            text = (
+                self.tr("%1, %2 s of %3 s")
+                .replace("%1", text)
+                .replace("%2", str(elapsed))
+                .replace("%3", str(int(p.timeout_s)))
+            )
+        self.step_label.setText(text)
 
     def _on_diagnosis(self, d: Diagnosis) -> None:
         self.diagnosis = d
@@ -716,6 +847,9 @@ class MainWindow(QMainWindow):
     def _on_notice(self, kind: str, text: str) -> None:
         if kind == "baud":
             asked, found = text.split("\t")
+            i = self.connect_panel.baud.findData(int(found))
+            if i >= 0:  # the box shows the speed in use, as the banner says
+                self.connect_panel.baud.setCurrentIndex(i)
             self.banner.show_message(
                 "warn",
                 self.tr("Nothing answered at %1 baud; the terminal answered at %2 baud (now used).")
@@ -797,6 +931,8 @@ class MainWindow(QMainWindow):
             svc.LOST: (self.tr("Link lost: %1 on %2").replace("%1", who or "?").replace("%2", port), "fail"),
             svc.FAILED: (self.tr("Not connected (last attempt failed)"), "fail"),
         }
+        if self.link == svc.FAILED and self.link_detail == "login":
+            texts[svc.FAILED] = (self.tr("Not connected: the terminal refused the maintenance login"), "fail")
         text, icon = texts.get(self.link, texts[svc.IDLE])
         self.link_label.setText(text)
         self.link_icon.setPixmap(status_icon(icon, 14).pixmap(14, 14))
@@ -897,6 +1033,9 @@ class MainWindow(QMainWindow):
         self._save_state()
         if self._dialog is not None:
             self._dialog.reject()
+        if self._password_dialog is not None:
+            self._password_dialog.reject()
+        self.step_timer.stop()
         self.prompt.close_prompt()
         # the service is the application's; the last window closing ends every session cleanly
         self.service.shutdown()

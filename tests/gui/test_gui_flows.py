@@ -53,7 +53,10 @@ def test_connect_diagnose_97_fix_through_the_confirmation_and_sign_on_passes(qtb
     assert w.diagnosis.check("params.tid").status == "pass"
     assert not w.diagnosis.findings
     assert w.findings.findChild(QLabel, "outcome-fix-tid") is not None
-    assert w.findings.findChild(QLabel, "noFindings") is not None
+    # the person tests were switched off: no finding, but not "healthy" in green
+    assert w.diagnosis.outcome == "incomplete"
+    assert w.findings.findChild(QLabel, "noFindings") is None
+    assert w.findings.findChild(QLabel, "incompleteVerdict") is not None
     assert w.info.parameters.tid == "12345678"  # the terminal view shows the value read back
     assert list(Path(w.settings.fileName()).parent.joinpath("backups").glob("*.json"))
 
