@@ -5,14 +5,23 @@
     <name>Banner</name>
     <message>
         <source>Hide this message</source>
+        <extracomment>The first window&apos;s size when nothing is remembered (shrunk to the screen&apos;s available area). Below this available area (logical pixels) the window is maximised: every pixel is needed. Room kept for the window manager&apos;s frame and title bar before the window is shown (pixels).</extracomment>
         <translation>隐藏此提示</translation>
     </message>
 </context>
 <context>
     <name>ChecklistView</name>
     <message>
+        <source>link lost</source>
+        <translation>连接已断开</translation>
+    </message>
+    <message>
         <source>Connect to a terminal, then press Diagnose (F5).</source>
         <translation>请先连接终端，然后按“诊断”（F5）。</translation>
+    </message>
+    <message>
+        <source>Link lost: these results are from before the link was lost; reconnect and diagnose again.</source>
+        <translation>连接已断开：以下结果来自断开之前；请重新连接后再次诊断。</translation>
     </message>
     <message>
         <source>Observed</source>
@@ -43,20 +52,28 @@
         <translation>%1 项通过</translation>
     </message>
     <message>
-        <source>%1 warning(s)</source>
+        <source>%1 warnings</source>
         <translation>%1 项警告</translation>
+    </message>
+    <message>
+        <source>%1 errors</source>
+        <translation>%1 项错误</translation>
     </message>
     <message>
         <source>%1 failed</source>
         <translation>%1 项失败</translation>
     </message>
     <message>
-        <source>%1 error(s)</source>
-        <translation>%1 项错误</translation>
-    </message>
-    <message>
         <source>%1 skipped</source>
         <translation>%1 项跳过</translation>
+    </message>
+    <message>
+        <source>1 warning</source>
+        <translation>1 项警告</translation>
+    </message>
+    <message>
+        <source>1 error</source>
+        <translation>1 项错误</translation>
     </message>
     <message>
         <source>Check</source>
@@ -172,8 +189,16 @@
         <translation>已取消：取消后的检查未运行。</translation>
     </message>
     <message>
-        <source>%1 finding(s), most important first</source>
-        <translation>发现 %1 个问题，按重要性排列</translation>
+        <source>%1 findings, most important first</source>
+        <translation>%1 个问题，按重要程度排列</translation>
+    </message>
+    <message>
+        <source>1 finding</source>
+        <translation>1 个问题</translation>
+    </message>
+    <message>
+        <source>Not tested: %1 (%2). %3</source>
+        <translation>未测试：%1（%2）。%3</translation>
     </message>
     <message>
         <source>No findings: every check that ran passed.</source>
@@ -232,8 +257,20 @@
         <translation>请先完成手动步骤，再执行此项。</translation>
     </message>
     <message>
+        <source>Print test page...</source>
+        <translation>打印测试页…</translation>
+    </message>
+    <message>
+        <source>Sign on...</source>
+        <translation>签到…</translation>
+    </message>
+    <message>
         <source>Apply fix...</source>
         <translation>执行修复…</translation>
+    </message>
+    <message>
+        <source>Asks first; nothing is written to the terminal</source>
+        <translation>执行前先确认；不会写入终端</translation>
     </message>
     <message>
         <source>Shows exactly what will change before anything is written (F6: the first fix)</source>
@@ -351,10 +388,6 @@
         <translation>修复未完成：原因见问题列表中的修复卡片。</translation>
     </message>
     <message>
-        <source>Repair done and checked again: %1 finding(s) left.</source>
-        <translation>修复完成并已重新检查：还有 %1 个问题。</translation>
-    </message>
-    <message>
         <source>Repair done and checked again: no findings left.</source>
         <translation>修复完成并已重新检查：已无问题。</translation>
     </message>
@@ -365,10 +398,6 @@
     <message>
         <source>Diagnosis incomplete: %1</source>
         <translation>诊断未完成：%1</translation>
-    </message>
-    <message>
-        <source>Diagnosis finished: %1 finding(s).</source>
-        <translation>诊断完成：发现 %1 个问题。</translation>
     </message>
     <message>
         <source>Diagnosis finished: no findings.</source>
@@ -441,6 +470,94 @@
     <message>
         <source>(from the work order)</source>
         <translation>（按工单）</translation>
+    </message>
+    <message>
+        <source>Reconnect failed (attempt %1 at %2): %3. Check the cable and try again.</source>
+        <translation>重新连接失败（第 %1 次，%2）：%3。请检查连接线后重试。</translation>
+    </message>
+    <message>
+        <source>the terminal did not answer</source>
+        <translation>终端无应答</translation>
+    </message>
+    <message>
+        <source>Maintenance mode is locked after too many wrong passwords: try again in %1 s.</source>
+        <translation>密码错误次数过多，维护模式已锁定：请在 %1 秒后重试。</translation>
+    </message>
+    <message>
+        <source>Maintenance mode is locked after too many wrong passwords: try again later.</source>
+        <translation>密码错误次数过多，维护模式已锁定：请稍后重试。</translation>
+    </message>
+    <message>
+        <source>The terminal refused the maintenance password.</source>
+        <translation>终端拒绝了维护密码。</translation>
+    </message>
+    <message>
+        <source>The terminal refused the maintenance password: 1 try left before it locks.</source>
+        <translation>终端拒绝了维护密码：再错 1 次将锁定。</translation>
+    </message>
+    <message>
+        <source>The terminal refused the maintenance password: %1 tries left before it locks.</source>
+        <translation>终端拒绝了维护密码：还剩 %1 次机会，之后将锁定。</translation>
+    </message>
+    <message>
+        <source>The terminal answers, but reading and diagnosing it needs the maintenance password.</source>
+        <translation>终端有应答，但读取和诊断需要维护密码。</translation>
+    </message>
+    <message>
+        <source>Not connected. %1</source>
+        <translation>未连接。%1</translation>
+    </message>
+    <message>
+        <source>Maintenance password:</source>
+        <translation>维护密码：</translation>
+    </message>
+    <message>
+        <source>Maintenance password</source>
+        <translation>维护密码</translation>
+    </message>
+    <message>
+        <source>Connect</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Test page sent to the printer: check it is complete and legible.</source>
+        <translation>测试页已发送到打印机：请检查是否完整清晰。</translation>
+    </message>
+    <message>
+        <source>Repair done and checked again: 1 finding left.</source>
+        <translation>修复完成并已复查：还剩 1 个问题。</translation>
+    </message>
+    <message>
+        <source>Repair done and checked again: %1 findings left.</source>
+        <translation>修复完成并已复查：还剩 %1 个问题。</translation>
+    </message>
+    <message>
+        <source>Diagnosis finished: 1 finding.</source>
+        <translation>诊断完成：发现 1 个问题。</translation>
+    </message>
+    <message>
+        <source>Diagnosis finished: %1 findings.</source>
+        <translation>诊断完成：发现 %1 个问题。</translation>
+    </message>
+    <message>
+        <source>%1, %2 s of %3 s</source>
+        <translation>%1，已用 %2 秒 / 共 %3 秒</translation>
+    </message>
+    <message>
+        <source>From the work order: %1</source>
+        <translation>按工单：%1</translation>
+    </message>
+    <message>
+        <source>Training: a simulated terminal, not a real one. Results are not from a terminal on site.</source>
+        <translation>培训模式：这是模拟终端，不是真实终端。结果并非来自现场终端。</translation>
+    </message>
+    <message>
+        <source>%1 [Training: simulated terminal]</source>
+        <translation>%1【培训：模拟终端】</translation>
+    </message>
+    <message>
+        <source>Not connected: the terminal refused the maintenance login</source>
+        <translation>未连接：终端拒绝了维护登录</translation>
     </message>
     <message>
         <source>(none)</source>
@@ -581,8 +698,29 @@
 <context>
     <name>RepairDialog</name>
     <message>
+        <source>Print a test page</source>
+        <extracomment>Operations that change what the terminal holds (parameters, clock, working keys); the others (a test page) only make the terminal do something and are neither worded as writes nor called repairs.</extracomment>
+        <translation>打印测试页</translation>
+    </message>
+    <message>
+        <source>Confirm sign-on</source>
+        <translation>确认签到</translation>
+    </message>
+    <message>
         <source>Confirm repair</source>
         <translation>确认修复</translation>
+    </message>
+    <message>
+        <source>This sets the terminal&apos;s clock. Check the times before you apply it.</source>
+        <translation>此操作会设置终端时钟。请先核对时间再执行。</translation>
+    </message>
+    <message>
+        <source>The terminal signs on (签到) to its host and receives new working keys; no parameter is changed.</source>
+        <translation>终端向主机签到并获取新的工作密钥；不修改任何参数。</translation>
+    </message>
+    <message>
+        <source>The terminal prints a test page. Nothing is written to the terminal.</source>
+        <translation>终端打印一张测试页。不会写入终端。</translation>
     </message>
     <message>
         <source>This writes to the terminal. Check the change before you apply it.</source>
@@ -605,8 +743,20 @@
         <translation>修复后</translation>
     </message>
     <message>
+        <source>Clock</source>
+        <translation>时钟</translation>
+    </message>
+    <message>
         <source>Name on the terminal: %1</source>
         <translation>终端上的参数名：%1</translation>
+    </message>
+    <message>
+        <source>could not be read</source>
+        <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>The laptop&apos;s time at the moment you press Apply is copied to the terminal.</source>
+        <translation>按下“执行”时笔记本的时间将写入终端。</translation>
     </message>
     <message>
         <source>The current parameters are saved to a backup file first; after writing, the values are read back and the backup is restored if they differ.</source>
@@ -617,8 +767,28 @@
         <translation>然后终端签到以验证修复；主机会下发新的工作密钥。</translation>
     </message>
     <message>
-        <source>Apply</source>
-        <translation>执行</translation>
+        <source>&amp;Print</source>
+        <translation>打印(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Sign on</source>
+        <translation>签到(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Apply</source>
+        <translation>执行(&amp;A)</translation>
+    </message>
+    <message>
+        <source>The laptop&apos;s clock is synchronised over the network (NTP).</source>
+        <translation>笔记本时钟已通过网络（NTP）同步。</translation>
+    </message>
+    <message>
+        <source>The laptop&apos;s clock is not synchronised over the network: check its time first.</source>
+        <translation>笔记本时钟未通过网络同步：请先核对其时间。</translation>
+    </message>
+    <message>
+        <source>Whether the laptop&apos;s clock is synchronised over the network is unknown: check its time first.</source>
+        <translation>无法得知笔记本时钟是否通过网络同步：请先核对其时间。</translation>
     </message>
 </context>
 <context>
@@ -1109,6 +1279,7 @@
     <name>WorkOrderPanel</name>
     <message>
         <source>Several work orders</source>
+        <extracomment>Fields not shown in the form: the acquirer profile is chosen once, in the Diagnosis box (its &quot;from the work order&quot; entry names the work order&apos;s profile).</extracomment>
         <translation>多个工单</translation>
     </message>
     <message>
@@ -1152,12 +1323,28 @@
         <translation>%1必须为文字。</translation>
     </message>
     <message>
+        <source>TID %1</source>
+        <translation>终端号 %1</translation>
+    </message>
+    <message>
         <source>No work order: checks that need one say so.</source>
         <translation>无工单：需要工单的检查会注明。</translation>
     </message>
     <message>
         <source>Work order %1 is valid.</source>
         <translation>工单 %1 有效。</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Type or correct the work order</source>
+        <translation>输入或修改工单</translation>
     </message>
     <message>
         <source>Work order</source>
@@ -1194,6 +1381,10 @@
     <message>
         <source>check value:</source>
         <translation>校验值：</translation>
+    </message>
+    <message>
+        <source>Complaint:</source>
+        <translation>故障描述：</translation>
     </message>
     <message>
         <source>6 or 8 hex digits</source>

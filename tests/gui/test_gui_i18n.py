@@ -84,7 +84,7 @@ def test_switching_the_language_at_run_time_changes_the_visible_text(qtbot, make
     w.findChild(type(w.act_lang["zh"]), "lang-zh").trigger()
     qtbot.waitUntil(lambda: w.diagnose_button.text() == "诊断(&D)（F5）", timeout=5000)  # LanguageChange is posted
     assert w.tabs.tabText(2) == "通讯日志"
-    assert w.windowTitle() == "techapp - POS 终端诊断"
+    assert w.windowTitle() == "techapp - POS 终端诊断【培训：模拟终端】"  # sim://: a training session
     assert w.connect_panel.connect_button.text() == "断开"
     zh_finding = w.findings.findChild(QLabel, "finding-tid-mismatch")
     assert zh_finding.text() != finding and "终端号" in zh_finding.text()  # techapp's Text.zh
