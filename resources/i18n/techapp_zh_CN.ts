@@ -210,7 +210,7 @@
     </message>
     <message>
         <source>Confidence: %1</source>
-        <translation>把握：%1</translation>
+        <translation>可信度：%1</translation>
     </message>
     <message>
         <source>Cause: </source>
