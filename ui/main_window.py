@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 import techapp
-from techapp.diagnosis import Action, Diagnosis, Finding, PersonPrompt, StepProgress
+from techapp.diagnosis import Action, Diagnosis, Finding, PersonPrompt, StepProgress, Text
 from techapp.info import TerminalInfo
 from techapp.profiles import ProfileError, list_profiles, load_profile
 
@@ -45,6 +45,12 @@ from .style import STATUS_COLOR, status_icon
 from .terminal_view import TerminalView
 from .traffic_log import TrafficLog
 from .workorder_panel import WorkOrderPanel
+
+
+def said_now(text: Text | str) -> str:
+    """A bilingual text in the window's language; a plain string as it is."""
+    return text(lang()) if isinstance(text, Text) else text
+
 
 #: The first window's size when nothing is remembered (shrunk to the screen's available area).
 DEFAULT_SIZE = (1320, 820)
@@ -330,6 +336,7 @@ class MainWindow(QMainWindow):
         s.personPrompt.connect(self._on_prompt)
         s.confirmRequested.connect(self._on_confirm)
         s.notice.connect(self._on_notice)
+        s.explained.connect(self._on_explained)
         s.loginRefused.connect(self._on_login_refused)
         s.traceLines.connect(self.traffic.add)
         languages().changed.connect(self._language_changed)
@@ -605,11 +612,17 @@ class MainWindow(QMainWindow):
             # still the lost terminal: said so, with the attempt and its time; Reconnect stays offered
             self._reconnecting = False
             self.link = svc.LOST
-            self._banner_state = ("reconnect-failed", self._reconnects, datetime.now().strftime("%H:%M:%S"), detail)
+            self._banner_state = (
+                "reconnect-failed",
+                self._reconnects,
+                datetime.now().strftime("%H:%M:%S"),
+                self._take_error(detail),
+            )
             self._show_lost()
             state = svc.LOST
         elif state == svc.FAILED and detail != "login":  # a refused login speaks for itself (_on_login_refused)
-            self.banner.show_message("error", self.tr("Could not connect: %1").replace("%1", detail))
+            said = said_now(self._take_error(detail))
+            self.banner.show_message("error", self.tr("Could not connect: %1").replace("%1", said))
         self.connect_panel.set_connected(connected or state == svc.LOST, self.busy)
         self._update_actions()
 
@@ -626,7 +639,7 @@ class MainWindow(QMainWindow):
                 self.tr("Reconnect failed (attempt %1 at %2): %3. Check the cable and try again.")
                 .replace("%1", str(count))
                 .replace("%2", when)
-                .replace("%3", detail or self.tr("the terminal did not answer"))
+                .replace("%3", said_now(detail) or self.tr("the terminal did not answer"))
             )
         else:
             self._banner_state = ("lost",)
@@ -867,8 +880,18 @@ class MainWindow(QMainWindow):
                 .replace("%1", expected)
                 .replace("%2", found),
             )
-        else:  # the engine's or driver's own words (English): said to be from there
-            self.banner.show_message("warn", self.tr("The terminal or the laptop reported: %1").replace("%1", text))
+        else:  # the error in plain words (explained just before), else the driver's own
+            said = said_now(self._take_error(text))
+            self.banner.show_message("warn", self.tr("The terminal or the laptop reported: %1").replace("%1", said))
+
+    def _on_explained(self, _where: str, text: Text) -> None:
+        """The plain words for the error the next state or notice reports (techapp.errors.explain)."""
+        self._error_text = text
+
+    def _take_error(self, detail: str) -> Text | str:
+        """The explained error for ``detail`` (once), else ``detail`` as the driver said it."""
+        text, self._error_text = getattr(self, "_error_text", None), None
+        return text if text is not None else detail
 
     def _work_order_changed(self, order) -> None:
         self._profile_from_order_text()

@@ -34,6 +34,7 @@ from drivers.ports import PortInfo, list_ports
 from drivers.registry import DEFAULT_DRIVER, open_terminal
 from techapp.diagnosis import Action, Diagnoser, Diagnosis, Finding, PersonPrompt, StepProgress
 from techapp.diagnosis.engine import probe_baud
+from techapp.errors import explain
 from techapp.info import TerminalInfo, collect_info
 from techapp.laptopclock import clock_source, is_training, laptop_now
 from techapp.profiles import AcquirerProfile
@@ -131,6 +132,7 @@ class _Worker(QObject):
     confirmRequested = Signal(object, object, object)  # Action, Finding, facts for the confirmation (dict)
     loginRefused = Signal(object)  # LoginRefusal: the terminal answered but refused the maintenance login
     notice = Signal(str, str)  # kind ("baud", "other-terminal", "error"), text
+    explained = Signal(str, object)  # where ("connect", "diagnose", "repair"), Text: the error in plain words
     busyChanged = Signal(bool)
     finished = Signal()
 
@@ -255,6 +257,7 @@ class _Worker(QObject):
             try:
                 self.driver = self._open(self.baud)
             except TerminalError as err:
+                self.explained.emit("connect", explain(err))
                 self.stateChanged.emit(FAILED, str(err))
                 return
             watch = _LoginWatch(self.driver)
@@ -285,6 +288,8 @@ class _Worker(QObject):
             if info.identity is None:
                 self._close_driver()
                 msg = info.errors[0].message if info.errors else ""
+                if info.errors and info.errors[0].text is not None:
+                    self.explained.emit("connect", info.errors[0].text)
                 self.stateChanged.emit(FAILED, msg)
                 return
             refusal = _refusal(watch, info)
@@ -296,6 +301,7 @@ class _Worker(QObject):
             self._link_state_after("connect")
         except TerminalError as err:  # opening at another baud rate
             self._close_driver()
+            self.explained.emit("connect", explain(err))
             self.stateChanged.emit(FAILED, str(err))
         finally:
             self.busyChanged.emit(False)
@@ -328,6 +334,7 @@ class _Worker(QObject):
             self._emit_readings()
             self.diagnosisDone.emit(self.diagnosis)
         except (TerminalError, OSError, ValueError) as err:
+            self.explained.emit("diagnose", explain(err))
             self.notice.emit("error", str(err))
         finally:
             self._link_state_after("diagnose")
@@ -379,6 +386,7 @@ class _Worker(QObject):
             self._emit_readings()
             self.repairDone.emit(after)
         except (TerminalError, OSError, ValueError) as err:
+            self.explained.emit("repair", explain(err))
             self.notice.emit("error", str(err))
         finally:
             self._link_state_after("repair")
@@ -412,6 +420,7 @@ class TerminalSession(QObject):
     confirmRequested = Signal(object, object, object)
     loginRefused = Signal(object)
     notice = Signal(str, str)
+    explained = Signal(str, object)
     busyChanged = Signal(bool)
     traceLines = Signal(list)  # list[TraceLine], delivered in batches
 
@@ -442,6 +451,7 @@ class TerminalSession(QObject):
             "confirmRequested",
             "loginRefused",
             "notice",
+            "explained",
             "busyChanged",
         ):
             getattr(self.worker, sig).connect(getattr(self, sig))
