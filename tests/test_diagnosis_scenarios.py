@@ -197,6 +197,23 @@ SHIPPED: dict[str, Any] = {
             ),
         ),
         _case(
+            "other-acquirer-97",
+            Expect(
+                "foreign-host",
+                {"use-production-hosts": "automatic"},
+                ("institution 48790000 (field 32 of the 0810), not Demo Acquirer's 48020000",),
+            ),
+        ),
+        _case(
+            "header-test-routed-97",
+            Expect(
+                "test-header",
+                {"header-normal": "automatic"},
+                ("header says 'test'", "test system (acquirer profile)", "answers 97"),
+                {"header-normal": {"header_status": ("test", "normal")}},
+            ),
+        ),
+        _case(
             "not-registered-97",
             Expect(
                 "not-registered",
@@ -307,7 +324,7 @@ SHIPPED: dict[str, Any] = {
         _case(
             "storage-full",
             Expect(
-                "log-full", {"settle-batch": "manual", "settle-schedule": "manual"}, ("1497 of 1500", "212 KB free")
+                "log-full", {"settle-batch": "automatic", "settle-schedule": "manual"}, ("1497 of 1500", "212 KB free")
             ),
         ),
         _case(
@@ -319,7 +336,7 @@ SHIPPED: dict[str, Any] = {
             Expect(
                 "clock-drift",
                 {"sync-clock": "automatic"},
-                ("2.0 days behind the laptop", "tls-failure", "certificate not yet valid or expired"),
+                ("2.0 days behind the laptop", "TLS handshake failed", "certificate not yet valid or expired"),
             ),
         ),
         _case(
@@ -327,7 +344,12 @@ SHIPPED: dict[str, Any] = {
             Expect("clock-drift", {"check-clock-holds": "manual"}, ("20 min behind the laptop", "set it from the host")),
         ),
         # counters
-        _case("unsettled-batch", Expect("open-batch", {"settle-batch": "manual"}, ("23 unsettled",))),
+        # the demo acquirer allows automatic settlement (profile automatic_settlement = true)
+        _case("unsettled-batch", Expect("open-batch", {"settle-batch": "automatic"}, ("23 unsettled",))),
+        _case(
+            "stale-keys-a0",
+            Expect("keys-out-of-sync", {"test-sale": "manual"}, ("A0 at 2026-11-25 11:02:51", "fault is fixed")),
+        ),
         _case(
             "pending-reversal",
             Expect(
@@ -342,7 +364,7 @@ SHIPPED: dict[str, Any] = {
             Expect(
                 "host-unreachable",
                 {"check-route": "manual"},
-                ("10.20.30.40:5000 timeout", "Neither the terminal nor the laptop"),
+                ("10.20.30.40:5000 timed out", "Neither the terminal nor the laptop"),
             ),
             *SLOW,
         ),
@@ -372,14 +394,27 @@ SHIPPED: dict[str, Any] = {
         ),
         _case(
             "cellular-no-apn",
-            Expect("no-apn", {"set-apn": "manual"}, ("cellular (4G) without an APN", "no-link")),
+            Expect("no-apn", {"set-apn": "manual"}, ("cellular (4G) without an APN", "no network link (primary")),
+        ),
+        _case(
+            "cellular-wrong-apn",
+            Expect(
+                "wrong-apn",
+                {"fix-apn": "automatic", "check-apn": "manual"},
+                ("refuses the data session for APN 'CMNET'", "gives the APN 'GDPOS.GD'"),
+                {"fix-apn": {"apn": ("CMNET", "GDPOS.GD")}},
+            ),
+        ),
+        _case(
+            "wifi-wrong-password",
+            Expect("wifi-auth", {"wifi-password": "manual"}, ("'DemoShop-2.4G'", "refuses the terminal's password")),
         ),
         _case(
             "dns-failure",
             Expect(
                 "dns",
                 {"set-dns": "manual", "use-production-hosts": "automatic"},
-                ("pos.acquirer.example.cn:5000 dns-failure", "no DNS server is set"),
+                ("pos.acquirer.example.cn:5000 name does not resolve (DNS)", "no DNS server is set"),
             ),
         ),
         _case(

@@ -8,7 +8,7 @@ from drivers.hostlink import cup
 from drivers.models import CommTestResult, HostReach, SignOnResult
 from drivers.sim.scenario import load_scenario_text
 from drivers.sim.world import SimWorld
-from techapp.hostcheck import LAPTOP_STAN_RANGE, compare, echo_test
+from techapp.hostcheck import LAPTOP_STAN_RANGE, compare, dead_hosts, echo_test
 from techapp.netcheck import MappedDialer, check_host
 
 
@@ -78,6 +78,10 @@ def reach(outcome: str, tls: str = "off", address: str = "10.20.30.40") -> HostR
     return HostReach("primary", address, 5000, address, outcome, 40 if outcome == "ok" else None, tls)
 
 
+def backup(outcome: str, address: str = "10.20.30.41") -> HostReach:
+    return HostReach("backup", address, 5000, address, outcome, 40 if outcome == "ok" else None)
+
+
 def terminal(*hosts: HostReach, link_up: bool = True) -> CommTestResult:
     return CommTestResult(link_up=link_up, local_address="192.168.1.50", hosts=list(hosts))
 
@@ -129,6 +133,11 @@ class Laptop:
         (terminal(reach("ok")), None, [], "reachable"),
         (terminal(reach("not-configured", address="")), signed("not-configured", None), [], "no-host-configured"),
         (terminal(reach("ok")), signed("reset", None), [], "host-misbehaves"),
+        # one host dead, the other works: not healthy (rows 1a, 11a)
+        (terminal(reach("refused"), backup("ok")), signed("ok", "00"), [Laptop("refused", "tcp")], "primary-host-down"),
+        (terminal(reach("ok"), backup("timeout")), signed("ok", "00"), [Laptop("ok")], "backup-host-down"),
+        (terminal(reach("refused"), backup("ok")), None, [], "primary-host-down"),
+        (terminal(reach("refused"), backup("ok")), signed("declined", "97"), [], "host-answered-refusal"),
     ],
 )
 def test_the_decision_table(term, sign_on, laptop, verdict):
@@ -191,3 +200,18 @@ def test_off_site_the_laptop_stays_on_loopback_unless_told_otherwise():
     assert isinstance(dialer, SystemDialer)
     with pytest.raises(NotAllowed):
         dialer.connect("10.20.30.40", 5000, 0.5)
+
+
+def test_a_dead_host_is_named_with_what_each_end_saw():
+    term = terminal(reach("refused"), backup("ok"))
+    (dead,) = dead_hosts(term, [Laptop("ok")])
+    assert (dead.role, dead.address, dead.terminal, dead.laptop, dead.laptop_reaches) == (
+        "primary",
+        "10.20.30.40",
+        "refused",
+        "ok",
+        True,
+    )
+    assert dead_hosts(term, [])[0].laptop_reaches is None  # the laptop did not check it
+    assert dead_hosts(terminal(reach("timeout"), backup("timeout")), []) == []  # nothing works: another verdict
+    assert dead_hosts(terminal(reach("ok"), backup("ok")), []) == []

@@ -36,8 +36,9 @@ def _blocked(r: Readings) -> Text | None:
     if r.counters is not None and r.counters.unsettled_transactions:
         n = r.counters.unsettled_transactions
         return T(
-            f"{n} unsettled transactions: the terminal refuses parameter changes until the batch is settled.",
-            f"有 {n} 笔未结算交易：结算前终端拒绝修改参数。",
+            f"waits for the batch to be settled first: {n} unsettled transactions, and the terminal refuses "
+            "parameter changes until the batch is settled.",
+            f"需先结算：有 {n} 笔未结算交易，结算前终端拒绝修改参数。",
         )
     return None
 
@@ -160,6 +161,26 @@ def sync_clock() -> Action:
         verify=T(
             "The terminal's clock reads within a minute of the laptop, and the comm test's TLS succeeds.",
             "终端时钟与笔记本相差一分钟以内，通讯测试 TLS 成功。",
+        ),
+    )
+
+
+def settle_batch() -> Action:
+    """The terminal settles its open batch with its host (SETTLE), where the acquirer profile allows it.
+
+    Offered in place of the manual "Settle the batch" step when the profile says
+    ``automatic_settlement = true``; it runs before the parameter writes the open
+    batch blocks, and its proof is the read-back of the batch counter.
+    """
+    return Action(
+        id="settle-batch",
+        kind="automatic",
+        title=T("Settle the batch (结算): the terminal sends its totals to the host", "结算：终端向主机上送批次总额"),
+        operation="settle",
+        verify=T(
+            "The host answers 00 and the totals balance (对账平); the unsettled count reads 0 and the batch number "
+            "is one higher.",
+            "主机返回 00 且对账平；未结算笔数为 0，批次号加 1。",
         ),
     )
 

@@ -65,6 +65,33 @@ OUTCOMES_ZH = {
     "cert-invalid": "证书无效",
     "error": "错误",
 }
+#: The same outcomes in English words, for people (the ids stay in ``observed``).
+OUTCOMES_EN = {
+    "ok": "ok",
+    "no-link": "no network link",
+    "dns-failure": "name does not resolve (DNS)",
+    "dns-unavailable": "DNS server does not answer",
+    "refused": "refused",
+    "timeout": "timed out",
+    "reset": "connection reset",
+    "unreachable": "unreachable",
+    "tls-failure": "TLS handshake failed",
+    "not-configured": "not set",
+    "not-allowed": "not allowed (loopback only)",
+    "declined": "declined",
+    "no-answer": "no answer",
+    "closed-mid-message": "answer cut off",
+    "garbage": "unreadable answer",
+    "mismatch": "answer does not match",
+    "bad-parameters": "parameters cannot make a message",
+    "closed": "connection closed",
+    "cert-expired": "certificate expired",
+    "cert-not-yet-valid": "certificate not yet valid",
+    "cert-unknown-ca": "certificate from an unknown CA",
+    "cert-name-mismatch": "certificate name does not match",
+    "cert-invalid": "certificate invalid",
+    "error": "error",
+}
 COMM_MODES_ZH = {"ethernet": "以太网", "wifi": "Wi-Fi", "cellular": "无线（4G）", "dialup": "拨号"}
 #: Response codes in the terminal's log younger than this (hours) count as "recent".
 RECENT_HOURS = 24
@@ -101,7 +128,9 @@ def _not_read(r: Readings, step: str, check_id: str, group: str, title: Text) ->
     """The result of a check whose reading is missing: error (typed) or skipped (with why)."""
     err = r.errors.get(step)
     if err is not None:
-        res = _c(check_id, group, title, "error", T(err.message, err.message))
+        # English: the terminal's (driver's) own words; Chinese: the same error explained
+        text = getattr(err, "text", None)
+        res = _c(check_id, group, title, "error", T(err.message, text.zh if text is not None else err.message))
         res.error_type = err.error_type
         return res
     why = r.skipped.get(step) or T("not read", "未读取")
@@ -1202,7 +1231,8 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
         hosts = [
             {"role": h.role, "host": f"{h.address}:{h.port}", "outcome": h.outcome, "tls": h.tls} for h in ct.hosts
         ]
-        lines = "; ".join(f"{h.role} {h.address}:{h.port} {h.outcome}" for h in ct.hosts) or "no hosts"
+        lines = "; ".join(f"{h.role} {h.address}:{h.port} {OUTCOMES_EN.get(h.outcome, h.outcome)}" for h in ct.hosts)
+        lines = lines or "no hosts"
         lines_zh = (
             "；".join(
                 f"{ROLES_ZH.get(h.role, h.role)} {h.address}:{h.port} {OUTCOMES_ZH.get(h.outcome, h.outcome)}"
@@ -1242,8 +1272,11 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
             )
         )
     else:
-        lines = "; ".join(f"{c.host}:{c.port} {c.outcome}" for c in r.laptop_hosts)
-        echo = "; ".join(f"echo {e.outcome}" + (f" {e.response_code}" if e.response_code else "") for e in r.echo or [])
+        lines = "; ".join(f"{c.host}:{c.port} {OUTCOMES_EN.get(c.outcome, c.outcome)}" for c in r.laptop_hosts)
+        echo = "; ".join(
+            f"echo test {OUTCOMES_EN.get(e.outcome, e.outcome)}" + (f" {e.response_code}" if e.response_code else "")
+            for e in r.echo or []
+        )
         lines_zh = "；".join(f"{c.host}:{c.port} {OUTCOMES_ZH.get(c.outcome, c.outcome)}" for c in r.laptop_hosts)
         echo_zh = "；".join(
             f"回响测试 {OUTCOMES_ZH.get(e.outcome, e.outcome)}" + (f" {e.response_code}" if e.response_code else "")
@@ -1295,42 +1328,159 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
             "answered_by": s.acquirer_id,
             "failed_checks": [f"{c.name}: {c.detail}" for c in s.checks if not c.ok],
         }
-        code = s.response_code
-        if s.outcome == "ok":
-            out.append(
-                _c(
-                    "signon",
-                    "sign-on",
-                    stitle,
-                    "pass",
-                    T(
-                        f"approved (00) by {s.host_address}:{s.host_port}, keys verified",
-                        f"签到成功（00），{s.host_address}:{s.host_port}，密钥校验通过",
-                    ),
-                    observed,
-                )
+        out.append(_sign_on_check(s, r, ctx, stitle, observed))
+    return out
+
+
+def expected_apn(ctx: Context) -> tuple[str, str]:
+    """The APN the terminal's SIM needs and where it comes from: the work order's, else the acquirer profile's."""
+    wo_apn = getattr(ctx.work_order, "apn", "") or ""
+    if wo_apn:
+        return wo_apn, ctx.wo_source
+    profile_apn = getattr(ctx.profile, "apn", "") or ""
+    return (profile_apn, ctx.profile_source) if profile_apn else ("", "")
+
+
+def terminal_link_checks(r: Readings, ctx: Context) -> list[CheckResult]:
+    """``network.link``: the terminal's own data link as its comm test reports it (a SIM registered and a data
+    session for its APN; a Wi-Fi network in range that accepts its password; a cable), before any host.
+
+    Only when the terminal reports its link (COMM_TEST LINK_FAILURE, docs/protocol.md §9.16).
+    """
+    ct = r.comm_test
+    if ct is None or ct.link_failure is None:
+        return []
+    title = T("Terminal's own network link", "终端自身网络连接")
+    p = r.parameters
+    mode = p.comm_mode if p is not None else ""
+    apn = p.apn if p is not None else ""
+    ssid = ct.network_name or (p.wifi_ssid if p is not None else "")
+    name = ct.network_name or "-"
+    dbm = f"{ct.signal_dbm} dBm" if ct.signal_dbm is not None else "signal not reported"
+    dbm_zh = f"{ct.signal_dbm} dBm" if ct.signal_dbm is not None else "信号未报告"
+    observed: dict[str, object] = {
+        "comm_mode": mode,
+        "link_up": ct.link_up,
+        "failure": ct.link_failure,
+        "network_name": ct.network_name,
+        "signal_dbm": ct.signal_dbm,
+        "detail": ct.link_detail,
+    }
+    expected: dict[str, object] = {}
+    compared_with = ""
+    if mode == "cellular":
+        observed["apn"] = apn
+        wanted, source = expected_apn(ctx)
+        if wanted:
+            expected, compared_with = {"apn": wanted}, source
+    address = ct.local_address or "-"
+    failure = ct.link_failure
+    summaries = {
+        "data-rejected": (
+            f"registered with {name} ({dbm}), but the network refuses the data session for APN '{apn}': no IP address",
+            f"已注册 {name}（{dbm_zh}），但网络拒绝 APN“{apn}”的数据连接：未获得 IP 地址",
+        ),
+        "wifi-auth-failed": (
+            f"Wi-Fi '{ssid}' found ({dbm}), but it refuses the terminal's password: not connected",
+            f"找到 Wi-Fi“{ssid}”（{dbm_zh}），但密码被拒绝：未连接",
+        ),
+        "no-apn": (
+            f"registered with {name} ({dbm}), but no APN is set: no data session",
+            f"已注册 {name}（{dbm_zh}），但未设置 APN：无数据连接",
+        ),
+        "no-sim": ("no SIM card", "未插 SIM 卡"),
+        "not-registered": (
+            "the SIM is not registered with a mobile network (no service)",
+            "SIM 卡未注册到移动网络（无服务）",
+        ),
+        "no-ssid": ("no Wi-Fi network name (SSID) set", "未设置 Wi-Fi 网络名称（SSID）"),
+        "ssid-not-found": (f"Wi-Fi '{ssid}' not in range", f"未找到 Wi-Fi“{ssid}”（不在范围内）"),
+        "no-carrier": ("no cable, carrier or radio link", "无网线、无载波或无线连接"),
+        "no-address": ("link up, but no IP address came (DHCP)", "已连接，但未获得 IP 地址（DHCP）"),
+    }
+    if failure == "none":
+        if mode == "cellular":
+            summary = T(
+                f"registered with {name} ({dbm}), data session up, address {address}",
+                f"已注册 {name}（{dbm_zh}），数据连接正常，地址 {address}",
+            )
+        elif mode == "wifi":
+            summary = T(
+                f"joined Wi-Fi '{ssid}' ({dbm}), address {address}",
+                f"已连接 Wi-Fi“{ssid}”（{dbm_zh}），地址 {address}",
             )
         else:
-            info = ctx.profile.explain(code) if (code and ctx.profile) else None
-            meaning_en = f" {info.en}" if info else ""
-            meaning_zh = f" {info.zh}" if info else ""
-            shown = f"response code {code}{meaning_en}" if code else s.outcome
-            shown_zh = f"应答码 {code}{meaning_zh}" if code else s.outcome
-            out.append(
-                _c(
-                    "signon",
-                    "sign-on",
-                    stitle,
-                    "fail",
-                    T(
-                        f"{shown} from {s.host_address}:{s.host_port} (STAN {s.stan:06d}) {s.detail}".strip(),
-                        f"{shown_zh}，{s.host_address}:{s.host_port}（流水号 {s.stan:06d}）{s.detail}".strip(),
-                    ),
-                    observed,
-                    compared_with=ctx.profile_source if info else "",
-                )
-            )
-    return out
+            summary = T(f"link up, address {address}", f"网络连接正常，地址 {address}")
+        return [_c("network.link", "network", title, "pass", summary, observed, expected, compared_with)]
+    en, zh = summaries.get(failure, (ct.link_detail or failure, ct.link_detail or "无网络连接"))
+    return [_c("network.link", "network", title, "fail", T(en, zh), observed, expected, compared_with)]
+
+
+def _sign_on_check(s, r: Readings, ctx: Context, title: Text, observed: dict) -> CheckResult:
+    """The sign-on line, worded from the facts: answered or not, the code, keys loaded, keys verified."""
+    host = f"{s.host_address}:{s.host_port}"
+    if s.host_role == "backup":
+        host_en, host_zh = f"{host} (the backup host)", f"{host}（备用主机）"
+    else:
+        host_en, host_zh = host, host
+    stan_en, stan_zh = f"STAN {s.stan:06d}", f"流水号 {s.stan:06d}"
+    code = s.response_code
+    info = ctx.profile.explain(code) if (code and ctx.profile) else None
+    meaning_en = f" {info.en}" if info else ""
+    meaning_zh = f" {info.zh}" if info else ""
+    source = ctx.profile_source if info else ""
+    if s.outcome == "ok":
+        dukpt = r.keys is not None and r.keys.scheme.startswith("dukpt")
+        if s.keys_updated:
+            keys = T("new working keys loaded and verified under the TMK", "新工作密钥已下载，并在主密钥下校验通过")
+        elif dukpt:
+            keys = T("DUKPT: no working keys to load", "DUKPT：无需下载工作密钥")
+        else:
+            keys = T("no new working keys in the answer; the old ones are kept", "应答未带新工作密钥；沿用旧密钥")
+        return _c(
+            "signon",
+            "sign-on",
+            title,
+            "pass",
+            T(f"approved (00) by {host_en}; ", f"签到成功（00），{host_zh}；") + keys,
+            observed,
+        )
+    if s.outcome == "key-verify-failed":
+        summary = T(
+            f"answered 00 by {host_en}, but the new working keys failed their check values under the TMK "
+            f"({s.detail}): not loaded, the old keys are kept ({stan_en})",
+            f"{host_zh} 应答 00，但新工作密钥在主密钥下校验失败：未装入，沿用旧密钥（{stan_zh}）",
+        )
+    elif s.outcome == "declined":
+        summary = T(
+            f"refused with response code {code}{meaning_en} by {host_en} ({stan_en}); no keys loaded",
+            f"{host_zh} 拒绝签到，应答码 {code}{meaning_zh}（{stan_zh}）；未下载密钥",
+        )
+    elif s.outcome == "mismatch":
+        summary = T(
+            f"answered by {host_en}, but the answer does not match the request ({s.detail}); no keys loaded",
+            f"{host_zh} 有应答，但应答与请求不符（{stan_zh}）；未下载密钥",
+        )
+    elif s.outcome in ("no-answer", "closed-mid-message", "garbage", "reset"):
+        what = {
+            "no-answer": T("no answer", "无应答"),
+            "closed-mid-message": T("the answer was cut off", "应答中断"),
+            "garbage": T("the answer could not be read", "应答无法解析"),
+            "reset": T("the connection was reset before an answer", "应答前连接被重置"),
+        }[s.outcome]
+        summary = (
+            T(f"connected to {host_en}, then ", f"已连接 {host_zh}，但")
+            + what
+            + T(f" ({stan_en}) {s.detail}".rstrip(), f"（{stan_zh}）")
+        )
+    else:
+        how = OUTCOMES_EN.get(s.outcome, s.outcome)
+        how_zh = OUTCOMES_ZH.get(s.outcome, s.outcome)
+        summary = T(
+            f"no host answered: {host_en} {how} ({stan_en}) {s.detail}".rstrip(),
+            f"没有主机应答：{host_zh} {how_zh}（{stan_zh}）",
+        )
+    return _c("signon", "sign-on", title, "fail", summary, observed, compared_with=source)
 
 
 JUDGES: list[Callable[[Readings, Context], list[CheckResult]]] = [
@@ -1341,6 +1491,7 @@ JUDGES: list[Callable[[Readings, Context], list[CheckResult]]] = [
     key_checks,
     counter_checks,
     self_test_checks,
+    terminal_link_checks,
     network_checks,
 ]
 

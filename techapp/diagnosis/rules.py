@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ..hostcheck import dead_hosts
 from . import actions as act
-from .checks import CLOCK_WARN_S, Context, current_log, drift_text, recent_codes
+from .checks import CLOCK_WARN_S, Context, current_log, drift_text, expected_apn, recent_codes
 from .model import Action, CheckResult, Finding, Severity, T, Text
 from .runner import Readings, is_link_failure, is_login_failure
 
@@ -44,6 +44,8 @@ PRIORITY = {
     "not-signed-on": 22,
     "host-key-mismatch": 23,
     "no-apn": 24,
+    "wrong-apn": 24,
+    "wifi-auth": 25,
     "no-wifi": 25,
     "no-link": 26,
     "dns": 27,
@@ -78,6 +80,24 @@ PRIORITY = {
     "cable": 56,
     "baud-mismatch": 57,
 }
+
+
+def _unique(evidence: list[Text], extra: list[Text]) -> list[Text]:
+    """The checks' evidence, then the extra lines that do not repeat one already there."""
+    out = list(evidence)
+    for line in extra:
+        if not any(line.en == e.en or e.en.endswith(line.en) for e in out):
+            out.append(line)
+    return out
+
+
+def _in_order(actions: list[Action]) -> list[Action]:
+    """Actions in the order they must be done: a write blocked by the open batch after the settlement it waits for."""
+    blocked = [a for a in actions if a.blocked is not None and a.operation == "write-parameters"]
+    if not blocked:
+        return actions
+    settles = [a for a in actions if a.id.startswith("settle")] or [_m_settle()]
+    return settles + [a for a in actions if a not in settles]
 
 
 class _Builder:
@@ -128,9 +148,9 @@ class _Builder:
             confidence=confidence,  # type: ignore[arg-type]
             title=title,
             cause=cause,
-            evidence=self.evidence(*checks, passing=passing_evidence) + (extra_evidence or []),
+            evidence=_unique(self.evidence(*checks, passing=passing_evidence), extra_evidence or []),
             checks=[c for c in checks if c in self.by_id],
-            actions=[a for a in actions if a is not None],
+            actions=_in_order([a for a in actions if a is not None]),
             procedure=procedure or [],
             priority=PRIORITY[finding_id],
             state=state,  # type: ignore[arg-type]
@@ -291,37 +311,89 @@ def _link(b: _Builder) -> bool:
         return True
     login = r.errors.get("login")
     if is_login_failure(login):
-        b.add(
-            "login-failed",
-            "critical",
-            "high",
-            T("Maintenance login refused", "维护登录被拒绝"),
-            T(
-                "The maintenance password was not accepted; only the identity could be read.",
-                "维护密码不正确；只能读取终端信息。",
-            ),
-            ["link.login"],
-            [
-                act.manual(
-                    "password",
-                    T("Get the right maintenance password", "获取正确的维护密码"),
-                    [
-                        T(
-                            "Ask the acquirer or the vendor for this terminal's maintenance password.",
-                            "向收单行或厂商索取此终端的维护密码。",
-                        ),
-                        T(
-                            "Do not guess: the terminal locks maintenance after 5 wrong tries.",
-                            "不要猜测：错误 5 次后终端锁定维护模式。",
-                        ),
-                    ],
-                    T("The login succeeds.", "登录成功。"),
-                )
-            ],
-            extra_evidence=[T(login.message, login.message)],
-        )
+        _login_failed(b, login)
         return True
     return connect is not None
+
+
+def _login_failed(b: _Builder, login) -> None:
+    """The login refused, worded from what the terminal said: tries left, or the lockout and its time."""
+    params = login.params or {}
+    ask = T(
+        "Ask the acquirer or the vendor for this terminal's maintenance password.",
+        "向收单行或厂商索取此终端的维护密码。",
+    )
+    if login.error_type == "LockedOut":
+        secs = params.get("seconds_left")
+        wait_en = f"wait {secs} s" if secs else "wait until the lockout ends"
+        wait_zh = f"等待 {secs} 秒" if secs else "等待锁定解除"
+        title = T("Maintenance mode locked after wrong passwords", "密码错误次数过多，维护模式已锁定")
+        cause = T(
+            f"The terminal says its maintenance mode is locked: {wait_en}, then log in again. During the lockout "
+            "it refuses every password, the right one too, so this says nothing about the password tried.",
+            f"终端报告维护模式已锁定：{wait_zh}后再登录。锁定期间终端拒绝任何密码（包括正确的密码），"
+            "因此本次无法判断所输密码是否正确。",
+        )
+        action = act.manual(
+            "wait-lockout",
+            T("Wait for the lockout to end, then log in again", "等待锁定解除后重新登录"),
+            [
+                T(f"Leave the terminal alone and {wait_en}.", f"不要操作终端，{wait_zh}。"),
+                T(
+                    "Then log in with the right password once; if you are not sure of it, ask the acquirer or the "
+                    "vendor first: more wrong tries lock it again.",
+                    "然后用正确的密码登录一次；若不确定密码，先向收单行或厂商确认：再输错会再次锁定。",
+                ),
+            ],
+            T("The login succeeds.", "登录成功。"),
+        )
+    elif "no maintenance password" in login.message:
+        title = T("No maintenance password given", "未提供维护密码")
+        cause = T(
+            "The diagnosis had no maintenance password to log in with; only the identity could be read.",
+            "诊断没有可用的维护密码，无法登录；只能读取终端信息。",
+        )
+        action = act.manual(
+            "password",
+            T("Give the maintenance password", "提供维护密码"),
+            [
+                ask,
+                T(
+                    "Run again with it: typed at the prompt, in --password-file or in TECHAPP_PASSWORD.",
+                    "重新运行并提供密码：在提示时输入，或用 --password-file 或 TECHAPP_PASSWORD。",
+                ),
+            ],
+            T("The login succeeds.", "登录成功。"),
+        )
+    else:
+        left = params.get("attempts_left")
+        if left is not None:
+            tries_en = "1 try" if left == 1 else f"{left} tries"
+            said_en = f"it reports {tries_en} left before it locks maintenance"
+            said_zh = f"终端报告还剩 {left} 次机会，之后将锁定维护模式"
+        else:
+            said_en, said_zh = "it did not say how many tries are left", "终端未报告剩余次数"
+        title = T("Maintenance login refused: wrong password", "维护登录被拒绝：密码错误")
+        cause = T(
+            f"The terminal refused the maintenance password; {said_en}. Only the identity could be read.",
+            f"终端拒绝了维护密码；{said_zh}。只能读取终端信息。",
+        )
+        action = act.manual(
+            "password",
+            T("Get the right maintenance password", "获取正确的维护密码"),
+            [
+                ask,
+                T(
+                    f"Do not guess: {tries_en if left is not None else 'a few tries'} left, then the terminal locks "
+                    "maintenance.",
+                    f"不要猜测：还剩 {left} 次，之后终端锁定维护模式。"
+                    if left is not None
+                    else "不要猜测：再错几次终端就会锁定维护模式。",
+                ),
+            ],
+            T("The login succeeds.", "登录成功。"),
+        )
+    b.add("login-failed", "critical", "high", title, cause, ["link.login"], [action])
 
 
 def _tamper(b: _Builder) -> bool:
@@ -339,56 +411,83 @@ def _tamper(b: _Builder) -> bool:
         ),
         ["hardware.tamper"],
         [
+            act.escalation(
+                "escalate-tamper",
+                T("Terminal tamper-locked", "终端触发防拆锁定"),
+                T(
+                    "This terminal reports a tamper event and has erased its keys. Please note it for the "
+                    "security record; the device goes to the vendor for repair (RMA).",
+                    "此终端报告防拆事件并已清除密钥，请登记安全记录；设备将送厂商维修。",
+                ),
+                b.r,
+                b.ctx.work_order,
+                b.ctx.profile,
+                verify=T(
+                    "The acquirer confirms the security record; then send the device to the vendor (next step).",
+                    "收单行确认已登记安全记录；然后将设备送厂商维修（下一步）。",
+                ),
+            ),
             act.manual(
                 "rma",
-                T("Send the terminal to the vendor for repair", "送厂商维修"),
+                T("Send the terminal to the vendor for repair (RMA)", "送厂商维修（返修）"),
                 [
                     T("Do not open the terminal or try to re-inject keys on site.", "不要拆机，不要现场灌装密钥。"),
                     T("Give the merchant a replacement terminal if one is available.", "如有备机，给商户更换备机。"),
                     T("Send the device to the vendor's repair centre (RMA).", "将设备送厂商维修中心。"),
                 ],
                 T(
-                    "The repaired terminal reports tamper 'intact' and signs on with 00.",
-                    "修复后防拆状态正常，签到返回 00。",
+                    "The vendor's repair centre confirms it received the device (its RMA number).",
+                    "厂商维修中心确认收到设备（返修单号）。",
                 ),
-            ),
-            act.escalation(
-                "escalate-tamper",
-                T("Terminal tamper-locked", "终端触发防拆锁定"),
-                T(
-                    "This terminal reports a tamper event and has erased its keys. Please note it for the "
-                    "security record; the device goes to the vendor for repair.",
-                    "此终端报告防拆事件并已清除密钥，请登记安全记录；设备将送厂商维修。",
-                ),
-                b.r,
-                b.ctx.work_order,
-                b.ctx.profile,
             ),
         ],
     )
     return True
 
 
+#: What a terminal's reset loads instead of the contracted values: the cause names them.
+FACTORY_VALUES = {"tid": "00000000", "mid": "000000000000000"}
+
+
+def _held(p, name: str) -> Text:
+    """A parameter's value as the cause names it: blank, or the factory default a reset loaded."""
+    value = getattr(p, name)
+    if not value:
+        return T("(blank)", "（空）")
+    if FACTORY_VALUES.get(name) == value:
+        return T(f"{value} (the factory default: a reset)", f"{value}（出厂默认值：终端被复位）")
+    return T(value, value)
+
+
 def _params_lost(b: _Builder) -> bool:
     p = b.r.parameters
     if p is None:
         return False
-    blank = [name for name in ("tid", "mid", "primary_host") if not getattr(p, name)]
+    factory = {n: getattr(p, n) for n, v in FACTORY_VALUES.items() if getattr(p, n) == v}
+    blank = [name for name in ("tid", "mid", "primary_host") if not getattr(p, name) or name in factory]
     if len(blank) < 2 and not (b.failed("params.counters") and blank):
         return False
     wo, prof = b.ctx.work_order, b.ctx.profile
+    names = act.PARAMETER_NAMES
+    # the decisive values: blank, or the factory default the reset loaded
+    shown_en = ", ".join(
+        f"{names[n][0]} {factory[n]} (the factory default)" if n in factory else f"{names[n][0]} blank" for n in blank
+    )
+    shown_zh = "，".join(
+        f"{names[n][1]}为出厂默认值 {factory[n]}" if n in factory else f"{names[n][1]}为空" for n in blank
+    )
     b.add(
         "params-lost",
         "critical",
         "high",
-        T("Parameters lost (blank TID, MID or hosts)", "参数丢失（终端号、商户号或主机为空）"),
+        T("Parameters lost (blank TID, MID or hosts)", "参数丢失（终端号、商户号或主机为空）")
+        if not factory
+        else T("Parameters reset to factory values", "参数被恢复为出厂值"),
         T(
-            f"The terminal holds factory values: {', '.join(act.PARAMETER_NAMES[n][0] for n in blank)} blank"
+            f"The terminal holds factory values: {shown_en}"
             + (", STAN and batch back at 1" if b.failed("params.counters") else "")
             + ". An update or reset wiped its parameter file.",
-            "终端为出厂参数："
-            + "、".join(act.PARAMETER_NAMES[n][1] for n in blank)
-            + " 为空"
+            f"终端为出厂参数：{shown_zh}"
             + ("，流水号和批次号归 1" if b.failed("params.counters") else "")
             + "。升级或复位清除了参数文件。",
         ),
@@ -493,19 +592,15 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
                 procedure=steps,
             )
             return
+        who = _institution_words(s, prof) if answered_other and s else T("", "")
         b.add(
             "foreign-host",
             "critical",
             "high" if answered_other or b.failed("params.hosts") else "medium",
             T("Pointed at another acquirer's host", "终端指向其他收单机构的主机"),
-            T(
-                f"The terminal's host is not one of {prof.name.en}'s"
-                + (f"; the answer came from institution {s.acquirer_id}" if answered_other and s else "")
-                + ". That host does not know this TID.",
-                f"终端的主机不是{prof.name.zh}的主机"
-                + (f"；应答来自机构 {s.acquirer_id}" if answered_other and s else "")
-                + "，该主机不认识此终端号。",
-            ),
+            T(f"The terminal's host is not one of {prof.name.en}'s", f"终端的主机不是{prof.name.zh}的主机")
+            + who
+            + T(". That host does not know this TID.", "，该主机不认识此终端号。"),
             ["params.hosts", "signon"],
             [act.point_at_production(r, prof)],
             procedure=steps,
@@ -538,8 +633,8 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
             )
             main = "tid-mismatch" if "tid" in wrong else "mid-mismatch"
             names = act.PARAMETER_NAMES
-            shown_en = "; ".join(f"{names[f][0]} {getattr(p, f)} instead of {getattr(wo, f)}" for f in wrong)
-            shown_zh = "；".join(f"{names[f][1]} {getattr(p, f)}，应为 {getattr(wo, f)}" for f in wrong)
+            shown_en = "; ".join(f"{names[f][0]} {_held(p, f).en} instead of {getattr(wo, f)}" for f in wrong)
+            shown_zh = "；".join(f"{names[f][1]} {_held(p, f).zh}，应为 {getattr(wo, f)}" for f in wrong)
             b.add(
                 main,
                 "critical",
@@ -618,8 +713,8 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
     if r.verdict is not None:
         steps.append(
             T(
-                f"5. Network healthy from this site? The host answered; verdict {r.verdict.code}.",
-                f"5. 现场网络是否正常？主机已应答；结论 {r.verdict.code}。",
+                f"5. Network healthy from this site? {r.verdict.summary_en}",
+                f"5. 现场网络是否正常？{r.verdict.summary_zh}",
             )
         )
     # 6. keys
@@ -736,6 +831,8 @@ def _host_answer(b: _Builder) -> None:
         return  # "00" with keys that fail to verify is the key family's
     if s is not None and s.outcome == "ok":
         return  # approved now: older codes in the log are history
+    if source == "sign-on" and _test_status_answered(b, code):
+        return
     if code in ("97", "03"):
         procedure_97(b, code, source)
         return
@@ -1025,6 +1122,8 @@ def _network(b: _Builder) -> None:
         return
     outcomes = {h.outcome for h in ct.hosts} if ct else set()
     if ct is not None and not ct.link_up:
+        if _link_refused(b):  # the network itself refused the terminal: wrong APN, wrong Wi-Fi password
+            return
         if b.failed("params.comms") and p is not None and p.comm_mode == "cellular":
             b.add(
                 "no-apn",
@@ -1605,8 +1704,8 @@ def _identity_vs_order(b: _Builder) -> None:
     if not wrong or {"tid-mismatch", "mid-mismatch"} & set(b.findings):
         return
     names = act.PARAMETER_NAMES
-    shown_en = "; ".join(f"{names[f][0]} {getattr(p, f) or '(blank)'} instead of {getattr(wo, f)}" for f in wrong)
-    shown_zh = "；".join(f"{names[f][1]} {getattr(p, f) or '（空）'}，应为 {getattr(wo, f)}" for f in wrong)
+    shown_en = "; ".join(f"{names[f][0]} {_held(p, f).en} instead of {getattr(wo, f)}" for f in wrong)
+    shown_zh = "；".join(f"{names[f][1]} {_held(p, f).zh}，应为 {getattr(wo, f)}" for f in wrong)
     b.add(
         "tid-mismatch" if "tid" in wrong else "mid-mismatch",
         "critical",
@@ -2138,6 +2237,141 @@ def _link_quality(b: _Builder) -> None:
         )
 
 
+def _link_refused(b: _Builder) -> bool:
+    """The terminal's network refused it (COMM_TEST LINK_FAILURE): a wrong APN or a wrong Wi-Fi password.
+
+    Both differ from a missing setting (``no-apn``, ``no-wifi``): the value is set, the network answers,
+    and says no. Returns True when it added the finding.
+    """
+    r, ctx = b.r, b.ctx
+    ct, p = r.comm_test, r.parameters
+    if ct is None or ct.link_failure not in ("data-rejected", "wifi-auth-failed"):
+        return False
+    dbm = f"{ct.signal_dbm} dBm" if ct.signal_dbm is not None else "signal not reported"
+    dbm_zh = f"{ct.signal_dbm} dBm" if ct.signal_dbm is not None else "信号未报告"
+    if ct.link_failure == "data-rejected":
+        apn = p.apn if p is not None else ""
+        wanted, source = expected_apn(ctx)
+        if wanted and wanted.lower() != apn.lower():
+            where = T(
+                f" {source[:1].upper() + source[1:]} gives the APN '{wanted}'.", f"{_source_zh(source)}中的 APN 为“{wanted}”。"
+            )
+            first = T(
+                f"Set the APN to '{wanted}' (from {source}) in 通讯参数设置; the terminal has '{apn}'.",
+                f"在“通讯参数设置”中把 APN 改为“{wanted}”（来自{_source_zh(source)}）；终端现为“{apn}”。",
+            )
+        else:
+            where = T(
+                " Neither the work order nor the acquirer profile gives the right APN: ask the acquirer or the "
+                "SIM's operator.",
+                "工单和收单行配置均未给出正确的 APN：请向收单行或 SIM 卡运营商确认。",
+            )
+            first = T(
+                f"Ask the acquirer or the SIM's operator for this SIM's APN (POS SIMs often use a private APN) and "
+                f"enter it in 通讯参数设置; the terminal has '{apn}'.",
+                f"向收单行或 SIM 卡运营商确认此 SIM 卡的 APN（POS 常用专网 APN），在“通讯参数设置”中输入；"
+                f"终端现为“{apn}”。",
+            )
+        automatic = (
+            act.write_parameters("fix-apn", T(f"Set the APN to {wanted}", f"将 APN 改为 {wanted}"), r, {"apn": wanted})
+            if wanted and wanted.lower() != apn.lower()
+            else None
+        )
+        b.add(
+            "wrong-apn",
+            "critical",
+            "high",
+            T(
+                "APN set but the network refuses the data session: the APN is wrong",
+                "APN 已设置但网络拒绝数据连接：APN 错误",
+            ),
+            T(
+                f"The terminal is registered with {ct.network_name or 'its operator'} ({dbm}) and asks for a data "
+                f"session with the APN '{apn}'; the network refuses it (PDP context rejected: unknown APN), so the "
+                "terminal gets no IP address and reaches no host." + where.en,
+                f"终端已注册到{ct.network_name or '运营商网络'}（{dbm_zh}），用 APN“{apn}”请求数据连接被网络拒绝"
+                "（PDP 上下文被拒：APN 未知），因此没有 IP 地址，无法连接主机。" + where.zh,
+            ),
+            ["network.link", "params.comms", "network.terminal"],
+            [
+                automatic,
+                act.manual(
+                    "check-apn",
+                    T("Set the SIM's APN at the terminal", "在终端上设置 SIM 卡的 APN"),
+                    [
+                        first,
+                        T(
+                            "Check that the SIM is the acquirer's POS SIM: a private APN works only with its own SIMs.",
+                            "确认 SIM 卡是收单行提供的 POS 卡：专网 APN 只对其自己的 SIM 卡有效。",
+                        ),
+                        T(
+                            "If the right APN is still refused, ask the operator whether the SIM's data service is "
+                            "active (and its allowance not used up).",
+                            "若正确的 APN 仍被拒绝，请向运营商确认 SIM 卡的数据业务已开通、流量未用完。",
+                        ),
+                    ],
+                    T(
+                        "The comm test shows the data session up, an address, and the hosts reached.",
+                        "通讯测试显示数据连接正常、已获得地址、主机可达。",
+                    ),
+                ),
+            ],
+        )
+        return True
+    ssid = ct.network_name or (p.wifi_ssid if p is not None else "")
+    b.add(
+        "wifi-auth",
+        "critical",
+        "high",
+        T("Wi-Fi password rejected", "Wi-Fi 密码被拒绝"),
+        T(
+            f"The terminal finds its Wi-Fi network '{ssid}' ({dbm}), but the network refuses the password stored in "
+            "the terminal, so it never joins: no address, no host. Usually the router's password was changed.",
+            f"终端能找到 Wi-Fi“{ssid}”（{dbm_zh}），但网络拒绝终端保存的密码，无法加入：没有地址，无法连接主机。"
+            "通常是路由器密码被修改过。",
+        ),
+        ["network.link", "network.terminal"],
+        [
+            act.manual(
+                "wifi-password",
+                T("Enter the Wi-Fi password again at the terminal", "在终端上重新输入 Wi-Fi 密码"),
+                [
+                    T(
+                        f"Ask the merchant for the current password of '{ssid}' (the router's label or its settings).",
+                        f"向商户索取“{ssid}”的当前密码（路由器标签或设置中）。",
+                    ),
+                    T(
+                        "Enter it in the terminal's 通讯参数设置 (Wi-Fi); the maintenance cable cannot read or write "
+                        "Wi-Fi passwords.",
+                        "在终端的“通讯参数设置”（Wi-Fi）中输入；维护线无法读取或写入 Wi-Fi 密码。",
+                    ),
+                    T(
+                        "If the right password is still refused: the router's security must be one the terminal "
+                        "supports (WPA2-PSK; many terminals cannot join WPA3-only networks), and MAC filtering must "
+                        "let the terminal in.",
+                        "若正确密码仍被拒绝：路由器加密方式须为终端支持的（WPA2-PSK；许多终端无法加入仅 WPA3 的网络），"
+                        "且 MAC 过滤须允许终端接入。",
+                    ),
+                ],
+                T(
+                    "The comm test shows the Wi-Fi joined, an address, and the hosts reached.",
+                    "通讯测试显示已连接 Wi-Fi、已获得地址、主机可达。",
+                ),
+            )
+        ],
+    )
+    return True
+
+
+def _source_zh(source: str) -> str:
+    """'work order WO-1' -> '工单 WO-1'; 'acquirer profile demo' -> '收单行配置 demo'."""
+    if source.startswith("work order "):
+        return "工单 " + source.removeprefix("work order ")
+    if source.startswith("acquirer profile "):
+        return "收单行配置 " + source.removeprefix("acquirer profile ")
+    return source
+
+
 def _link_noisy(b: _Builder) -> bool:
     """The link failed part-way and the laptop saw damaged frames: the cable, not the terminal.
 
@@ -2229,10 +2463,116 @@ def _baud(b: _Builder) -> None:
     )
 
 
+def _institution_words(s, prof) -> Text:
+    """The words "; the answer came from institution X, not <acquirer>'s Y" (field 32 against the profile)."""
+    return T(
+        f"; the answer came from institution {s.acquirer_id} (field 32 of the 0810), not {prof.name.en}'s "
+        f"{prof.institution_id}",
+        f"；应答来自机构 {s.acquirer_id}（0810 的 32 域），不是{prof.name.zh}的 {prof.institution_id}",
+    )
+
+
+def _test_status_answered(b: _Builder, code: str) -> bool:
+    """A production host answered a message marked test as the acquirer's profile says it does.
+
+    ``[header] test_status`` of the profile: ``refuse`` with ``test_status_code``, or
+    ``route-to-test`` (the test system does not know production TIDs: 97). The hosts
+    are the acquirer's production hosts and the answer came from the acquirer itself,
+    so the header status, not the registration, explains the code. True when it did.
+    """
+    prof, s, r = b.ctx.profile, b.r.sign_on, b.r
+    if prof is None or s is None or r.parameters is None or not b.failed("params.header"):
+        return False
+    if prof.host_role(s.host_address, s.host_port) != "production":
+        return False
+    if s.acquirer_id and s.acquirer_id != prof.institution_id:
+        return False
+    refused = prof.header.test_status == "refuse" and code == prof.header.test_status_code
+    routed = prof.header.test_status == "route-to-test" and code == "97"
+    if not (refused or routed):
+        return False
+    host = f"{s.host_address}:{s.host_port}"
+    how = (
+        T(
+            f"{prof.name.en} refuses messages marked test at its production hosts with {code} (acquirer profile)",
+            f"{prof.name.zh}的生产主机以 {code} 拒绝标记为测试的报文（收单行配置）",
+        )
+        if refused
+        else T(
+            f"{prof.name.en} hands messages marked test to its test system (acquirer profile), which does not "
+            "know this production TID and answers 97",
+            f"{prof.name.zh}将标记为测试的报文转给测试系统（收单行配置），测试系统没有此生产终端号，返回 97",
+        )
+    )
+    b.add(
+        "test-header",
+        "critical",
+        "high",
+        T(f"Header status 'test': the production host answers {code}", f"状态设置为“测试”：生产主机返回 {code}"),
+        T(
+            f"The terminal signs on at {prof.name.en}'s production host {host}, but its message header says 'test' "
+            "(状态设置: 测试). ",
+            f"终端在{prof.name.zh}的生产主机 {host} 签到，但报文头状态为“测试”。",
+        )
+        + how
+        + T(". Set the header status to normal and sign on again.", "。请将状态设置改为“正常”后重新签到。"),
+        ["params.header", "signon", "params.hosts"],
+        [act.header_normal(r)],
+        procedure=[
+            T(f"1. Did a host answer? Yes: {code} from {host}.", f"1. 主机是否应答？是：{host} 返回 {code}。"),
+            T(
+                "2. Right host? The production host, answered by the acquirer itself, but the header says test: "
+                "that explains the code.",
+                "2. 主机是否正确？是生产主机，且由收单行本身应答，但报文头状态为测试：应答码由此而来。",
+            ),
+        ],
+    )
+    return True
+
+
+def _other_institution(b: _Builder) -> None:
+    """The sign-on was answered, but field 32 names an institution other than the profile's acquirer.
+
+    Whatever the host's address looks like, the answer came from another acquirer's
+    system: the terminal is pointed at (or routed to) another acquirer. The 97/03
+    procedure says so for a refusal; this rule covers any other answer, approvals included.
+    """
+    prof, s, r = b.ctx.profile, b.r.sign_on, b.r
+    if prof is None or s is None or not s.response_code or not s.acquirer_id:
+        return
+    if s.acquirer_id == prof.institution_id or {"foreign-host", "test-host", "params-lost"} & set(b.findings):
+        return
+    approved = s.response_code == "00"
+    b.add(
+        "foreign-host",
+        "critical" if not approved else "high",
+        "high",
+        T("Answered by another acquirer's system", "应答来自其他收单机构"),
+        T(
+            f"The terminal's sign-on at {s.host_address}:{s.host_port} was answered {s.response_code}",
+            f"终端在 {s.host_address}:{s.host_port} 的签到返回 {s.response_code}",
+        )
+        + _institution_words(s, prof)
+        + (
+            T(
+                ". The terminal trades with another acquirer: the merchant's money does not go through "
+                f"{prof.name.en}.",
+                f"。终端在与其他收单机构交易：商户资金不经过{prof.name.zh}。",
+            )
+            if approved
+            else T(". That system does not serve this terminal.", "。该系统不为此终端服务。")
+        ),
+        ["signon", "params.hosts"],
+        [act.point_at_production(r, prof)],
+        passing_evidence=True,
+    )
+
+
 RULES: list[Callable[[_Builder], object]] = [
     _tamper,
     _params_lost,
     _host_answer,
+    _other_institution,
     _keys,
     _network,
     _routing,
