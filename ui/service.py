@@ -133,6 +133,8 @@ class _Worker(QObject):
     loginRefused = Signal(object)  # LoginRefusal: the terminal answered but refused the maintenance login
     notice = Signal(str, str)  # kind ("baud", "other-terminal", "error"), text
     explained = Signal(str, object)  # where ("connect", "diagnose", "repair"), Text: the error in plain words
+    jobDone = Signal(str, object)  # a tool's job (run_job): name, result
+    jobFailed = Signal(str, str)  # name, the error's English message (the plain text came as ``explained``)
     busyChanged = Signal(bool)
     finished = Signal()
 
@@ -392,6 +394,30 @@ class _Worker(QObject):
             self._link_state_after("repair")
             self.busyChanged.emit(False)
 
+    @Slot(str, object)
+    def run_job(self, name: str, job: Any) -> None:
+        """A tool's job on the open link (``job(driver, password) -> result``), e.g. restoring a backup.
+
+        ``jobDone(name, result)`` on success; on a typed error the explained text, the ``error`` notice
+        and ``jobFailed(name, message)``.
+        """
+        if self.driver is None or not self.driver.is_open:
+            self.stateChanged.emit(LOST, name)
+            self.jobFailed.emit(name, "the link is closed")
+            return
+        self.cancel = threading.Event()
+        self.busyChanged.emit(True)
+        self.stateChanged.emit(BUSY, name)
+        try:
+            self.jobDone.emit(name, job(self.driver, self.password))
+        except (TerminalError, OSError, ValueError) as err:  # BackupError is a ValueError
+            self.explained.emit(name, explain(err))
+            self.notice.emit("error", str(err))
+            self.jobFailed.emit(name, str(err))
+        finally:
+            self._link_state_after(name)
+            self.busyChanged.emit(False)
+
     @Slot()
     def close_link(self) -> None:
         self._close_driver()
@@ -421,6 +447,8 @@ class TerminalSession(QObject):
     loginRefused = Signal(object)
     notice = Signal(str, str)
     explained = Signal(str, object)
+    jobDone = Signal(str, object)
+    jobFailed = Signal(str, str)
     busyChanged = Signal(bool)
     traceLines = Signal(list)  # list[TraceLine], delivered in batches
 
@@ -429,6 +457,7 @@ class TerminalSession(QObject):
     _reconnect = Signal()
     _diagnose = Signal(object)
     _repair = Signal(str)
+    _job = Signal(str, object)
     _close = Signal()
     _shutdown = Signal()
 
@@ -452,6 +481,8 @@ class TerminalSession(QObject):
             "loginRefused",
             "notice",
             "explained",
+            "jobDone",
+            "jobFailed",
             "busyChanged",
         ):
             getattr(self.worker, sig).connect(getattr(self, sig))
@@ -461,6 +492,7 @@ class TerminalSession(QObject):
         self._reconnect.connect(self.worker.reconnect)
         self._diagnose.connect(self.worker.diagnose)
         self._repair.connect(self.worker.repair)
+        self._job.connect(self.worker.run_job)
         self._close.connect(self.worker.close_link)
         self._shutdown.connect(self.worker.shutdown)
         # the trace arrives from driver threads at line speed: hand it over in batches
@@ -513,6 +545,10 @@ class TerminalSession(QObject):
 
     def repair(self, action_id: str) -> None:
         self._repair.emit(action_id)
+
+    def run_job(self, name: str, job) -> None:
+        """Run ``job(driver, password)`` in the worker thread; the answer comes as ``jobDone`` / ``jobFailed``."""
+        self._job.emit(name, job)
 
     def cancel(self) -> None:
         self.worker.abort()
