@@ -152,13 +152,14 @@ def test_not_registered_ends_in_escalation_and_writes_nothing(diagnose, tmp_path
 
 
 def test_open_batch_blocks_the_fix_and_says_settle_first(diagnose, tmp_path):
+    manual_settlement = PROFILE.model_copy(update={"automatic_settlement": False})
     diagnoser, before, server = diagnose(
-        "demo-97", "[counters]\nunsettled_transactions = 5\ntransaction_log_used = 5\n"
+        "demo-97", "[counters]\nunsettled_transactions = 5\ntransaction_log_used = 5\n", profile=manual_settlement
     )
     top = before.top
     fix = next(a for a in top.actions if a.id == "fix-tid")
     assert fix.blocked is not None and "5 unsettled" in fix.blocked.en
-    assert any(a.id == "settle-batch" for a in top.actions)
+    assert [(a.id, a.kind) for a in top.actions][0] == ("settle-batch", "manual"), "the settlement comes first"
     after = diagnoser.repair(before, lambda a, f: pytest.fail("a blocked action must not be offered"))
     assert [(o.action, o.result) for o in after.actions_taken] == [("fix-tid", "blocked")]
     assert _backups(tmp_path) == []

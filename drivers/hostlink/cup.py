@@ -422,6 +422,12 @@ class SettlementTotals:
     foreign_result: int = 0
 
     def field_48(self) -> str:
+        counts = (self.debit_count, self.credit_count, self.foreign_debit_count, self.foreign_credit_count)
+        amounts = (self.debit_amount, self.credit_amount, self.foreign_debit_amount, self.foreign_credit_amount)
+        if not all(0 <= n <= 999 for n in counts):
+            raise HostProtocolError(f"a settlement count is n3 (0..999) in field 48, got {max(counts)}")
+        if not all(0 <= n < 10**12 for n in amounts):
+            raise HostProtocolError("a settlement amount is n12 (fen) in field 48")
         return (
             f"{self.debit_amount:012d}{self.debit_count:03d}{self.credit_amount:012d}{self.credit_count:03d}"
             f"{self.result:01d}"

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..hostlink import cup
 from ..maint.protocol import (
-    CommMode,
     CommOutcome,
     HeaderStatus,
     HostRole,
@@ -55,15 +54,9 @@ def _hosts(session: Session) -> list[tuple[HostRole, str, int]]:
 
 
 def _link_state(session: Session) -> tuple[bool, str]:
-    """Whether the terminal has a data link at all; cellular without an APN has none."""
-    t = session.t
-    network = t.scenario.network
-    # the APN first: it is the more specific reason, and the one the technician can fix
-    if t.params[Tag.COMM_MODE] == CommMode.CELLULAR and not t.params[Tag.APN]:
-        return False, "cellular mode without an APN: the modem has no data connection"
-    if not network.link_up:
-        return False, "no network link"
-    return True, ""
+    """Whether the terminal has a data link at all, and why not (``SimulatedTerminal.link_state``)."""
+    state = session.t.link_state()
+    return state.up, state.detail
 
 
 def _tls(session: Session, sock, host: str) -> tuple[TlsOutcome, str, Any]:
@@ -134,11 +127,18 @@ def _where(host: str, port: int) -> str:
 
 
 def comm_test(session: Session) -> list[tuple[Tag, Any]]:
-    up, why = _link_state(session)
+    link = session.t.link_state()
+    up, why = link.up, link.detail
     items: list[tuple[Tag, Any]] = [
         (Tag.LINK_UP, up),
         (Tag.LOCAL_ADDRESS, session.t.scenario.network.ip_address if up else ""),
+        (Tag.LINK_FAILURE, int(link.failure)),
+        (Tag.NETWORK_NAME, link.network_name),
     ]
+    if link.signal_dbm is not None:
+        items.append((Tag.SIGNAL_DBM, link.signal_dbm))
+    if link.detail:
+        items.append((Tag.LINK_DETAIL, link.detail))
     for role, host, port in _hosts(session):
         session.progress(0, f"testing {_where(host, port)}")
         outcome, resolved, ms, tls, detail, sock = _reach(session, host, port)
@@ -351,6 +351,8 @@ def _log_connection_failure(t, a: _Attempt) -> None:
         t.log("error", "COM-06", f"域名解析失败 DNS lookup failed: {a.detail}")
     elif a.outcome == CommOutcome.NO_LINK and "APN" in a.detail:
         t.log("error", "COM-05", f"无线拨号失败 cellular data connection failed: {a.detail}")
+    elif a.outcome == CommOutcome.NO_LINK and "Wi-Fi" in a.detail:
+        t.log("error", "COM-07", f"WiFi连接失败 Wi-Fi connection failed: {a.detail}")
     elif a.outcome == CommOutcome.TLS_FAILURE:
         t.log("error", "TLS-02", f"TLS握手失败 {a.host}:{a.port}: {a.detail}")
     t.log("error", "COM-01", f"联接失败 connection to {a.host}:{a.port} failed: {a.detail}")
@@ -433,17 +435,31 @@ def settle(session: Session) -> list[tuple[Tag, Any]]:
         stan = p[Tag.STAN] % 999999 + 1  # every message takes the next STAN, answered or not
         t.params = p = {**p, Tag.STAN: stan}
         mak = t.working.get("mak", (None, None))[0]
-    request = cup.settlement_request(
-        tid=p[Tag.TID],
-        mid=p[Tag.MID],
-        stan=stan,
-        batch=batch,
-        totals=cup.SettlementTotals(debit_amount=amount, debit_count=count),
-        tpdu=cup.Tpdu.from_hex(p[Tag.TPDU].hex()),
-        header=cup.Header(terminal_status=1 if p[Tag.HEADER_STATUS] == HeaderStatus.TEST else 0),
-        mak=mak,
-    )
     after = [(Tag.BATCH, batch), (Tag.UNSETTLED_COUNT, count)]
+    try:  # a terminal that cannot build its 0500 never dials
+        request = cup.settlement_request(
+            tid=p[Tag.TID],
+            mid=p[Tag.MID],
+            stan=stan,
+            batch=batch,
+            totals=cup.SettlementTotals(debit_amount=amount, debit_count=count),
+            tpdu=cup.Tpdu.from_hex(p[Tag.TPDU].hex()),
+            header=cup.Header(terminal_status=1 if p[Tag.HEADER_STATUS] == HeaderStatus.TEST else 0),
+            mak=mak,
+        )
+        cup.encode(request)
+    except cup.HostProtocolError as err:
+        detail = f"cannot build the 0500 from the terminal's batch and parameters: {err}"
+        t.log("error", "SET-02", "结算失败 " + detail)
+        return [
+            *summary,
+            (Tag.STAN, stan),
+            (Tag.SENT_AT, t.now()),
+            (Tag.ELAPSED_MS, 0),
+            *after,
+            (Tag.OUTCOME, int(CommOutcome.NOT_CONFIGURED)),
+            (Tag.DETAIL, detail),
+        ]
     items, answer = _exchange(session, request, stan, "settling")
     if answer is None:
         return summary + items + after

@@ -376,7 +376,12 @@ def link_steps(p: Parameters | None, wo: WorkOrder | None, profile: AcquirerProf
 
 
 def check_terminal_link(
-    p: Parameters | None, wo: WorkOrder | None, profile: AcquirerProfile | None, *, why: Text | None = None
+    p: Parameters | None,
+    wo: WorkOrder | None,
+    profile: AcquirerProfile | None,
+    *,
+    why: Text | None = None,
+    action_id: str = "check-terminal-link",
 ) -> Action:
     """The manual action for a terminal that cannot reach what the laptop reaches from the same site."""
     mode = p.comm_mode if p is not None else ""
@@ -388,7 +393,7 @@ def check_terminal_link(
     en, zh = names.get(mode, ("network", "网络"))
     steps = ([why] if why is not None else []) + link_steps(p, wo, profile)
     return manual(
-        "check-terminal-link",
+        action_id,
         T(f"Check the terminal's {en} link", f"检查终端的{zh}连接"),
         steps,
         T("The comm test reaches every host.", "通讯测试可连通所有主机。"),

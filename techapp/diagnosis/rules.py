@@ -1024,7 +1024,25 @@ def _keys(b: _Builder) -> None:
                 "终端的密钥体系与收单行配置不同，请与收单行确认。",
             ),
             ["keys.scheme"],
-            [],
+            [
+                act.manual(
+                    "confirm-key-scheme",
+                    T("Confirm the key scheme with the acquirer", "与收单行确认密钥体系"),
+                    [
+                        T(
+                            "Ask the acquirer which key scheme this TID uses (single or double length master/session "
+                            "keys, or DUKPT).",
+                            "向收单行确认此终端号使用的密钥体系（单倍长或双倍长主密钥/工作密钥，或 DUKPT）。",
+                        ),
+                        T(
+                            "If the profile is right, book a key injection under that scheme; if the terminal is "
+                            "right, have the profile corrected.",
+                            "若配置正确，按该体系预约重新灌装密钥；若终端正确，请更正收单行配置。",
+                        ),
+                    ],
+                    T("The key scheme check passes and the sign-on is answered 00.", "密钥体系检查通过，签到返回 00。"),
+                )
+            ],
         )
 
 
@@ -1199,22 +1217,7 @@ def _network(b: _Builder) -> None:
                 "没有有线、Wi-Fi 或无线连接，无法连接主机。",
             ),
             ["network.terminal", "params.comms"],
-            [
-                act.manual(
-                    "fix-link",
-                    T("Restore the terminal's link", "恢复终端网络连接"),
-                    [
-                        T(
-                            "Ethernet: check the cable and the switch port's "
-                            "light; DHCP needs a router, not a bare switch.",
-                            "有线：检查网线和交换机指示灯；DHCP 需要路由器。",
-                        ),
-                        T("Wi-Fi: check the network name and password.", "Wi-Fi：检查网络名称和密码。"),
-                        T("Cellular: check the SIM, its signal and the APN.", "无线：检查 SIM 卡、信号和 APN。"),
-                    ],
-                    T("The comm test shows the link up.", "通讯测试显示连接正常。"),
-                )
-            ],
+            [act.check_terminal_link(p, b.ctx.work_order, b.ctx.profile, action_id="fix-link")],
         )
         return
     if "dns-failure" in outcomes:
@@ -1276,7 +1279,31 @@ def _network(b: _Builder) -> None:
                 "TLS 握手失败且与时钟无关：CA 证书、协议版本或主机未启用 TLS。",
             ),
             ["network.terminal", "network.compare", "params.comms"],
-            [],
+            [
+                act.manual(
+                    "check-tls",
+                    T("Match the terminal's TLS to the host's", "使终端的 TLS 设置与主机一致"),
+                    [
+                        T(
+                            "TLS on or off: compare the terminal's setting with the acquirer's for this host (the "
+                            "acquirer profile or the helpdesk); a host without TLS fails every handshake.",
+                            "TLS 开关：与收单行对此主机的要求核对（收单行配置或技术支持）；"
+                            "主机未启用 TLS 时握手必然失败。",
+                        ),
+                        T(
+                            "The CA certificate: load the acquirer's current CA into the terminal through the "
+                            "vendor's TMS.",
+                            "CA 证书：通过厂商 TMS 给终端加载收单行当前的 CA 证书。",
+                        ),
+                        T(
+                            "The TLS version: ask the acquirer which it requires; older firmware may not offer it "
+                            "(load an approved version).",
+                            "TLS 版本：向收单行确认要求的版本；旧固件可能不支持（更新到认证版本）。",
+                        ),
+                    ],
+                    T("The comm test's TLS succeeds to every host.", "通讯测试中所有主机 TLS 握手成功。"),
+                )
+            ],
         )
         return
     if v == "no-host-configured":
@@ -1317,7 +1344,10 @@ def _network(b: _Builder) -> None:
                 "笔记本在同一现场可连通主机，终端不能：检查终端主机、端口、DNS、APN 设置或通讯模块。",
             ),
             ["network.terminal", "network.laptop", "network.compare", "params.hosts"],
-            [act.point_at_production(r, b.ctx.profile) if b.ctx.profile else None],
+            [
+                act.point_at_production(r, b.ctx.profile) if b.ctx.profile else None,
+                act.check_terminal_link(p, b.ctx.work_order, b.ctx.profile),
+            ],
         )
         return
     if v in ("site-or-host-down", "terminal-cannot-reach"):
@@ -1411,7 +1441,42 @@ def _network(b: _Builder) -> None:
                 "应答的流水号、终端号或商户号不符：终端连到了错误主机，或终端号被其他设备共用。",
             ),
             ["signon", "params.hosts"],
-            [],
+            [
+                act.manual(
+                    "check-shared-tid",
+                    T("Find out who answers, and who else uses this TID", "查明应答方，以及是否有其他设备使用此终端号"),
+                    [
+                        T(
+                            "Compare the terminal's host addresses with the acquirer's (profile or work order).",
+                            "将终端主机地址与收单行的地址（配置或工单）核对。",
+                        ),
+                        T(
+                            "Ask the merchant whether another terminal (an old or swapped one) is still switched on "
+                            "with the same TID; switch it off.",
+                            "询问商户是否还有另一台终端（旧机或换下的机具）使用同一终端号开着；将其关机。",
+                        ),
+                        T(
+                            "If neither explains it, send the escalation below to the acquirer.",
+                            "若都不是，把下面的上报内容发给收单行。",
+                        ),
+                    ],
+                    T("The sign-on's answer matches its request.", "签到应答与请求一致。"),
+                ),
+                act.escalation(
+                    "escalate-wrong-answer",
+                    T("Sign-on answer does not match the request", "签到应答与请求不符"),
+                    T(
+                        "The answer to this terminal's sign-on does not match the request (STAN, TID or MID "
+                        f"differ: {s.detail or 'see the report'}). Please check whether another device uses this "
+                        "TID, or where the terminal's messages are routed.",
+                        "此终端签到的应答与请求不符（流水号、终端号或商户号不同）。"
+                        "请核查是否有其他设备使用此终端号，或终端报文的路由。",
+                    ),
+                    r,
+                    b.ctx.work_order,
+                    b.ctx.profile,
+                ),
+            ],
         )
 
 
@@ -1993,9 +2058,23 @@ def _hardware(b: _Builder) -> None:
             "high",
             "medium",
             T("Card reader test failed", "读卡测试失败"),
-            T(card.detail, card.detail),
+            T(f"The card reader test failed: {card.detail}.", "读卡测试失败（终端报告见检查清单）。"),
             ["selftest.card_reader"],
-            [],
+            [
+                act.manual(
+                    "retest-reader",
+                    T("Test the reader again, then have it repaired", "重新测试读卡器，必要时送修"),
+                    [
+                        T(
+                            "Swipe another card you know is good, in one steady movement.",
+                            "换一张确认完好的卡，匀速一次刷过。",
+                        ),
+                        T("Clean the magstripe head with a cleaning card.", "用清洁卡清洁磁头。"),
+                        T("If the test still fails, have the reader repaired.", "若仍失败，送修读卡器。"),
+                    ],
+                    T("The card reader test passes.", "读卡测试通过。"),
+                )
+            ],
         )
     keypad = r.self_tests.get("keypad")
     if keypad is not None and keypad.result == "fail":
@@ -2209,7 +2288,29 @@ def _identity(b: _Builder) -> None:
                 f"{wo.serial_number}。确认是否为要维护的终端；更换机具后需收单行重新绑定终端号。",
             ),
             ["identity.serial"],
-            [],
+            [
+                act.manual(
+                    "confirm-device",
+                    T("Make sure this is the device of the work order", "确认是工单上的机具"),
+                    [
+                        T(
+                            f"Read the serial number on the terminal's label and compare it with the work order "
+                            f"(SN {wo.serial_number}).",
+                            f"核对终端铭牌上的序列号与工单（序列号 {wo.serial_number}）。",
+                        ),
+                        T(
+                            "If the merchant's terminal was replaced, ask the acquirer to bind the TID to this "
+                            f"device (SN {ident.serial_number}) and have the work order corrected.",
+                            f"若商户已更换机具，请收单行将终端号绑定到本机（序列号 {ident.serial_number}），"
+                            "并更正工单。",
+                        ),
+                    ],
+                    T(
+                        "The serial number matches the work order, or the acquirer confirms the new binding.",
+                        "序列号与工单一致，或收单行确认已重新绑定。",
+                    ),
+                )
+            ],
         )
 
 
@@ -2254,7 +2355,8 @@ def _link_refused(b: _Builder) -> bool:
         wanted, source = expected_apn(ctx)
         if wanted and wanted.lower() != apn.lower():
             where = T(
-                f" {source[:1].upper() + source[1:]} gives the APN '{wanted}'.", f"{_source_zh(source)}中的 APN 为“{wanted}”。"
+                f" {source[:1].upper() + source[1:]} gives the APN '{wanted}'.",
+                f"{_source_zh(source)}中的 APN 为“{wanted}”。",
             )
             first = T(
                 f"Set the APN to '{wanted}' (from {source}) in 通讯参数设置; the terminal has '{apn}'.",
