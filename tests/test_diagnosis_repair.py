@@ -97,7 +97,9 @@ def test_97_by_wrong_tid_is_fixed_end_to_end(diagnose, tmp_path):
     # before and after, for the checks the finding rests on
     assert outcome.before["params.tid"] == "fail" and outcome.after["params.tid"] == "pass"
     assert outcome.before["signon"] == "fail" and outcome.after["signon"] == "pass"
-    assert after.findings == [] and after.exit_code == 0
+    # fixed; nobody was at the terminal for the person tests, so the run is incomplete, not healthy
+    assert after.findings == [] and after.outcome == "incomplete" and after.exit_code == 3
+    assert [u.step for u in after.untested] == ["card-reader", "keypad"]
     assert after.findings_before == ["tid-mismatch"]
     # the backup holds the full parameter set as it was before the write
     [backup] = _backups(tmp_path)
@@ -284,7 +286,8 @@ def test_json_of_a_repair_records_backup_and_before_after(diagnose):
     doc = json.loads(json.dumps(diagnoser.repair(before, lambda a, f: True).to_dict()))
     [taken] = doc["actions_taken"]
     assert taken["written"] == {"tid": "12345678"} and taken["before"]["params.tid"] == "fail"
-    assert doc["findings_before_repair"] == ["tid-mismatch"] and doc["exit_code"] == 0
+    assert doc["findings_before_repair"] == ["tid-mismatch"] and doc["outcome"] == "incomplete"
+    assert doc["exit_code"] == 3 and [u["step"] for u in doc["untested"]] == ["card-reader", "keypad"]
 
 
 def test_cancel_during_a_long_terminal_operation_returns_within_seconds(diagnose):
