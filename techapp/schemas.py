@@ -104,7 +104,9 @@ ActionKind = get_type_hints(diagnosis_model.Action)["kind"]
 OutcomeResult = get_type_hints(diagnosis_model.ActionOutcome)["result"]
 ParameterName = Literal[tuple(f.name for f in fields(Parameters))]  # type: ignore[misc]
 #: Action.operation: "" for manual actions and escalations, else what Diagnoser._apply runs.
-Operation = Literal["", "write-parameters", "sync-clock", "sign-on", "print-test-page"]
+Operation = Literal["", "write-parameters", "sync-clock", "sign-on", "print-test-page", "settle"]
+#: What a settlement (operation "settle") records beside parameters: the batch it settled and the counter read back.
+SettleValue = Literal["settled_batch", "transactions", "amount_fen", "unsettled_transactions"]
 COMPARED_WITH = r"^(|work order .+|acquirer profile .+|laptop clock)$"
 
 
@@ -149,6 +151,7 @@ class WorkOrder(TypedDict):
     tmk_index: int | None
     tmk_kcv: str
     notes: str
+    apn: Annotated[str, Field(description="the APN the terminal's SIM needs (cellular); '' when not given")]
     complaint: Annotated[str, Field(description="what the merchant reported; its test is marked when untested")]
     source: Annotated[str, Field(description="the file the work order was read from")]
 
@@ -243,8 +246,14 @@ class ActionOutcome(TypedDict):
     result: OutcomeResult
     message: Text
     backup_path: Annotated[str, Field(description="the parameter backup written before the write ('' if none)")]
-    written: Annotated[dict[ParameterName | Literal["clock"], Any], Field(description="values written")]
-    read_back: Annotated[dict[ParameterName | Literal["clock"], Any], Field(description="the same values read back")]
+    written: Annotated[
+        dict[ParameterName | Literal["clock"] | SettleValue, Any],
+        Field(description="values written (a settlement: the batch settled, its transactions and amount in fen)"),
+    ]
+    read_back: Annotated[
+        dict[ParameterName | Literal["clock"] | SettleValue, Any],
+        Field(description="the same values read back (a settlement: the unsettled count and the batch number)"),
+    ]
     before: Annotated[dict[CheckId, Status], Field(description="status of the finding's checks before the repair")]
     after: Annotated[dict[CheckId, Status], Field(description="their status in the re-run after all repairs")]
     sign_on: SignOn | None
