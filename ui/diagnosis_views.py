@@ -158,6 +158,7 @@ class ChecklistView(QTreeWidget):
             empty = QTreeWidgetItem([self.tr("Connect to a terminal, then press Diagnose (F5).")])
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addTopLevelItem(empty)
+            empty.setFirstColumnSpanned(True)
             return
         if self.stale:
             lost = QTreeWidgetItem(
@@ -297,6 +298,8 @@ class FindingsView(QScrollArea):
         self.known_findings: dict[str, Finding] = {}
         self.outcomes: list[ActionOutcome] = []  # the repairs since the diagnosis, oldest first
         self.buttons: dict[str, QPushButton] = {}
+        #: steps the window's options switched off for the run shown -> the option's label
+        self.switched_off: dict[str, str] = {}
         self._render()
 
     def show_diagnosis(self, d: Diagnosis | None, *, after_repair: bool = False) -> None:
@@ -374,16 +377,17 @@ class FindingsView(QScrollArea):
                     v.addWidget(self._finding_card(n, f, language))
             elif d.could_not_run is None and not d.cancelled and d.outcome == "incomplete":
                 # not everything was tested: a neutral amber verdict naming what, never a green one
-                head = _label(t(d.headline), bold=True)
+                head = _label(self.verdict_text(d), bold=True)
                 head.setObjectName("incompleteVerdict")
                 head.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
                 v.addWidget(head)
                 for u in d.untested:
+                    reason, how = self._untested_words(u, language)
                     line = _label(
                         self.tr("Not tested: %1 (%2). %3")
                         .replace("%1", t(u.title))
-                        .replace("%2", t(u.reason))
-                        .replace("%3", t(u.how))
+                        .replace("%2", reason)
+                        .replace("%3", how)
                     )
                     line.setObjectName(f"untested-{u.step}")
                     v.addWidget(line)
@@ -400,6 +404,25 @@ class FindingsView(QScrollArea):
         for w in body.findChildren(QPushButton):
             self.setTabOrder(previous, w)
             previous = w
+
+    def verdict_text(self, d: Diagnosis) -> str:
+        """The window's one-line verdict of an incomplete run: what was not tested, by name."""
+        language = lang()
+        names = self.tr(", ").join(u.title(language) for u in d.untested)
+        return self.tr("Incomplete: no fault found in what ran, but not tested: %1.").replace("%1", names)
+
+    def _untested_words(self, u, language: str) -> tuple[str, str]:
+        """Why a test did not run and how to run it, in the window's words (what to click, not a command)."""
+        option = self.switched_off.get(u.step)
+        if option:
+            return (
+                self.tr("switched off in the Diagnosis box"),
+                self.tr("Tick “%1” and press Diagnose again.").replace("%1", option),
+            )
+        how = u.how(language)
+        if "techapp" in how or "--" in how:  # the command line's advice: not for the window
+            how = self.tr("Press Diagnose again and let it finish.")
+        return u.reason(language), how
 
     def _card(self, color: str) -> tuple[QFrame, QVBoxLayout]:
         card = QFrame()

@@ -546,6 +546,11 @@ class MainWindow(QMainWindow):
             return
         self.job = "diagnose"
         self.banner.hide()
+        off = {}
+        for steps, box in ((("card-reader", "keypad"), self.opt_person), (("sign-on",), self.opt_sign_on)):
+            if not box.isChecked():
+                off.update(dict.fromkeys(steps, box.text().replace("&", "")))
+        self.findings.switched_off = off
         self.checklist.start()
         self.findings.start()
         self.tabs.setCurrentIndex(0)
@@ -752,7 +757,7 @@ class MainWindow(QMainWindow):
                     else self.tr("Diagnosis finished: %1 findings.").replace("%1", str(n))
                 )
             elif d.outcome == "incomplete":
-                text = d.headline(lang())
+                text = self.findings.verdict_text(d)
             else:
                 text = self.tr("Diagnosis finished: no findings.")
             self.step_label.setText(text)

@@ -2,6 +2,136 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>Copy the selected rows (checklist, Terminal, Logs, Traffic log)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Answer or skip a prompt, move between fields</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tab, Space</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved before a restore</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved before a repair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Primary account number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Processing code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>System trace audit number (STAN)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Local time (hhmmss)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Local date (MMDD)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Acquiring institution code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retrieval reference number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Response code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Terminal ID (TID)</source>
+        <translation type="unfinished">终端号（TID）</translation>
+    </message>
+    <message>
+        <source>Merchant ID (MID)</source>
+        <translation type="unfinished">商户号（MID）</translation>
+    </message>
+    <message>
+        <source>Additional data (settlement totals)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Currency code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field 60 (type, batch, network management code)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field 62 (device data or working keys)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field 63 (operator code)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message authentication code (MAC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transport header</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message header</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 bytes (working keys, encrypted: not shown)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About techapp</source>
+        <translation type="unfinished">关于 techapp</translation>
+    </message>
+    <message>
+        <source>Diagnose and repair card-payment terminals.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Licence: set by the publisher of this build. Built with Qt for Python (PySide6, LGPL-3.0), pyserial (BSD), pyiso8583 (MIT), pydantic (MIT) and platformdirs (MIT).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Support: (placeholder: the publisher&apos;s support contact goes here)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Banner</name>
     <message>
         <source>Hide this message</source>
@@ -82,6 +212,41 @@
     <message>
         <source>Result</source>
         <translation>结果</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmRestore</name>
+    <message>
+        <source>Confirm restore</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write these values from the backup of %1 to the terminal SN %2?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Parameter</source>
+        <translation type="unfinished">参数</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>After the restore</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First the terminal&apos;s current values are saved in a new backup; then the values are written all together and read back. STAN and batch number are not changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Write to the terminal</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -174,6 +339,7 @@
     <name>FindingsView</name>
     <message>
         <source>Diagnosis running: the findings appear when every step has run.</source>
+        <extracomment>steps the window&apos;s options switched off for the run shown -&gt; the option&apos;s label</extracomment>
         <translation>正在诊断：所有步骤完成后显示发现的问题。</translation>
     </message>
     <message>
@@ -203,6 +369,26 @@
     <message>
         <source>No findings: every check that ran passed.</source>
         <translation>未发现问题：所有已运行的检查均通过。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>Incomplete: no fault found in what ran, but not tested: %1.</source>
+        <translation>诊断不完整：已运行的检查未发现故障，但以下项目未测试：%1。</translation>
+    </message>
+    <message>
+        <source>switched off in the Diagnosis box</source>
+        <translation>已在“诊断”区关闭</translation>
+    </message>
+    <message>
+        <source>Tick “%1” and press Diagnose again.</source>
+        <translation>勾选“%1”后再次点击“诊断”。</translation>
+    </message>
+    <message>
+        <source>Press Diagnose again and let it finish.</source>
+        <translation>再次点击“诊断”，并等待诊断完成。</translation>
     </message>
     <message>
         <source>Severity</source>
@@ -331,6 +517,92 @@
     <message>
         <source>error</source>
         <translation>错误</translation>
+    </message>
+</context>
+<context>
+    <name>GuideDialog</name>
+    <message>
+        <source>techapp guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LogsView</name>
+    <message>
+        <source>Response code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation type="unfinished">错误</translation>
+    </message>
+    <message>
+        <source>Connect to a terminal: its response-code log and error log are read then.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The logs could not be read (see the Terminal tab); connect again to read them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Both logs are empty.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No acquirer profile chosen: a response code means what the acquirer says. Choose the acquirer profile (left) to see each code explained.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Response codes explained by the acquirer profile %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fi&amp;lter:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>code, text or date, e.g. 97</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Both logs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Response codes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Errors</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation type="unfinished">复制</translation>
+    </message>
+    <message>
+        <source>Copy the selected rows, or every shown row (Ctrl+C)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished">时间</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Terminal&apos;s text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Meaning and action</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -792,6 +1064,160 @@
     </message>
 </context>
 <context>
+    <name>ResponseCodesDialog</name>
+    <message>
+        <source>Response codes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Acquirer profile:</source>
+        <translation type="unfinished">收单行配置(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>Fi&amp;lter:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>code or words, e.g. 97</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No acquirer profile could be read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What each response code (field 39) means for %1. The same code can mean something else at another acquirer: judge a code by this table, not by the terminal&apos;s display text.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Terminal shows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Meaning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Points at</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What to do</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RestoreDialog</name>
+    <message>
+        <source>yes</source>
+        <extracomment>Job names on the session (``TerminalSession.run_job``).</extracomment>
+        <translation type="unfinished">是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation type="unfinished">否</translation>
+    </message>
+    <message>
+        <source>(blank)</source>
+        <translation type="unfinished">（空）</translation>
+    </message>
+    <message>
+        <source>(read the terminal to compare)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing: the terminal holds these values</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the terminal&apos;s parameters...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was written: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The restore did not complete: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restored and read back: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The values before are saved in the backup %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing written: the terminal already holds the values of this backup.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restoring: backup, write, read back...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not confirmed: nothing was written to the terminal.</source>
+        <translation type="unfinished">未确认：没有向终端写入任何内容。</translation>
+    </message>
+    <message>
+        <source>Restore a backup</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connect to a terminal to list its backups.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Parameter backups of the terminal SN %1 (saved before every repair and restore), newest first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A restore would change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Restore...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ShortcutsDialog</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TerminalView</name>
     <message>
         <source>ok</source>
@@ -1216,6 +1642,22 @@
 <context>
     <name>TrafficLog</name>
     <message>
+        <source>Not a complete ISO 8583 message: shown as hex only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the traffic log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The traffic log could not be saved in %1. Choose another folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Filt&amp;er:</source>
         <translation>筛选(&amp;E)：</translation>
     </message>
@@ -1242,6 +1684,14 @@
     <message>
         <source>Copy the selected rows, or every shown row</source>
         <translation>复制选中的行；未选中时复制显示的所有行</translation>
+    </message>
+    <message>
+        <source>&amp;Save...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save every row as a text file, ISO 8583 messages decoded</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Clear</source>
