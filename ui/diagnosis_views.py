@@ -228,7 +228,7 @@ class ChecklistView(QTreeWidget):
             "skipped": self.tr("%1 skipped"),
         }
         one = {"warn": self.tr("1 warning"), "error": self.tr("1 error")}
-        return ", ".join(
+        return self.tr(", ").join(
             one[s] if n == 1 and s in one else names[s].replace("%1", str(n)) for s, n in counts.items() if n
         )
 
@@ -381,16 +381,18 @@ class FindingsView(QScrollArea):
                 head.setObjectName("incompleteVerdict")
                 head.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
                 v.addWidget(head)
+                lines = []
                 for u in d.untested:
                     reason, how = self._untested_words(u, language)
-                    line = _label(
+                    lines.append(
                         self.tr("Not tested: %1 (%2). %3")
                         .replace("%1", t(u.title))
                         .replace("%2", reason)
                         .replace("%3", how)
                     )
-                    line.setObjectName(f"untested-{u.step}")
-                    v.addWidget(line)
+                untested = _label("\n".join(lines))
+                untested.setObjectName("untestedList")
+                v.addWidget(untested)
             elif d.could_not_run is None and not d.cancelled:
                 ok = _label(self.tr("No findings: every check that ran passed."), bold=True)
                 ok.setObjectName("noFindings")

@@ -206,6 +206,10 @@
         <translation>1 项错误</translation>
     </message>
     <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
         <source>Check</source>
         <translation>检查项</translation>
     </message>
@@ -614,14 +618,6 @@
     <message>
         <source>Cancelling: the step that is running finishes first...</source>
         <translation>正在取消：当前步骤完成后停止…</translation>
-    </message>
-    <message>
-        <source>About techapp</source>
-        <translation>关于 techapp</translation>
-    </message>
-    <message>
-        <source>techapp: diagnose and repair card-payment terminals.</source>
-        <translation>techapp：银行卡支付终端的诊断与修复工具。</translation>
     </message>
     <message>
         <source>Could not connect: %1</source>
@@ -1605,6 +1601,49 @@
     </message>
 </context>
 <context>
+    <name>Tools</name>
+    <message>
+        <source>Copied for a ticket: the result, the values and the logs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy &amp;all for a ticket</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restore a &amp;backup...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Save the traffic log...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Response codes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No serial port found. Plug the terminal&apos;s data cable into the laptop, switch the terminal on and into maintenance mode; the port then appears here by itself. A charging-only cable shows no port, and some terminals need their own USB or RS-232 cable. To practise, tick the simulated terminal.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TraceModel</name>
     <message>
         <source>→ tx</source>
@@ -1871,6 +1910,21 @@
     <message>
         <source>Clear</source>
         <translation>清空</translation>
+    </message>
+</context>
+<context>
+    <name>tools</name>
+    <message>
+        <source>techapp %1, %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the terminal told:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Terminal logs:</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>
