@@ -281,6 +281,8 @@ class AcquirerProfile(_Strict):
     test_hosts: list[Host] = []
     tpdu: str
     key_scheme: Literal["ms-single", "ms-double", "ms-double-tdk", "dukpt-tdes"]
+    # the APN of the acquirer's POS SIM cards (cellular terminals); "" = the acquirer does not supply SIMs
+    apn: str = Field(default="", max_length=63)
     # the acquirer lets a technician settle the batch from techapp (SETTLE, action settle-batch)
     automatic_settlement: bool = False
     header: Header

@@ -33,6 +33,7 @@ FIELDS = (
     "acquirer_profile",
     "tmk_index",
     "tmk_kcv",
+    "apn",
     "complaint",
     "notes",
 )
@@ -64,6 +65,7 @@ class WorkOrder:
     tmk_index: int | None = None
     tmk_kcv: str = ""  # key sheet check value of the TMK, 6 or 8 hex digits, upper case; "" = no key sheet
     notes: str = ""
+    apn: str = ""  # the APN the terminal's SIM needs (cellular); "" = not given
     #: what the merchant reported ("card not read", "刷卡显示无效终端 97"): the matching untested test stands out
     complaint: str = ""
     source: str = field(default="", compare=False)
@@ -136,6 +138,7 @@ def from_mapping(raw: dict[str, Any], *, where: str) -> WorkOrder:
         tmk_index=index,
         tmk_kcv=kcv,
         notes=values["notes"],
+        apn=values["apn"],
         complaint=values["complaint"],
         source=where,
     )

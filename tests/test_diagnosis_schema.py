@@ -69,8 +69,8 @@ def test_the_schema_enumerates_every_finding_and_check():
     defs = _schema("diagnosis-v1.schema.json")["$defs"]
     assert defs["Finding"]["properties"]["id"]["enum"] == list(PRIORITY)
     check_ids = defs["Check"]["properties"]["id"]["enum"]
-    assert len(check_ids) == len(set(check_ids)) == 38
-    assert {"params.tid", "hardware.clock", "keys.tmk_kcv", "signon"} <= set(check_ids)
+    assert len(check_ids) == len(set(check_ids)) == 39
+    assert {"params.tid", "hardware.clock", "keys.tmk_kcv", "signon", "network.link"} <= set(check_ids)
     assert defs["Check"]["properties"]["status"]["enum"] == list(STATUSES)
 
 

@@ -210,3 +210,103 @@ def test_a_cable_too_noisy_to_finish_says_so_and_blames_the_cable(pty_sim, tmp_p
     assert [a.id for a in top.actions] == ["swap-cable"]
     assert result.could_not_run is not None
     assert result.exit_code == 2
+
+
+# -- 2. a wrong APN, a wrong Wi-Fi password --------------------------------------------------------
+
+
+@pytest.fixture
+def comm_test(tmp_path) -> Callable[..., Any]:
+    """``comm_test(scenario, overrides="")``: the terminal's comm test through the driver, on a fresh terminal."""
+
+    def run(scenario: str, overrides: str = ""):
+        path = tmp_path / f"{scenario}-{len(list(tmp_path.iterdir()))}.toml"
+        path.write_text(f'extends = "{scenario}"\nname = "t"\n{overrides}', encoding="utf-8")
+        with open_terminal(f"sim://{path}?fresh") as d:
+            d.hello()
+            d.login(PASSWORD)
+            return d.comm_test()
+
+    return run
+
+
+def test_wrong_apn_registers_but_gets_no_data_session(comm_test):
+    ct = comm_test("cellular-wrong-apn")
+    assert (ct.link_up, ct.local_address, ct.link_failure) == (False, "", "data-rejected")
+    assert (ct.network_name, ct.signal_dbm) == ("中国移动 China Mobile", -79)
+    assert "refused the data session for APN 'CMNET'" in ct.link_detail
+    assert {h.outcome for h in ct.hosts} == {"no-link"}
+    assert all("PDP context rejected" in h.detail for h in ct.hosts)
+
+
+def test_a_missing_apn_is_not_a_wrong_one(comm_test):
+    ct = comm_test("cellular-no-apn")
+    assert (ct.link_up, ct.link_failure, ct.network_name) == (False, "no-apn", "中国移动 China Mobile")
+
+
+def test_the_right_apn_opens_the_data_session_whatever_its_case(comm_test):
+    ct = comm_test("cellular-wrong-apn", '[parameters]\napn = "gdpos.gd"\n')
+    assert (ct.link_up, ct.link_failure, ct.local_address) == (True, "none", "192.168.1.50")
+    assert {h.outcome for h in ct.hosts} == {"ok"}
+
+
+def test_wrong_wifi_password_sees_the_network_and_cannot_join(comm_test):
+    ct = comm_test("wifi-wrong-password")
+    assert (ct.link_up, ct.link_failure) == (False, "wifi-auth-failed")
+    assert (ct.network_name, ct.signal_dbm) == ("DemoShop-2.4G", -58)
+    assert "refused the terminal's password" in ct.link_detail
+
+
+def test_wifi_out_of_range_and_without_a_name_are_other_failures(comm_test):
+    out = comm_test("wifi-wrong-password", "[network.wifi]\nin_range = false\n")
+    assert (out.link_failure, out.network_name, out.signal_dbm) == ("ssid-not-found", "", None)
+    unnamed = comm_test("wifi-wrong-password", '[parameters]\nwifi_ssid = ""\n')
+    assert unnamed.link_failure == "no-ssid"
+
+
+def test_a_sign_on_without_a_data_session_logs_what_the_terminal_shows():
+    with open_terminal("sim://wifi-wrong-password?fresh") as d:
+        d.hello()
+        d.login(PASSWORD)
+        result = d.sign_on()
+        assert result.outcome == "no-link"
+        texts = [e.text for e in d.read_log("errors")]
+    assert any(t.startswith("WiFi连接失败") and "refused the terminal's password" in t for t in texts[-2:])
+
+
+def test_wrong_apn_is_its_own_finding_with_the_profiles_apn(diagnose_pty):
+    run = diagnose_pty("cellular-wrong-apn")
+    assert run.top["id"] == "wrong-apn", [f["id"] for f in run.report["findings"]]
+    assert run.top["title"]["en"] == "APN set but the network refuses the data session: the APN is wrong"
+    assert "'CMNET'" in run.top["cause"]["en"] and "gives the APN 'GDPOS.GD'" in run.top["cause"]["en"]
+    actions = {a["id"]: a for a in run.top["actions"]}
+    assert actions["fix-apn"]["kind"] == "automatic"
+    assert actions["fix-apn"]["changes"] == {"apn": {"before": "CMNET", "after": "GDPOS.GD"}}
+    assert actions["check-apn"]["kind"] == "manual"
+    link = run.check("network.link")
+    assert link["status"] == "fail" and "refuses the data session for APN 'CMNET'" in link["summary"]["en"]
+    assert link["expected"] == {"apn": "GDPOS.GD"}
+    assert run.report["outcome"] == "faults"
+    assert run.code == 1
+    assert "no-apn" not in {f["id"] for f in run.report["findings"]}
+
+
+def test_wrong_wifi_password_is_its_own_finding(diagnose_pty):
+    run = diagnose_pty("wifi-wrong-password")
+    assert run.top["id"] == "wifi-auth", [f["id"] for f in run.report["findings"]]
+    assert run.top["title"]["en"] == "Wi-Fi password rejected"
+    assert "'DemoShop-2.4G'" in run.top["cause"]["en"]
+    assert [(a["id"], a["kind"]) for a in run.top["actions"]] == [("wifi-password", "manual")]
+    assert "current password of 'DemoShop-2.4G'" in run.said()
+    assert run.check("network.link")["status"] == "fail"
+    assert run.report["outcome"] == "faults"
+    assert run.code == 1
+
+
+def test_the_work_orders_apn_wins_over_the_profiles(diagnose_pty, tmp_path):
+    order = tmp_path / "order.toml"
+    order.write_text(WORK_ORDER.read_text(encoding="utf-8") + 'apn = "SZPOS.GD"\n', encoding="utf-8")
+    run = diagnose_pty("cellular-wrong-apn", "--work-order", str(order))
+    assert run.top["id"] == "wrong-apn"
+    assert "Work order WO-2026-1125-0042 gives the APN 'SZPOS.GD'" in run.top["cause"]["en"]
+    assert run.code == 1

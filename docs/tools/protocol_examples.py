@@ -741,6 +741,7 @@ ENUM_OF_TAG: dict[Tag, type] = {
     Tag.HOST_ROLE: proto.HostRole,
     Tag.OUTCOME: proto.CommOutcome,
     Tag.TLS_OUTCOME: proto.TlsOutcome,
+    Tag.LINK_FAILURE: proto.LinkFailure,
     Tag.RECONCILIATION: proto.Reconciliation,
 }
 

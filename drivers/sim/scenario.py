@@ -225,10 +225,31 @@ class HostRule(_Strict):
     latency_ms: int = Field(default=60, ge=0, le=60000)
 
 
+class Cellular(_Strict):
+    """The mobile network around a terminal in comm mode ``cellular`` ([network.cellular])."""
+
+    sim_present: bool = True
+    registered: bool = True  # the SIM is registered with the operator's network
+    operator: str = "中国移动 China Mobile"
+    signal_dbm: int = Field(default=-85, ge=-140, le=-30)
+    # the APN the operator opens a data session for on this SIM (case does not matter); "" = any non-blank APN
+    apn: str = ""
+
+
+class Wifi(_Strict):
+    """The Wi-Fi around a terminal in comm mode ``wifi`` ([network.wifi])."""
+
+    in_range: bool = True  # the network the terminal is set to (parameters.wifi_ssid) is in range
+    password_accepted: bool = True  # False: the password stored in the terminal is not the network's
+    signal_dbm: int = Field(default=-55, ge=-100, le=-20)
+
+
 class Network(_Strict):
     """One side's view of the network: the terminal's ([network]) or the laptop's ([laptop_network])."""
 
     link_up: bool = True
+    cellular: Cellular = Cellular()  # the terminal's radio only; ignored in [laptop_network]
+    wifi: Wifi = Wifi()
     ip_address: str = "192.168.1.50"
     dns: dict[str, str] = {}  # host name -> address; a name not listed fails to resolve
     hosts: list[HostRule] = []

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import Disconnected, LinkTimeout, ProtocolError
 from ..framing import MAX_DATA_LEN, FrameLink
@@ -36,6 +36,7 @@ from ..maint.protocol import (
     HeaderStatus,
     KeyScheme,
     KeyType,
+    LinkFailure,
     LogKind,
     PaperState,
     Status,
@@ -218,6 +219,74 @@ class SimulatedTerminal:
     def lockout_left(self) -> int:
         left = self.locked_until - time.monotonic()
         return max(0, int(left + 0.999))
+
+    def link_state(self) -> LinkState:
+        """The terminal's own data link as its modem or Wi-Fi module sees it, from its parameters and the network.
+
+        Cellular: a SIM, registration with an operator, an APN, and the operator
+        accepting a data session for that APN. Wi-Fi: a network name, the network
+        in range, the stored password accepted. Then the network's ``link_up``.
+        """
+        p, net = self.params, self.scenario.network
+        mode = p[Tag.COMM_MODE]
+        if mode == CommMode.CELLULAR:
+            cell = net.cellular
+            if not cell.sim_present:
+                return LinkState(False, LinkFailure.NO_SIM, "cellular mode without a SIM card")
+            if not cell.registered:
+                return LinkState(
+                    False,
+                    LinkFailure.NOT_REGISTERED,
+                    "the SIM is not registered with a mobile network (no service)",
+                    signal_dbm=cell.signal_dbm,
+                )
+            name, signal = cell.operator, cell.signal_dbm
+            if not p[Tag.APN]:
+                why = "cellular mode without an APN: the modem has no data connection"
+                return LinkState(False, LinkFailure.NO_APN, why, name, signal)
+            if cell.apn and p[Tag.APN].strip().lower() != cell.apn.strip().lower():
+                return LinkState(
+                    False,
+                    LinkFailure.DATA_REJECTED,
+                    f"registered with {name} ({signal} dBm), but the network refused the data session for APN "
+                    f"'{p[Tag.APN]}' (PDP context rejected, ESM cause 27: missing or unknown APN): no IP address",
+                    name,
+                    signal,
+                )
+            if not net.link_up:
+                return LinkState(False, LinkFailure.NO_CARRIER, "no network link", name, signal)
+            return LinkState(True, LinkFailure.NONE, "", name, signal)
+        if mode == CommMode.WIFI:
+            wifi, ssid = net.wifi, p[Tag.WIFI_SSID]
+            if not ssid:
+                return LinkState(False, LinkFailure.NO_SSID, "Wi-Fi mode without a network name (SSID)")
+            if not wifi.in_range:
+                return LinkState(False, LinkFailure.SSID_NOT_FOUND, f"Wi-Fi network '{ssid}' not found (not in range)")
+            if not wifi.password_accepted:
+                return LinkState(
+                    False,
+                    LinkFailure.WIFI_AUTH_FAILED,
+                    f"Wi-Fi network '{ssid}' found ({wifi.signal_dbm} dBm), but it refused the terminal's password "
+                    "(4-way handshake failed): not associated",
+                    ssid,
+                    wifi.signal_dbm,
+                )
+            if not net.link_up:
+                return LinkState(False, LinkFailure.NO_CARRIER, "no network link", ssid, wifi.signal_dbm)
+            return LinkState(True, LinkFailure.NONE, "", ssid, wifi.signal_dbm)
+        if not net.link_up:
+            return LinkState(False, LinkFailure.NO_CARRIER, "no network link")
+        return LinkState(True, LinkFailure.NONE, "")
+
+
+class LinkState(NamedTuple):
+    """The terminal's data link: up, or why not (COMM_TEST LINK_UP, LINK_FAILURE ... LINK_DETAIL)."""
+
+    up: bool
+    failure: LinkFailure
+    detail: str  # empty while up
+    network_name: str = ""  # the operator registered with, or the Wi-Fi network in range
+    signal_dbm: int | None = None  # None: no radio, or nothing received
 
 
 SendFn = Callable[[bytes], None]

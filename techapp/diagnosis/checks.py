@@ -1345,12 +1345,18 @@ def terminal_link_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     """``network.link``: the terminal's own data link as its comm test reports it (a SIM registered and a data
     session for its APN; a Wi-Fi network in range that accepts its password; a cable), before any host.
 
-    Only when the terminal reports its link (COMM_TEST LINK_FAILURE, docs/protocol.md §9.16).
+    Skipped when the terminal does not report its link (no COMM_TEST LINK_FAILURE, docs/protocol.md §9.16).
     """
-    ct = r.comm_test
-    if ct is None or ct.link_failure is None:
-        return []
     title = T("Terminal's own network link", "终端自身网络连接")
+    ct = r.comm_test
+    if ct is None:
+        return [_not_read(r, "comm-test", "network.link", "network", title)]
+    if ct.link_failure is None:
+        why = T(
+            "this terminal's comm test does not say why its link is up or down",
+            "此终端的通讯测试不报告网络连接的状态和原因",
+        )
+        return [_c("network.link", "network", title, "skipped", why)]
     p = r.parameters
     mode = p.comm_mode if p is not None else ""
     apn = p.apn if p is not None else ""
@@ -1533,6 +1539,7 @@ STEP_OF_CHECK = {
     "selftest.card_reader": "card-reader",
     "selftest.keypad": "keypad",
     "network.terminal": "comm-test",
+    "network.link": "comm-test",
     "network.laptop": "laptop-network",
     "network.compare": "laptop-network",
 }
