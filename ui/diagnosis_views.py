@@ -77,6 +77,8 @@ class WrapDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         width = self.view.header().sectionSize(index.column())
+        if index.column() == 0 and self.view.isFirstColumnSpanned(index.row(), index.parent()):
+            width = self.view.viewport().width()
         if index.column() == 0:
             depth, parent = 0, index.parent()
             while parent.isValid():
