@@ -448,8 +448,11 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     ask_person = _ask_person(lang) if _interactive() and not args.no_prompts else None
 
     shown: list[str] = [""]
+    finished = threading.Event()  # after it, no progress line: nothing writes to stderr while Python exits
 
     def progress(p) -> None:
+        if finished.is_set():
+            return
         detail = f": {p.detail}" if p.detail else ""
         line = f"[{p.index}/{p.total}] {p.title(lang)}{detail}"
         if line != shown[0]:  # the terminal repeats "waiting for the network" every half second
@@ -493,6 +496,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
                 confirm = (lambda action, finding: not action.after_manual) if fix == "auto" else _confirm(lang)
                 result = diagnoser.repair(result, confirm)
         finally:
+            finished.set()
             diagnoser.driver.close()
     sys.stdout.write(render_text(result, lang))
     if args.json:

@@ -230,6 +230,7 @@ class Gatherer:
         self._exchanges = 0
         self._skip: threading.Event | None = None
         self._prompt: PersonPrompt | None = None
+        self._worker: threading.Thread | None = None
 
     # -- the plan --------------------------------------------------------------------
     def steps(self, phases: set[str] | None = None) -> list[Step]:
@@ -387,6 +388,7 @@ class Gatherer:
                 done.set()
 
         worker = threading.Thread(target=target, name=f"diagnosis-{step.id}", daemon=True)
+        self._worker = worker
         worker.start()
         budget = step.timeout_s() if callable(step.timeout_s) else step.timeout_s
         deadline = time.monotonic() + budget
@@ -404,6 +406,7 @@ class Gatherer:
                 if time.monotonic() - cancelled_at > CANCEL_GRACE_S:
                     break
         if not done.is_set():
+            self._worker = None  # abandoned: whatever it still reports is dropped, never printed at exit
             self.driver.close()  # a blocked read ends at once; the link state is unknown now anyway
             done.wait(5)
             if cancelled_at is not None:
@@ -414,6 +417,8 @@ class Gatherer:
             raise box["error"]
 
     def _terminal_progress(self, p: Progress) -> None:
+        if threading.current_thread() is not self._worker:
+            return  # a step given up on (time-out, cancel) that still hears from the terminal
         index, total, step = self._current
         self._report(index, total, step, p.text)
 
@@ -536,7 +541,17 @@ class Gatherer:
             return False
         answer = box.get("answer")
         late = time.monotonic() - started >= self.person_timeout_s - 1.0
-        if "error" in box or answer is None or (answer is False and late):
+        if "error" in box:
+            self._not_run(
+                test,
+                "error",
+                T(
+                    f"not tested: the question could not be asked ({box['error']})",
+                    f"未测试：无法提问（{box['error']}）",
+                ),
+            )
+            return False
+        if answer is None or (answer is False and late):
             # None: the asker's own countdown ran out; False in the last second: the same countdown
             self._not_run(test, "no-answer", no_answer(self.person_timeout_s, NO_REPLY))
             return False
