@@ -437,12 +437,16 @@ class MainWindow(QMainWindow):
     def fit_to_screen(self, *, center: bool = False) -> None:
         """Keep the window (its frame included) inside the screen's available area at any size and scale:
         a default or remembered size larger than the screen (another monitor, a higher scale) shrinks;
-        a screen smaller than :data:`USABLE` gets the window maximised."""
+        a screen smaller than :data:`USABLE` (or than the window's least size) gets the window maximised."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         if screen is None:
             return
         avail = screen.availableGeometry()
-        if avail.width() < USABLE[0] or avail.height() < USABLE[1]:
+        least = self.minimumSizeHint()
+        too_small = avail.width() < max(USABLE[0], least.width() + FRAME_ALLOWANCE[0]) or avail.height() < max(
+            USABLE[1], least.height() + FRAME_ALLOWANCE[1]
+        )
+        if too_small:  # the window would not fit with its frame: all of the screen, no frame
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
             return
         if self.windowState() & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen):
