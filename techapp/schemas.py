@@ -105,8 +105,8 @@ OutcomeResult = get_type_hints(diagnosis_model.ActionOutcome)["result"]
 ParameterName = Literal[tuple(f.name for f in fields(Parameters))]  # type: ignore[misc]
 #: Action.operation: "" for manual actions and escalations, else what Diagnoser._apply runs.
 Operation = Literal["", "write-parameters", "sync-clock", "sign-on", "print-test-page", "settle"]
-#: What a settlement (operation "settle") records beside parameters: the batch it settled and the counter read back.
-SettleValue = Literal["settled_batch", "transactions", "amount_fen", "unsettled_transactions"]
+#: What a settlement (operation "settle") records beside the batch number: the unsettled count, reported and read back.
+SettleValue = Literal["unsettled_transactions"]
 COMPARED_WITH = r"^(|work order .+|acquirer profile .+|laptop clock)$"
 
 
@@ -248,7 +248,7 @@ class ActionOutcome(TypedDict):
     backup_path: Annotated[str, Field(description="the parameter backup written before the write ('' if none)")]
     written: Annotated[
         dict[ParameterName | Literal["clock"] | SettleValue, Any],
-        Field(description="values written (a settlement: the batch settled, its transactions and amount in fen)"),
+        Field(description="values written (a settlement: the unsettled count and batch number it reports)"),
     ]
     read_back: Annotated[
         dict[ParameterName | Literal["clock"] | SettleValue, Any],

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import iso8583
+import jsonschema
 import pytest
 
 from drivers.hostlink import cup
@@ -352,6 +353,10 @@ def test_techapp_diagnose_fix_auto_settles_then_fixes_the_tid_over_a_pty(tmp_pat
     assert doc["actions_taken"][1]["sign_on"]["response_code"] == "00"
     assert doc["terminal"]["tid"] == "12345679" and doc["findings"] == []
     assert run.returncode == doc["exit_code"] == 3 and doc["outcome"] == "incomplete"
+    settle = doc["actions_taken"][0]
+    assert settle["written"] == settle["read_back"] == {"unsettled_transactions": 0, "batch": 38}
+    schema = json.loads((ROOT / "docs" / "schemas" / "diagnosis-v1.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(doc)
 
 
 # -- point 4: the host remembers the keys it issued -----------------------------------------------------

@@ -356,7 +356,8 @@ class Diagnoser:
         s = self.driver.settle()
         unsettled = self.driver.counters().unsettled_transactions
         batch = self.driver.parameters().batch
-        written = {"settled_batch": s.batch, "transactions": s.count, "amount_fen": s.amount}
+        # what the terminal says the settlement left, and the same read back on their own
+        written = {"unsettled_transactions": s.unsettled_after, "batch": s.batch_after}
         read_back = {"unsettled_transactions": unsettled, "batch": batch}
         yuan = f"{s.amount / 100:.2f}"
         if s.outcome == "ok" and unsettled == 0:
