@@ -19,6 +19,7 @@ FIELDS = {
     "acquirer_profile": "demo",
     "tmk_index": 0,
     "tmk_kcv": "08d7b4",
+    "complaint": "刷卡没反应 card not read",
 }
 
 
@@ -40,6 +41,7 @@ def test_the_three_formats_give_the_same_order(tmp_path):
     orders = [load_work_order(tmp_path / f"wo.{ext}") for ext in ("json", "toml", "csv")]
     assert orders[0] == orders[1] == orders[2]
     assert orders[0].tmk_kcv == "08D7B4" and orders[0].tmk_index == 0
+    assert orders[0].complaint == "刷卡没反应 card not read"  # the complaint reads the same in every format
 
 
 def test_a_csv_list_needs_the_id_of_the_job(tmp_path):
