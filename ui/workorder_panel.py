@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +35,27 @@ TYPING = {
 HIDDEN = ("acquirer_profile",)
 
 
+class OneLineLabel(QLabel):
+    """One line, elided at the right when narrower than its text; the whole text in the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str, tip: str = "") -> None:
+        self.full = text
+        self.setToolTip("\n\n".join(x for x in (text, tip) if x))
+        self._elide()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, max(self.width(), 40)))
+
+
 class WorkOrderPanel(QGroupBox):
     """The work order as a one-line summary (order no., merchant, TID) with Edit; the form opens on
     Edit, and by itself when a field is wrong."""
@@ -48,14 +70,13 @@ class WorkOrderPanel(QGroupBox):
         self.source = ""
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.summary = QLabel()
+        self.summary = OneLineLabel()
         self.summary.setObjectName("workOrderSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.edit_button = QPushButton()
         self.edit_button.setObjectName("editWorkOrder")
         self.edit_button.setCheckable(True)
-        top.addWidget(self.summary, 1)
+        layout.addWidget(self.summary)  # the whole width of the column: one line
+        top.addStretch(1)
         top.addWidget(self.edit_button)
         layout.addLayout(top)
         self.form_box = QWidget()
@@ -222,15 +243,17 @@ class WorkOrderPanel(QGroupBox):
         return rule.replace("%1", label)
 
     def summary_text(self) -> str:
-        """Order no. · merchant · TID, from what is typed (the validated order when there is one)."""
+        """Order no. · TID · merchant, from what is typed (the validated order when there is one)."""
         v = self.values()
-        parts = [v["id"], v["merchant_name"], self.tr("TID %1").replace("%1", v["tid"]) if v["tid"] else ""]
+        # the merchant last: a long name is what gets cut at the column's edge
+        parts = [v["id"], self.tr("TID %1").replace("%1", v["tid"]) if v["tid"] else "", v["merchant_name"]]
         return " · ".join(p for p in parts if p)
 
     def _show(self) -> None:
         summary = self.summary_text()
-        self.summary.setText(summary or self.tr("No work order: checks that need one say so."))
-        self.summary.setToolTip(self.edits["notes"].text())
+        self.summary.set_full_text(
+            summary or self.tr("No work order: checks that need one say so."), self.edits["notes"].text()
+        )
         self.status.setVisible(self.expanded or bool(self.error))
         if self.error:
             self.status.setStyleSheet("color: #c62828;")

@@ -117,7 +117,9 @@ def test_the_work_order_is_one_line_with_edit_and_the_notes_show_their_beginning
     setup_demo(w, connect=False)
     panel = w.work_order
     assert not panel.expanded and panel.summary.isVisible()
-    text = panel.summary.text()
+    text = panel.summary.full
+    assert panel.summary.height() < 2 * panel.summary.fontMetrics().height()  # one line
+    assert text in panel.summary.toolTip()
     assert "WO-2026-1125-0042" in text and "12345678" in text and panel.order.merchant_name in text
     # the acquirer profile is chosen in one place only: the Diagnosis box
     visible = [lab.text() for lab in w.findChildren(QLabel) if lab.isVisible()]
@@ -132,7 +134,7 @@ def test_the_work_order_is_one_line_with_edit_and_the_notes_show_their_beginning
     notes = panel.edits["notes"]
     assert notes.cursorPosition() == 0  # the beginning is what shows
     panel.edit_button.click()
-    assert not panel.expanded and panel.summary.text() == "WO-7 · TID ABCD1234"
+    assert not panel.expanded and panel.summary.full == "WO-7 · TID ABCD1234"
 
 
 def test_the_checklist_shows_the_whole_observation_wrapped(qtbot, make_window):
