@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,6 +163,41 @@ def load_backup(path: str | Path) -> tuple[dict[str, Any], Parameters]:
 NOT_RESTORED = ("stan", "batch")
 
 
+@dataclass(frozen=True)
+class BackupFile:
+    """One backup of one terminal, as listed for a restore."""
+
+    path: Path
+    saved_at: datetime
+    reason: str  # "before fix-tid (tid-mismatch)", "before restoring FILE": for the record, not for display
+    parameters: Parameters
+
+
+def list_backups(serial_number: str, directory: Path | None = None) -> list[BackupFile]:
+    """The readable backups of the terminal ``serial_number``, newest first (damaged files are left out)."""
+    directory = directory or backup_dir()
+    found = []
+    for path in directory.glob("*.json") if directory.is_dir() else []:
+        try:
+            doc, params = load_backup(path)
+            saved_at = datetime.fromisoformat(doc["saved_at"])
+        except (BackupError, ValueError):
+            continue
+        if doc["terminal"]["serial_number"] == serial_number:
+            found.append(BackupFile(path, saved_at, str(doc.get("reason", "")), params))
+    found.sort(key=lambda b: (b.saved_at, b.path.name), reverse=True)
+    return found
+
+
+def restore_changes(current: Parameters, saved: Parameters) -> dict[str, tuple[Any, Any]]:
+    """What restoring ``saved`` over ``current`` writes: ``{name: (now, restored)}`` (never STAN or batch)."""
+    return {
+        f.name: (getattr(current, f.name), getattr(saved, f.name))
+        for f in fields(Parameters)
+        if f.name not in NOT_RESTORED and getattr(current, f.name) != getattr(saved, f.name)
+    }
+
+
 def restore_backup(
     driver: TerminalDriver, path: str | Path, *, identity: Identity, directory: Path | None = None
 ) -> tuple[dict[str, tuple[Any, Any]], Path | None]:
@@ -185,11 +220,7 @@ def restore_backup(
             ),
         )
     current = driver.parameters()
-    changes = {
-        f.name: (getattr(current, f.name), getattr(saved, f.name))
-        for f in fields(Parameters)
-        if f.name not in NOT_RESTORED and getattr(current, f.name) != getattr(saved, f.name)
-    }
+    changes = restore_changes(current, saved)
     if not changes:
         return changes, None
     before = save_backup(current, identity, reason=f"before restoring {Path(path).name}", directory=directory)

@@ -43,6 +43,7 @@ from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDia
 from .i18n import LANGUAGES, NATIVE_NAME, lang, languages
 from .style import STATUS_COLOR, status_icon
 from .terminal_view import TerminalView
+from .tools import install_tools
 from .traffic_log import TrafficLog
 from .workorder_panel import WorkOrderPanel
 
@@ -342,6 +343,7 @@ class MainWindow(QMainWindow):
         languages().changed.connect(self._language_changed)
 
         self._fill_profiles()
+        install_tools(self)  # Logs tab, copy, restore, traffic save, help (ui/tools.py)
         self._tab_order()
         self.retranslate()
         self._update_actions()
@@ -593,13 +595,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("language", code)
 
     def about(self) -> None:
-        from .crash import version_details
-
-        QMessageBox.about(
-            self,
-            self.tr("About techapp"),
-            self.tr("techapp: diagnose and repair card-payment terminals.") + "\n\n" + version_details(),
-        )
+        self.tools.about()
 
     # -- answers from the worker -------------------------------------------------------------
     def _on_state(self, state: str, detail: str) -> None:

@@ -4,15 +4,22 @@ the decoded message; login proofs (derived from the password) are masked; filter
 After a diagnosis the laptop's own ISO 8583 echo tests to the acquirer's hosts follow. Rows keep
 what was seen (direction, hex, decoded message); the words around it are put in the current
 language when shown, so switching the language rewords the rows already there.
+
+The pane under the list shows the selected row field by field: a maintenance message's fields,
+or an ISO 8583 message decoded with the CUP spec (:data:`drivers.hostlink.cup.SPEC`, pyiso8583):
+TPDU, header, MTI and every field with its name. Save writes every row (not only the filtered
+ones) as UTF-8 text, with the ISO 8583 messages decoded under their row.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QSaveFile,
     QSortFilterProxyModel,
     Qt,
     QTimer,
@@ -21,11 +28,14 @@ from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -87,6 +97,63 @@ def decode(line: TraceLine, password: str | None) -> tuple[str, str]:
 
 def _spaced(hexed: str) -> str:
     return " ".join(hexed[i : i + 2] for i in range(0, len(hexed), 2)).upper()
+
+
+def _iso_names() -> dict[str, str]:
+    """ISO 8583 fields of the CUP messages by their names (the CUP specification's Chinese names)."""
+    return {
+        "2": QCoreApplication.translate("TrafficLog", "Primary account number"),
+        "3": QCoreApplication.translate("TrafficLog", "Processing code"),
+        "4": QCoreApplication.translate("TrafficLog", "Amount"),
+        "11": QCoreApplication.translate("TrafficLog", "System trace audit number (STAN)"),
+        "12": QCoreApplication.translate("TrafficLog", "Local time (hhmmss)"),
+        "13": QCoreApplication.translate("TrafficLog", "Local date (MMDD)"),
+        "32": QCoreApplication.translate("TrafficLog", "Acquiring institution code"),
+        "37": QCoreApplication.translate("TrafficLog", "Retrieval reference number"),
+        "39": QCoreApplication.translate("TrafficLog", "Response code"),
+        "41": QCoreApplication.translate("TrafficLog", "Terminal ID (TID)"),
+        "42": QCoreApplication.translate("TrafficLog", "Merchant ID (MID)"),
+        "48": QCoreApplication.translate("TrafficLog", "Additional data (settlement totals)"),
+        "49": QCoreApplication.translate("TrafficLog", "Currency code"),
+        "60": QCoreApplication.translate("TrafficLog", "Field 60 (type, batch, network management code)"),
+        "62": QCoreApplication.translate("TrafficLog", "Field 62 (device data or working keys)"),
+        "63": QCoreApplication.translate("TrafficLog", "Field 63 (operator code)"),
+        "64": QCoreApplication.translate("TrafficLog", "Message authentication code (MAC)"),
+    }
+
+
+def iso_fields(wire: bytes) -> list[tuple[str, str, str]]:
+    """An ISO 8583 message (length prefix optional) as (field, name, value) rows; [] when it does not decode.
+
+    Field 62 of a reply carries working keys (encrypted under the master key): only its length is shown.
+    """
+    from drivers.hostlink import cup
+
+    body = wire[2:] if len(wire) > 2 and int.from_bytes(wire[:2], "big") == len(wire) - 2 else wire
+    try:
+        msg = cup.decode(body)
+    except Exception:  # noqa: BLE001 - a damaged answer: hex only
+        return []
+    names = _iso_names()
+    rows = [
+        ("TPDU", QCoreApplication.translate("TrafficLog", "Transport header"), msg.tpdu.hex().upper()),
+        ("", QCoreApplication.translate("TrafficLog", "Message header"), msg.header.hex().upper()),
+        ("MTI", QCoreApplication.translate("TrafficLog", "Message type"), msg.mti),
+    ]
+    for key in sorted(msg.fields, key=lambda k: (len(k), k)):
+        value = msg.fields[key]
+        if key == "62" and msg.mti.endswith("10"):
+            hidden = QCoreApplication.translate("TrafficLog", "%1 bytes (working keys, encrypted: not shown)")
+            value = hidden.replace("%1", str(len(value) // 2))
+        elif key == "60":
+            try:
+                f60 = cup.parse_field_60(value)
+                batch = f"{f60.batch:06d}" if f60.batch is not None else "-"
+                value = f"{value}  (60.1={f60.message_type}, 60.2={batch}, 60.3={f60.nmc or '-'})"
+            except Exception:  # noqa: BLE001 - shown as it came
+                pass
+        rows.append((key, names.get(key, cup.SPEC.get(key, {}).get("desc", "")), value))
+    return rows
 
 
 class TraceModel(QAbstractTableModel):
@@ -229,12 +296,15 @@ class TrafficLog(QWidget):
         self.direction.setObjectName("traceDirection")
         self.copy_button = QPushButton()
         self.copy_button.setObjectName("traceCopy")
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("traceSave")
         self.clear_button = QPushButton()
         self.follow = True
         top.addWidget(self.filter_label)
         top.addWidget(self.filter, 1)
         top.addWidget(self.direction)
         top.addWidget(self.copy_button)
+        top.addWidget(self.save_button)
         top.addWidget(self.clear_button)
         lay.addLayout(top)
         self.view = QTableView()
@@ -251,12 +321,25 @@ class TrafficLog(QWidget):
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.view.setFont(mono)
-        lay.addWidget(self.view)
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("traceDetail")
+        self.detail.setReadOnly(True)
+        self.detail.setFont(mono)
+        self.detail.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(self.view)
+        self.split.addWidget(self.detail)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([400, 130])
+        lay.addWidget(self.split)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.filter.textChanged.connect(self._refilter)
         self.direction.currentIndexChanged.connect(self._refilter)
         self.copy_button.clicked.connect(self.copy)
+        self.save_button.clicked.connect(self.save_as)
         self.clear_button.clicked.connect(self.model.clear)
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
         QShortcut(QKeySequence.StandardKey.Copy, self.view, activated=self.copy)
         self.retranslate()
 
@@ -316,13 +399,73 @@ class TrafficLog(QWidget):
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text())
 
+    # -- one row, field by field -----------------------------------------------------------
+    def detail_text(self, source_row: int) -> str:
+        """The row's message field by field: ISO 8583 fields with their names, or the maintenance fields."""
+        time, direction, hexed, (what, *details) = self.model.raw[source_row]
+        if direction in ("to-host", "from-host"):
+            rows = iso_fields(bytes.fromhex(hexed.replace(" ", "")))
+            if not rows:
+                return self.tr("Not a complete ISO 8583 message: shown as hex only.")
+            width = max(len(f) for f, _, _ in rows)
+            return "\n".join(f"{f:>{width}}  {name}: {value}" for f, name, value in rows)
+        shown = self.model.rows[source_row][3]
+        head, _, fields = shown.partition("  ")
+        lines = [head] + [f"    {part}" for part in fields.split(", ") if part]
+        return "\n".join(line for line in lines if line.strip())
+
+    def _show_detail(self) -> None:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            self.detail.setPlainText("")
+            return
+        self.detail.setPlainText(self.detail_text(self.proxy.mapToSource(index).row()))
+
+    # -- save ------------------------------------------------------------------------------
+    def save_text(self) -> str:
+        """Every row (the filter does not apply), ISO 8583 messages decoded under their row."""
+        out = ["\t".join(self.model.headers)]
+        for i, row in enumerate(self.model.rows):
+            out.append("\t".join(row))
+            if self.model.raw[i][1] in ("to-host", "from-host"):
+                out += ["\t" + line for line in self.detail_text(i).splitlines()]
+        return "\n".join(out) + "\n"
+
+    def save(self, path: str) -> bool:
+        """Write the log to ``path`` (UTF-8), whole or not at all; False when it could not be written."""
+        f = QSaveFile(path)
+        if not f.open(QSaveFile.OpenModeFlag.WriteOnly):
+            self.last_error = f.errorString()
+            return False
+        f.write(self.save_text().encode("utf-8"))
+        if not f.commit():
+            self.last_error = f.errorString()
+            return False
+        return True
+
+    def save_as(self) -> None:
+        from datetime import datetime
+
+        from PySide6.QtWidgets import QMessageBox
+
+        suggested = f"techapp-traffic-{datetime.now():%Y%m%d-%H%M%S}.txt"
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the traffic log"), suggested, self.tr("Text files (*.txt);;All files (*)")
+        )
+        if path and not self.save(path):
+            QMessageBox.warning(
+                self,
+                self.tr("Save the traffic log"),
+                self.tr("The traffic log could not be saved in %1. Choose another folder.").replace("%1", path),
+            )
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.filter_label.setText(self.tr("Filt&er:"))
+        self.filter_label.setText(self.tr("Filte&r:"))
         self.filter.setPlaceholderText(self.tr("text, hex or command, e.g. GET_PARAMETERS"))
         current = self.direction.currentIndex()
         self.direction.blockSignals(True)
@@ -334,6 +477,8 @@ class TrafficLog(QWidget):
         self.direction.blockSignals(False)
         self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setToolTip(self.tr("Copy the selected rows, or every shown row"))
+        self.save_button.setText(self.tr("Save..."))
+        self.save_button.setToolTip(self.tr("Save every row as a text file, ISO 8583 messages decoded"))
         self.clear_button.setText(self.tr("Clear"))
         self.model.set_headers([self.tr("Time"), self.tr("Dir."), self.tr("Hex"), self.tr("Decoded")])
         self.model.retranslate()

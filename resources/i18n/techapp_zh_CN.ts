@@ -2,133 +2,22 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name></name>
-    <message>
-        <source>Copy the selected rows (checklist, Terminal, Logs, Traffic log)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Answer or skip a prompt, move between fields</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Tab, Space</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Saved before a restore</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Saved before a repair</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Saved</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Primary account number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Processing code</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>System trace audit number (STAN)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Local time (hhmmss)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Local date (MMDD)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Acquiring institution code</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Retrieval reference number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Response code</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Terminal ID (TID)</source>
-        <translation type="unfinished">终端号（TID）</translation>
-    </message>
-    <message>
-        <source>Merchant ID (MID)</source>
-        <translation type="unfinished">商户号（MID）</translation>
-    </message>
-    <message>
-        <source>Additional data (settlement totals)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Currency code</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Field 60 (type, batch, network management code)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Field 62 (device data or working keys)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Field 63 (operator code)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Message authentication code (MAC)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Transport header</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Message header</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Message type</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 bytes (working keys, encrypted: not shown)</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>AboutDialog</name>
     <message>
         <source>About techapp</source>
-        <translation type="unfinished">关于 techapp</translation>
+        <translation>关于 techapp</translation>
     </message>
     <message>
         <source>Diagnose and repair card-payment terminals.</source>
-        <translation type="unfinished"></translation>
+        <translation>银行卡支付终端的诊断与修复工具。</translation>
     </message>
     <message>
         <source>Licence: set by the publisher of this build. Built with Qt for Python (PySide6, LGPL-3.0), pyserial (BSD), pyiso8583 (MIT), pydantic (MIT) and platformdirs (MIT).</source>
-        <translation type="unfinished"></translation>
+        <translation>许可：由本版本的发行方规定。使用了 Qt for Python（PySide6，LGPL-3.0）、pyserial（BSD）、pyiso8583（MIT）、pydantic（MIT）和 platformdirs（MIT）。</translation>
     </message>
     <message>
         <source>Support: (placeholder: the publisher&apos;s support contact goes here)</source>
-        <translation type="unfinished"></translation>
+        <translation>技术支持：（占位：此处填写发行方的技术支持联系方式）</translation>
     </message>
 </context>
 <context>
@@ -222,35 +111,35 @@
     <name>ConfirmRestore</name>
     <message>
         <source>Confirm restore</source>
-        <translation type="unfinished"></translation>
+        <translation>确认恢复</translation>
     </message>
     <message>
         <source>Write these values from the backup of %1 to the terminal SN %2?</source>
-        <translation type="unfinished"></translation>
+        <translation>将 %1 的备份中的下列参数写入序列号 %2 的终端？</translation>
     </message>
     <message>
         <source>Parameter</source>
-        <translation type="unfinished">参数</translation>
+        <translation>参数</translation>
     </message>
     <message>
         <source>Now</source>
-        <translation type="unfinished"></translation>
+        <translation>当前值</translation>
     </message>
     <message>
         <source>After the restore</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复后</translation>
     </message>
     <message>
         <source>First the terminal&apos;s current values are saved in a new backup; then the values are written all together and read back. STAN and batch number are not changed.</source>
-        <translation type="unfinished"></translation>
+        <translation>先把终端的当前参数保存为新的备份，然后一次性写入全部参数并回读核对。流水号和批次号不会改变。</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>&amp;Write to the terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>写入终端(&amp;W)</translation>
     </message>
 </context>
 <context>
@@ -527,86 +416,90 @@
     <name>GuideDialog</name>
     <message>
         <source>techapp guide</source>
-        <translation type="unfinished"></translation>
+        <translation>techapp 使用说明</translation>
     </message>
 </context>
 <context>
     <name>LogsView</name>
     <message>
         <source>Response code</source>
-        <translation type="unfinished"></translation>
+        <translation>应答码</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished">错误</translation>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>%1  %2 %3: %4</source>
+        <translation>%1  %2 %3：%4</translation>
     </message>
     <message>
         <source>Connect to a terminal: its response-code log and error log are read then.</source>
-        <translation type="unfinished"></translation>
+        <translation>请连接终端：连接时会读取其应答码记录和错误日志。</translation>
     </message>
     <message>
         <source>The logs could not be read (see the Terminal tab); connect again to read them.</source>
-        <translation type="unfinished"></translation>
+        <translation>未能读取日志（见“终端”标签页）；请重新连接以读取。</translation>
     </message>
     <message>
         <source>Both logs are empty.</source>
-        <translation type="unfinished"></translation>
+        <translation>两份日志均为空。</translation>
     </message>
     <message>
         <source>No acquirer profile chosen: a response code means what the acquirer says. Choose the acquirer profile (left) to see each code explained.</source>
-        <translation type="unfinished"></translation>
+        <translation>未选择收单行配置：应答码的含义以收单行的规定为准。请在左侧选择收单行配置，以查看每个应答码的说明。</translation>
     </message>
     <message>
         <source>Response codes explained by the acquirer profile %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>应答码按收单行配置“%1”说明。</translation>
     </message>
     <message>
-        <source>Fi&amp;lter:</source>
-        <translation type="unfinished"></translation>
+        <source>Filte&amp;r:</source>
+        <translation>筛选(&amp;R)：</translation>
     </message>
     <message>
         <source>code, text or date, e.g. 97</source>
-        <translation type="unfinished"></translation>
+        <translation>应答码、文字或日期，如 97</translation>
     </message>
     <message>
         <source>Both logs</source>
-        <translation type="unfinished"></translation>
+        <translation>全部日志</translation>
     </message>
     <message>
         <source>Response codes</source>
-        <translation type="unfinished"></translation>
+        <translation>应答码</translation>
     </message>
     <message>
         <source>Errors</source>
-        <translation type="unfinished"></translation>
+        <translation>错误</translation>
     </message>
     <message>
         <source>Copy</source>
-        <translation type="unfinished">复制</translation>
+        <translation>复制</translation>
     </message>
     <message>
         <source>Copy the selected rows, or every shown row (Ctrl+C)</source>
-        <translation type="unfinished"></translation>
+        <translation>复制选中的行；未选中时复制显示的全部行（Ctrl+C）</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished">时间</translation>
+        <translation>时间</translation>
     </message>
     <message>
         <source>Log</source>
-        <translation type="unfinished"></translation>
+        <translation>日志</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation>代码</translation>
     </message>
     <message>
         <source>Terminal&apos;s text</source>
-        <translation type="unfinished"></translation>
+        <translation>终端显示</translation>
     </message>
     <message>
         <source>Meaning and action</source>
-        <translation type="unfinished"></translation>
+        <translation>含义与处理</translation>
     </message>
 </context>
 <context>
@@ -1063,51 +956,55 @@
     <name>ResponseCodesDialog</name>
     <message>
         <source>Response codes</source>
-        <translation type="unfinished"></translation>
+        <translation>应答码说明</translation>
     </message>
     <message>
         <source>&amp;Acquirer profile:</source>
-        <translation type="unfinished">收单行配置(&amp;A)：</translation>
+        <translation>收单行配置(&amp;A)：</translation>
     </message>
     <message>
-        <source>Fi&amp;lter:</source>
-        <translation type="unfinished"></translation>
+        <source>%1 %2. What to do: %3</source>
+        <translation>%1 %2。处理办法：%3</translation>
+    </message>
+    <message>
+        <source>Filte&amp;r:</source>
+        <translation>筛选(&amp;R)：</translation>
     </message>
     <message>
         <source>code or words, e.g. 97</source>
-        <translation type="unfinished"></translation>
+        <translation>应答码或文字，如 97</translation>
     </message>
     <message>
         <source>No acquirer profile could be read.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取任何收单行配置。</translation>
     </message>
     <message>
         <source>What each response code (field 39) means for %1. The same code can mean something else at another acquirer: judge a code by this table, not by the terminal&apos;s display text.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 规定的各应答码（39 域）的含义。同一应答码在其他收单行可能含义不同：请以本表判断，不要以终端显示的文字判断。</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation>应答码</translation>
     </message>
     <message>
         <source>Terminal shows</source>
-        <translation type="unfinished"></translation>
+        <translation>终端显示</translation>
     </message>
     <message>
         <source>Meaning</source>
-        <translation type="unfinished"></translation>
+        <translation>含义</translation>
     </message>
     <message>
         <source>Class</source>
-        <translation type="unfinished"></translation>
+        <translation>类别</translation>
     </message>
     <message>
         <source>Points at</source>
-        <translation type="unfinished"></translation>
+        <translation>指向</translation>
     </message>
     <message>
         <source>What to do</source>
-        <translation type="unfinished"></translation>
+        <translation>处理办法</translation>
     </message>
 </context>
 <context>
@@ -1115,102 +1012,122 @@
     <message>
         <source>yes</source>
         <extracomment>Job names on the session (``TerminalSession.run_job``).</extracomment>
-        <translation type="unfinished">是</translation>
+        <translation>是</translation>
     </message>
     <message>
         <source>no</source>
-        <translation type="unfinished">否</translation>
+        <translation>否</translation>
     </message>
     <message>
         <source>(blank)</source>
-        <translation type="unfinished">（空）</translation>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <source>Saved before a restore</source>
+        <translation>恢复前保存</translation>
+    </message>
+    <message>
+        <source>Saved before a repair</source>
+        <translation>修复前保存</translation>
     </message>
     <message>
         <source>(read the terminal to compare)</source>
-        <translation type="unfinished"></translation>
+        <translation>（读取终端后才能比较）</translation>
     </message>
     <message>
         <source>Nothing: the terminal holds these values</source>
-        <translation type="unfinished"></translation>
+        <translation>无：终端上已是这些参数</translation>
     </message>
     <message>
         <source>Reading the terminal&apos;s parameters...</source>
-        <translation type="unfinished"></translation>
+        <translation>正在读取终端参数…</translation>
     </message>
     <message>
         <source>Nothing was written: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>未写入任何内容：%1</translation>
     </message>
     <message>
         <source>The restore did not complete: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复未完成：%1</translation>
     </message>
     <message>
         <source>Restored and read back: %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>已恢复并回读核对：%1。</translation>
     </message>
     <message>
         <source>The values before are saved in the backup %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复前的参数已保存在备份 %1 中。</translation>
     </message>
     <message>
         <source>Nothing written: the terminal already holds the values of this backup.</source>
-        <translation type="unfinished"></translation>
+        <translation>未写入：终端上已是该备份中的参数。</translation>
     </message>
     <message>
         <source>Restoring: backup, write, read back...</source>
-        <translation type="unfinished"></translation>
+        <translation>正在恢复：备份、写入、回读…</translation>
     </message>
     <message>
         <source>Not confirmed: nothing was written to the terminal.</source>
-        <translation type="unfinished">未确认：没有向终端写入任何内容。</translation>
+        <translation>未确认：没有向终端写入任何内容。</translation>
     </message>
     <message>
         <source>Restore a backup</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复备份</translation>
     </message>
     <message>
         <source>Connect to a terminal to list its backups.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先连接终端，才能列出其备份。</translation>
     </message>
     <message>
         <source>Parameter backups of the terminal SN %1 (saved before every repair and restore), newest first.</source>
-        <translation type="unfinished"></translation>
+        <translation>序列号 %1 的终端的参数备份（每次修复和恢复前自动保存），最新的在前。</translation>
     </message>
     <message>
         <source>Saved</source>
-        <translation type="unfinished"></translation>
+        <translation>保存时间</translation>
     </message>
     <message>
         <source>Why</source>
-        <translation type="unfinished"></translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>A restore would change</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复时将修改</translation>
     </message>
     <message>
         <source>&amp;Restore...</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复(&amp;R)…</translation>
     </message>
     <message>
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
 </context>
 <context>
     <name>ShortcutsDialog</name>
     <message>
+        <source>Copy the selected rows (checklist, Terminal, Logs)</source>
+        <translation>复制选中的行（检查清单、终端、日志）</translation>
+    </message>
+    <message>
+        <source>Answer or skip a prompt, move between fields</source>
+        <translation>回答或跳过提示，在各栏之间移动</translation>
+    </message>
+    <message>
+        <source>Tab, Space</source>
+        <translation>Tab、空格</translation>
+    </message>
+    <message>
         <source>Keyboard shortcuts</source>
-        <translation type="unfinished"></translation>
+        <translation>快捷键</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished"></translation>
+        <translation>功能</translation>
     </message>
     <message>
         <source>Key</source>
-        <translation type="unfinished"></translation>
+        <translation>按键</translation>
     </message>
 </context>
 <context>
@@ -1603,44 +1520,56 @@
 <context>
     <name>Tools</name>
     <message>
+        <source>techapp %1, %2</source>
+        <translation>techapp %1，%2</translation>
+    </message>
+    <message>
+        <source>What the terminal told:</source>
+        <translation>终端报告的信息：</translation>
+    </message>
+    <message>
+        <source>Terminal logs:</source>
+        <translation>终端日志：</translation>
+    </message>
+    <message>
         <source>Copied for a ticket: the result, the values and the logs.</source>
-        <translation type="unfinished"></translation>
+        <translation>已复制用于工单：诊断结果、终端参数和日志。</translation>
     </message>
     <message>
         <source>Logs</source>
-        <translation type="unfinished"></translation>
+        <translation>日志</translation>
     </message>
     <message>
         <source>&amp;Edit</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑(&amp;E)</translation>
     </message>
     <message>
         <source>Copy &amp;all for a ticket</source>
-        <translation type="unfinished"></translation>
+        <translation>全部复制（用于工单）(&amp;A)</translation>
     </message>
     <message>
         <source>Restore a &amp;backup...</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复备份(&amp;B)…</translation>
     </message>
     <message>
         <source>&amp;Save the traffic log...</source>
-        <translation type="unfinished"></translation>
+        <translation>保存通讯日志(&amp;S)…</translation>
     </message>
     <message>
         <source>&amp;Guide</source>
-        <translation type="unfinished"></translation>
+        <translation>使用说明(&amp;G)</translation>
     </message>
     <message>
         <source>&amp;Response codes</source>
-        <translation type="unfinished"></translation>
+        <translation>应答码说明(&amp;R)</translation>
     </message>
     <message>
         <source>&amp;Keyboard shortcuts</source>
-        <translation type="unfinished"></translation>
+        <translation>快捷键(&amp;K)</translation>
     </message>
     <message>
         <source>No serial port found. Plug the terminal&apos;s data cable into the laptop, switch the terminal on and into maintenance mode; the port then appears here by itself. A charging-only cable shows no port, and some terminals need their own USB or RS-232 cable. To practise, tick the simulated terminal.</source>
-        <translation type="unfinished"></translation>
+        <translation>未找到串口。请用数据线把终端连接到笔记本电脑，打开终端并进入维护模式，端口随后会自动出现在这里。仅能充电的线不会出现端口；有些终端需要专用的 USB 或 RS-232 数据线。练习时请勾选模拟终端。</translation>
     </message>
 </context>
 <context>
@@ -1681,24 +1610,108 @@
 <context>
     <name>TrafficLog</name>
     <message>
+        <source>Primary account number</source>
+        <translation>主账号</translation>
+    </message>
+    <message>
+        <source>Processing code</source>
+        <translation>交易处理码</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>交易金额</translation>
+    </message>
+    <message>
+        <source>System trace audit number (STAN)</source>
+        <translation>受卡方系统跟踪号（流水号）</translation>
+    </message>
+    <message>
+        <source>Local time (hhmmss)</source>
+        <translation>受卡方所在地时间（时分秒）</translation>
+    </message>
+    <message>
+        <source>Local date (MMDD)</source>
+        <translation>受卡方所在地日期（月日）</translation>
+    </message>
+    <message>
+        <source>Acquiring institution code</source>
+        <translation>受理机构标识码</translation>
+    </message>
+    <message>
+        <source>Retrieval reference number</source>
+        <translation>检索参考号</translation>
+    </message>
+    <message>
+        <source>Response code</source>
+        <translation>应答码</translation>
+    </message>
+    <message>
+        <source>Terminal ID (TID)</source>
+        <translation>终端号（TID）</translation>
+    </message>
+    <message>
+        <source>Merchant ID (MID)</source>
+        <translation>商户号（MID）</translation>
+    </message>
+    <message>
+        <source>Additional data (settlement totals)</source>
+        <translation>附加数据（结算总额）</translation>
+    </message>
+    <message>
+        <source>Currency code</source>
+        <translation>交易货币代码</translation>
+    </message>
+    <message>
+        <source>Field 60 (type, batch, network management code)</source>
+        <translation>60 域（交易类型码、批次号、网络管理信息码）</translation>
+    </message>
+    <message>
+        <source>Field 62 (device data or working keys)</source>
+        <translation>62 域（终端信息或工作密钥）</translation>
+    </message>
+    <message>
+        <source>Field 63 (operator code)</source>
+        <translation>63 域（操作员代码）</translation>
+    </message>
+    <message>
+        <source>Message authentication code (MAC)</source>
+        <translation>报文鉴别码（MAC）</translation>
+    </message>
+    <message>
+        <source>Transport header</source>
+        <translation>传输报文头（TPDU）</translation>
+    </message>
+    <message>
+        <source>Message header</source>
+        <translation>报文头</translation>
+    </message>
+    <message>
+        <source>Message type</source>
+        <translation>消息类型</translation>
+    </message>
+    <message>
+        <source>%1 bytes (working keys, encrypted: not shown)</source>
+        <translation>%1 字节（加密的工作密钥，不显示）</translation>
+    </message>
+    <message>
         <source>Not a complete ISO 8583 message: shown as hex only.</source>
-        <translation type="unfinished"></translation>
+        <translation>不是完整的 ISO 8583 报文：只显示十六进制。</translation>
     </message>
     <message>
         <source>Save the traffic log</source>
-        <translation type="unfinished"></translation>
+        <translation>保存通讯日志</translation>
     </message>
     <message>
         <source>Text files (*.txt);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
     </message>
     <message>
         <source>The traffic log could not be saved in %1. Choose another folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法将通讯日志保存到 %1。请选择其他文件夹。</translation>
     </message>
     <message>
-        <source>Filt&amp;er:</source>
-        <translation>筛选(&amp;E)：</translation>
+        <source>Filte&amp;r:</source>
+        <translation>筛选(&amp;R)：</translation>
     </message>
     <message>
         <source>text, hex or command, e.g. GET_PARAMETERS</source>
@@ -1725,12 +1738,12 @@
         <translation>复制选中的行；未选中时复制显示的所有行</translation>
     </message>
     <message>
-        <source>&amp;Save...</source>
-        <translation type="unfinished"></translation>
+        <source>Save...</source>
+        <translation>保存…</translation>
     </message>
     <message>
         <source>Save every row as a text file, ISO 8583 messages decoded</source>
-        <translation type="unfinished"></translation>
+        <translation>将全部行保存为文本文件，ISO 8583 报文逐域解码</translation>
     </message>
     <message>
         <source>Clear</source>
@@ -1910,21 +1923,6 @@
     <message>
         <source>Clear</source>
         <translation>清空</translation>
-    </message>
-</context>
-<context>
-    <name>tools</name>
-    <message>
-        <source>techapp %1, %2</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>What the terminal told:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Terminal logs:</source>
-        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

@@ -8,10 +8,16 @@ import pty
 import re
 
 import pytest
-from conftest import TIMEOUT_MS
-from PySide6.QtCore import Qt
+from conftest import TIMEOUT_MS, wait_connected, wait_idle
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog
 
+import techapp
+from techapp.backups import save_backup
 from ui import service as svc
+from ui.app import setup_demo
+from ui.help_dialogs import shortcut_rows
 
 pytestmark = pytest.mark.gui
 
@@ -57,3 +63,190 @@ def test_the_same_error_in_english_names_what_to_click(qtbot, make_window):
     text = w.banner.text.text()
     assert "is not there" in text and "Port list" in text
     assert "techapp ports" not in text and "Errno" not in text
+
+
+# -- copy ----------------------------------------------------------------------------------------------
+def _select(view, items) -> None:
+    view.clearSelection()
+    for item in items:
+        item.setSelected(True)
+    view.setCurrentItem(items[0], 0, QItemSelectionModel.SelectionFlag.NoUpdate)
+    view.setFocus()
+
+
+def test_ctrl_c_copies_the_selected_terminal_rows_name_and_value(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    w.show_tab(1)
+    view = w.terminal_view
+    tid, mid = view.item_for("Terminal ID (TID)"), view.item_for("Merchant ID (MID)")
+    _select(view, [tid, mid])
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QGuiApplication.clipboard().text().splitlines()
+    assert lines == ["Terminal ID (TID)\t12345687", "Merchant ID (MID)\t123456789012345"]
+
+
+def test_after_a_diagnosis_checklist_rows_copy_logs_explain_and_host_messages_decode(qtbot, make_window, tmp_path):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    w.opt_person.setChecked(False)
+    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.busy, timeout=5000)
+    wait_idle(qtbot, w)
+
+    # the checklist: Ctrl+C on the TID check copies its title and result
+    w.show_tab(0)
+    item = w.checklist.item_for("params.tid")
+    _select(w.checklist, [item])
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(w.checklist, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    copied = QGuiApplication.clipboard().text()
+    assert copied.count("\n") == 1 and "\t" in copied and "12345687" in copied
+
+    # Copy all for a ticket: the report's verdict, the terminal's values and the logs
+    w.tools.act_copy_all.trigger()
+    ticket = QGuiApplication.clipboard().text()
+    assert w.diagnosis.headline("en") in ticket
+    assert "Terminal ID (TID)\t12345687" in ticket
+    assert "Terminal logs:" in ticket and "PRN-01" in ticket
+
+    # the Logs tab: the 97s explained by the demo acquirer's profile, and the filter
+    qtbot.keyClick(w, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    logs = w.tools.logs
+    assert w.tabs.currentWidget() is logs
+    rows = logs.visible_rows()
+    codes = [r for r in rows if r[1] == "Response code"]
+    assert codes and all(r[2] == "97" for r in codes)
+    assert all("Terminal ID not found" in r[4] for r in codes)  # from resources/acquirers/demo.toml
+    assert any(r[1] == "Error" and r[2] == "PRN-01" for r in rows)
+    logs.filter.setText("PRN")
+    assert [r[2] for r in logs.visible_rows()] == ["PRN-01"]
+    logs.filter.clear()
+    logs.which.setCurrentIndex(logs.which.findData("errors"))
+    assert {r[1] for r in logs.visible_rows()} == {"Error"}
+
+    # the laptop's echo test, field by field (pyiso8583 with the CUP spec)
+    traffic = w.traffic
+    answers = [i for i, raw in enumerate(traffic.model.raw) if raw[1] == "from-host"]
+    assert answers
+    detail = traffic.detail_text(answers[0])
+    assert "MTI  Message type: 0830" in detail
+    assert "39  Response code: 00" in detail
+    assert "41  Terminal ID (TID): 12345687" in detail
+
+    # Save writes every row, the ISO 8583 messages decoded under theirs
+    path = tmp_path / "traffic.txt"
+    assert traffic.save(str(path))
+    saved = path.read_text(encoding="utf-8")
+    assert "HELLO" in saved and "GET_PARAMETERS" in saved
+    assert "Response code: 00" in saved
+    assert len(saved.splitlines()) > traffic.model.rowCount()
+
+
+# -- restore ----------------------------------------------------------------------------------------------
+def _write_merchant_name(name: str):
+    """A job on the worker's link: back up the parameters, then change the merchant name (like a repair)."""
+
+    def job(driver, password):
+        driver.login(password)
+        save_backup(driver.parameters(), driver.identity(), reason="before test-change (test)")
+        return driver.set_parameters({"merchant_name": name})
+
+    return job
+
+
+def _run(qtbot, w, name: str, job):
+    got = {}
+    w.session.jobDone.connect(lambda n, result: got.setdefault(n, result))
+    w.session.run_job(name, job)
+    qtbot.waitUntil(lambda: name in got and not w.busy, timeout=TIMEOUT_MS)
+    return got[name]
+
+
+def _terminal_parameters(qtbot, w):
+    return _run(qtbot, w, "check", lambda d, p: (d.login(p), d.parameters())[1])
+
+
+def test_restore_from_the_window_round_trips_and_enter_does_not_write(qtbot, make_window):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    original = w.info.parameters.merchant_name
+    written = _run(qtbot, w, "test-write", _write_merchant_name("Changed Shop"))
+    assert written.merchant_name == "Changed Shop"
+
+    dlg = w.tools.restore()
+    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    assert len(dlg.backups) == 1
+    # compared with the values last read (before the change) the list says nothing would change;
+    # the confirmation compares with the terminal as it is now
+    dlg.list.setCurrentItem(dlg.list.topLevelItem(0))
+    qtbot.mouseClick(dlg.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.confirm is not None and dlg.confirm.isVisible(), timeout=TIMEOUT_MS)
+    confirm = dlg.confirm
+    assert confirm.diff_rows() == [("merchant_name", "Changed Shop", original)]
+    assert confirm.cancel.hasFocus() and confirm.cancel.isDefault() and not confirm.write.autoDefault()
+    qtbot.keyClick(confirm, Qt.Key.Key_Return)  # Enter on a just-opened confirmation never writes
+    qtbot.waitUntil(lambda: dlg.confirm is None, timeout=5000)
+    assert "nothing was written" in dlg.status.text()
+    assert _terminal_parameters(qtbot, w).merchant_name == "Changed Shop"
+
+    qtbot.mouseClick(dlg.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.confirm is not None and dlg.confirm.isVisible(), timeout=TIMEOUT_MS)
+    qtbot.mouseClick(dlg.confirm.write, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Restored and read back" in dlg.status.text() and not w.busy, timeout=TIMEOUT_MS)
+    assert original in dlg.status.text()
+    assert w.info.parameters.merchant_name == original  # the Terminal tab shows the value read back
+    assert w.terminal_view.item_for("Merchant name").text(1) == original
+    assert _terminal_parameters(qtbot, w).merchant_name == original  # and the terminal holds it
+    assert len(dlg.backups) == 2  # the values before the restore were saved first
+    dlg.close()
+
+
+# -- help ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_f1_opens_the_guide_in_the_window_language_and_about_names_version_and_support(qtbot, make_window, lang):
+    w = make_window(lang)
+    qtbot.keyClick(w, Qt.Key.Key_F1)
+    guide = w.findChild(QDialog, "guideDialog")
+    assert guide is not None and guide.isVisible()
+    text = guide.browser.toPlainText()
+    assert ("maintenance mode" if lang == "en" else "维护模式") in text
+    assert "sudo usermod -aG dialout $USER" in text
+    guide.close()
+    w.act_about.trigger()
+    about = w.findChild(QDialog, "aboutDialog")
+    assert about is not None and about.isVisible()
+    assert techapp.__version__ in about.text.text()
+    assert ("Support" if lang == "en" else "技术支持") in about.text.text()
+    about.close()
+    assert not w.windowIcon().isNull()
+
+
+def test_the_response_code_reference_and_the_shortcuts(qtbot, make_window):
+    w = make_window("zh")
+    setup_demo(w, connect=False)
+    codes = w.tools.response_codes()
+    rows = {r[0]: r for r in codes.rows()}
+    assert rows["97"][2] == "终端未登记" or "终端" in rows["97"][2]
+    assert rows["00"][3] == "批准"
+    codes.filter.setText("97")
+    shown = [r for r in range(codes.table.rowCount()) if not codes.table.isRowHidden(r)]
+    assert [codes.table.item(r, 0).text() for r in shown] == ["97"]
+    codes.close()
+    keys = dict((k, v) for v, k in shortcut_rows(w))
+    assert {"F5", "F1", "Ctrl+4", "Ctrl+Shift+C"} <= set(keys)
+
+
+def test_no_port_found_gives_a_hint_not_an_empty_list(qtbot, make_window, monkeypatch):
+    monkeypatch.setattr(svc, "list_ports", lambda: [])
+    w = make_window()
+    qtbot.waitUntil(lambda: w.ports.ports is not None, timeout=5000)
+    hint = w.tools.no_ports
+    qtbot.waitUntil(hint.isVisible, timeout=5000)
+    assert "maintenance mode" in hint.text() and "cable" in hint.text()
+    w.connect_panel.sim.setChecked(True)  # practising on the simulated terminal: no hint needed
+    assert not hint.isVisible()
