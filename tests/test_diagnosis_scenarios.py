@@ -101,7 +101,7 @@ def diagnose(pty_sim, tmp_path) -> Iterator[Diagnose]:
     """
     opened = []
 
-    def run(scenario: str | Path, *, baud: int = 115200, interactive: bool = False) -> Run:
+    def run(scenario: str | Path, *, baud: int = 115200, interactive: bool = False, person_timeout_s: int = 30) -> Run:
         server = pty_sim(load_scenario(scenario))
         dialer = MappedDialer.from_dict(server.terminal.world.laptop_netmap())
         cafile = None
@@ -128,6 +128,7 @@ def diagnose(pty_sim, tmp_path) -> Iterator[Diagnose]:
                 dialer=dialer,
                 cafile=str(cafile) if cafile else None,
                 ask_person=person if interactive else None,
+                person_timeout_s=person_timeout_s,
             )
 
         diagnoser, result = run_with_baud_probe(open_driver, baud, make)
@@ -156,6 +157,7 @@ class Expect:
     #: with ``top=None``: the steps that did not run (``Diagnosis.untested``); none means healthy (exit 0),
     #: some mean incomplete (exit 3): untested is not healthy
     untested: tuple[str, ...] = ()
+    person_timeout_s: int = 30  # how long the person (and the terminal, for the card or the keys) waits
 
 
 def assert_expected(run: Run, expect: Expect) -> None:
@@ -461,6 +463,11 @@ SHIPPED: dict[str, Any] = {
         ),
         # nobody at the terminal: nothing wrong among what ran, but the person tests did not run
         _case("slow-terminal", Expect(None, exit_code=3, baud=9600, untested=("card-reader", "keypad"))),
+        # the technician said ready, but nobody swiped or pressed within the terminal's wait: incomplete
+        _case(
+            "nobody-at-the-terminal",
+            Expect(None, exit_code=3, interactive=True, untested=("card-reader", "keypad"), person_timeout_s=2),
+        ),
     ]
 }
 
@@ -475,13 +482,18 @@ def test_every_shipped_scenario_is_in_the_table(monkeypatch):
 
 @pytest.mark.parametrize(("scenario", "expect"), SHIPPED.values())
 def test_shipped_scenario(diagnose, scenario, expect):
-    run = diagnose(scenario, baud=expect.baud, interactive=expect.interactive)
+    run = diagnose(scenario, baud=expect.baud, interactive=expect.interactive, person_timeout_s=expect.person_timeout_s)
     assert_expected(run, expect)
     if expect.interactive:  # the person was asked for each test, in order, and both tests ran
         assert [p.id for p in run.prompts] == ["card-reader", "keypad"]
         assert "Swipe a card" in run.prompts[0].text.en and "every key" in run.prompts[1].text.en
         statuses = {run.check(c).status for c in ("selftest.card_reader", "selftest.keypad")}
-        assert statuses == ({"pass"} if expect.top is None else {"pass", "fail"})
+        if expect.untested:  # asked, said ready, and then nobody acted at the terminal
+            assert statuses == {"skipped"}
+            for u in run.result.untested:
+                assert u.reason.en.startswith(f"not tested: no answer in {expect.person_timeout_s} s, no ")
+        else:
+            assert statuses == ({"pass"} if expect.top is None else {"pass", "fail"})
 
 
 # -- details a technician relies on -------------------------------------------------------------------
