@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -70,9 +71,9 @@ class Done:
         return next(c for c in self.doc["checks"] if c["id"] == check_id)
 
 
-def diagnose_cli(port: str, tmp_path: Path, answers: list[float | None], *args: str) -> Done:
+def diagnose_cli(port: str, tmp_path: Path, answers: list[float | str | None], *args: str) -> Done:
     """Run ``techapp diagnose`` with a pty as its stdin; ``answers[n]``: seconds after the n-th prompt
-    appears before Enter is pressed (None: never)."""
+    appears before Enter is pressed (None: never; "ctrl-c": Ctrl-C half a second after it appears)."""
     target = tmp_path / "result.json"
     env = {
         **os.environ,
@@ -113,7 +114,10 @@ def diagnose_cli(port: str, tmp_path: Path, answers: list[float | None], *args: 
             while err.count(b">>> ") > seen:
                 delay = answers[seen] if seen < len(answers) else None
                 seen += 1
-                if delay is not None:
+                if delay == "ctrl-c":
+                    time.sleep(0.5)
+                    proc.send_signal(signal.SIGINT)
+                elif delay is not None:
                     due.append(time.monotonic() + delay)
             now = time.monotonic()
             for when in [w for w in due if w <= now]:
@@ -186,6 +190,15 @@ def test_nobody_swipes_after_saying_ready_is_the_persons_time_out_too(pty_sim, t
     assert list(untested) == ["card-reader"]
     assert untested["card-reader"]["reason"]["en"] == "not tested: no answer in 3 s, no card presented"
     assert done.check("selftest.keypad")["status"] == "pass"
+
+
+def test_ctrl_c_at_a_prompt_cancels_cleanly(pty_sim, tmp_path):
+    server = pty_sim("healthy")
+    done = diagnose_cli(server.path, tmp_path, ["ctrl-c"])
+    assert_clean_exit(done)
+    assert done.code == 2 and done.doc["cancelled"] is True
+    assert done.first_line == "Cancelled: the checks after the cancel did not run; run the diagnosis again"
+    assert done.untested()["card-reader"]["reason"]["en"] == "cancelled by the user"
 
 
 def test_piped_input_asks_nobody_and_says_how_to_test(tmp_path):
