@@ -323,6 +323,15 @@ class Diagnosis:
                 + Text(". To test: ", "。测试方法：")
                 + first.how
             )
+        flagged = sum(1 for c in self.checks if c.status in ("warn", "fail"))
+        if flagged:
+            checks = "check warns or fails" if flagged == 1 else "checks warn or fail"
+            return Text(
+                f"Healthy: every test that bears on the terminal's health ran and no fault was found; "
+                f"{flagged} {checks} without pointing at a root cause (see the checklist)",
+                f"正常：与终端健康相关的检查均已运行，未发现故障；"
+                f"{flagged} 项检查有警告或失败，但不指向故障原因（见检查清单）",
+            )
         return Text(
             "Healthy: every check that bears on the terminal's health ran and passed",
             "正常：与终端健康相关的检查均已运行并通过",

@@ -212,7 +212,7 @@ def _person_how(step: str, cause: str) -> Text:
             T(
                 "run `techapp diagnose` in a terminal window without --no-prompts (or the desktop app with "
                 "the person tests on), answer the prompt when someone is at the terminal, then ",
-                "在终端窗口中运行 techapp diagnose（不加 --no-prompts），或在桌面程序中打开人工测试；"
+                "在终端窗口中运行诊断命令（不加 --no-prompts），或在桌面程序中打开人工测试；"
                 "有人在终端前时回应提示，然后",
             )
             + act
@@ -258,7 +258,7 @@ def _how(step: str, cause: str, r: Readings) -> Text:
             return T(
                 "run it again without --no-sign-on (the terminal then takes new working keys), "
                 "or run `techapp network --sign-on`",
-                "去掉 --no-sign-on 重新诊断（终端会下载新的工作密钥），或运行 techapp network --sign-on",
+                "去掉 --no-sign-on 重新诊断（终端会下载新的工作密钥），或运行网络检查命令并加 --sign-on",
             )
         if cause == "no-host-reached":
             return T(
