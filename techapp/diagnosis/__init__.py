@@ -8,10 +8,11 @@ The decision rules are documented in ``docs/diagnosis.md``.
 """
 
 from .engine import Confirm, Diagnoser
-from .model import SCHEMA, Action, ActionOutcome, CheckResult, Diagnosis, Finding, Text
+from .model import OUTCOMES, SCHEMA, Action, ActionOutcome, CheckResult, Diagnosis, Finding, Outcome, Text, Untested
 from .runner import PersonPrompt, StepProgress
 
 __all__ = [
+    "OUTCOMES",
     "SCHEMA",
     "Action",
     "ActionOutcome",
@@ -20,7 +21,9 @@ __all__ = [
     "Diagnoser",
     "Diagnosis",
     "Finding",
+    "Outcome",
     "PersonPrompt",
     "StepProgress",
     "Text",
+    "Untested",
 ]
