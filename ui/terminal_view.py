@@ -309,10 +309,16 @@ class TerminalView(QTreeWidget):
             out.append(
                 (
                     self.tr("Not read"),
-                    [(self._section(e.section), f"{e.message} [{e.error_type}]", (), "") for e in info.errors],
+                    [(self._section(e.section), self._error(e), (), "") for e in info.errors],
                 )
             )
         return out
+
+    @staticmethod
+    def _error(e) -> str:
+        """A section's error in plain words in the window's language; the driver's words if it has none."""
+        text = getattr(e, "text", None)
+        return text(lang()) if text is not None else e.message
 
     def _section(self, name: str) -> str:
         """A section of ``techapp info`` that could not be read, by its name on screen."""
@@ -354,7 +360,10 @@ class TerminalView(QTreeWidget):
                 item.setData(0, Qt.ItemDataRole.UserRole, [c.id for c in judged])
                 item.setData(1, Qt.ItemDataRole.UserRole, list(fields))
                 if fields:
-                    item.setToolTip(0, ", ".join(fields))
+                    labels = parameter_labels()
+                    item.setToolTip(
+                        0, self.tr("Judged with: %1").replace("%1", ", ".join(labels.get(f, f) for f in fields))
+                    )
                 # only judged values get a mark; a check that could not run (link lost) says so in the
                 # checklist, not here, where the last values read are kept
                 item.setIcon(0, blank_icon() if self.diagnosis is not None else QIcon())
