@@ -388,7 +388,7 @@ class Diagnoser:
             detail = f" ({s.detail})" if s.detail else ""
             why = T(
                 f"the settlement did not go through: {code}{detail}; the batch stays open",
-                f"结算未成功：{code}{detail}；批次仍未结算",
+                f"结算未成功：{code}；批次仍未结算",
             )
         return ActionOutcome(action.id, finding.id, "failed", why, written=written, read_back=read_back)
 
