@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ import pytest
 
 from drivers.registry import open_terminal
 from drivers.sim.ports import ByteNoise
-from drivers.sim.scenario import Faults, load_scenario_text
+from drivers.sim.scenario import Faults, load_scenario, load_scenario_text, relative_time
 from techapp.diagnosis.engine import Diagnoser
 from techapp.netcheck import MappedDialer
 from techapp.profiles import load_profile
@@ -310,3 +312,84 @@ def test_the_work_orders_apn_wins_over_the_profiles(diagnose_pty, tmp_path):
     assert run.top["id"] == "wrong-apn"
     assert "Work order WO-2026-1125-0042 gives the APN 'SZPOS.GD'" in run.top["cause"]["en"]
     assert run.code == 1
+
+
+# -- 3. times relative to the terminal's clock ------------------------------------------------------
+
+NOW = datetime(2026, 12, 4, 10, 30, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("now", NOW),
+        ("-2h", NOW - timedelta(hours=2)),
+        ("-3d", NOW - timedelta(days=3)),
+        ("+10m", NOW + timedelta(minutes=10)),
+        ("-1d6h30m15s", NOW - timedelta(days=1, hours=6, minutes=30, seconds=15)),
+        ("-1w", NOW - timedelta(weeks=1)),
+        ("-90s", NOW - timedelta(seconds=90)),
+        ("today 08:02", datetime(2026, 12, 4, 8, 2)),
+        ("yesterday 18:42:07", datetime(2026, 12, 3, 18, 42, 7)),
+        ("-2d 09:15", datetime(2026, 12, 2, 9, 15)),
+        ("  -2H ", NOW - timedelta(hours=2)),
+    ],
+)
+def test_relative_times(text, expected):
+    assert relative_time(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ('"2h"', 'a relative time needs its sign: "-2h" (2h ago) or "+2h" (in 2h) (got "2h")'),
+        ('"-2x"', "not a time: write a TOML date-time without quotes (2026-11-25T08:02:11) or a time relative"),
+        ('"now 08:00"', 'not a time: "now" takes no time of day; write "today 08:00" (got "now 08:00")'),
+        ('"-2h 08:00"', 'not a time: a time of day goes with whole days ("-1d 08:00"), not with -2h (got "-2h 08:00")'),
+        ('"today"', 'not a time: "today" needs a time of day, e.g. "today 08:02" (got "today")'),
+        ('"today 25:00"', "not a time: 25:00:00 is not a time of day"),
+        ('"2026-11-25T08:02:11"', "a quoted date-time is text: write it without quotes (2026-11-25T08:02:11)"),
+    ],
+)
+def test_a_malformed_relative_time_is_refused_with_what_to_write(written, message):
+    with pytest.raises(ValueError) as err:
+        load_scenario_text(f'extends = "healthy"\nname = "t"\n[keys]\nlast_sign_on = {written}\n', source="t.toml")
+    assert f"t.toml: key 'keys.last_sign_on': {message}" in str(err.value)
+
+
+def test_relative_times_count_from_the_terminals_clock_and_agree_with_each_other():
+    s = load_scenario_text(
+        'extends = "healthy"\nname = "t"\n[hardware]\nclock_offset_s = -172800\n'
+        '[keys]\nlast_sign_on = "-3h"\n'
+        '[[keys.working]]\ntype = "pik"\nkey = "F039121BEC83D26B169BDCD5B22AAF8F"\nloaded_at = "-3h"\n'
+        '[[logs.errors]]\ntime = "-1h"\ncode = "E"\ntext = "x"\n'
+    )
+    terminal_clock = datetime.now() - timedelta(days=2)
+    assert s.keys.working[0].loaded_at == s.keys.last_sign_on, "one 'now' for the whole file"
+    assert abs(s.keys.last_sign_on - (terminal_clock - timedelta(hours=3))) < timedelta(seconds=5)
+    assert abs(s.logs.errors[0].time - (terminal_clock - timedelta(hours=1))) < timedelta(seconds=5)
+
+
+RELATIVE_SCENARIOS = [
+    "cellular-no-apn",
+    "cellular-wrong-apn",
+    "wifi-wrong-password",
+    "not-registered-97",
+    "host-unreachable",
+    "dns-failure",
+    "mid-typo-03",
+    "test-host-97",
+    "wrong-tmk-a0",
+]
+
+
+@pytest.mark.parametrize("name", RELATIVE_SCENARIOS)
+def test_training_scenarios_do_not_age(name):
+    """Their story is told relative to today: the last event minutes ago, the keys from a day or a few days before."""
+    text = (ROOT / "resources" / "scenarios" / f"{name}.toml").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(time|last_sign_on|loaded_at)\s*=\s*\d{4}-", text, re.MULTILINE), "absolute times"
+    s = load_scenario(name)
+    times = [e.time for e in (*s.logs.response_codes, *s.logs.errors)]
+    now = datetime.now()
+    assert timedelta(0) < now - max(times) < timedelta(hours=1)
+    assert timedelta(hours=20) < now - s.keys.last_sign_on < timedelta(days=7)

@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ..resources import is_path, named_files, resource_dirs, toml_value
 
@@ -45,7 +56,72 @@ def _local(value: datetime) -> datetime:
     return value
 
 
-LocalDateTime = Annotated[datetime, AfterValidator(_local)]
+#: A time relative to the terminal's clock: "now", "-2h", "+10m", "-1d6h", "today 08:02", "-1d 18:42:07".
+RELATIVE_TIME = re.compile(
+    r"^(?:(?P<now>now)|(?P<day>today|yesterday)|(?P<sign>[+-])(?P<terms>(?:\d+[smhdw])+))"
+    r"(?:\s+(?P<hh>\d{1,2}):(?P<mm>\d{2})(?::(?P<ss>\d{2}))?)?$"
+)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+RELATIVE_HELP = (
+    "write a TOML date-time without quotes (2026-11-25T08:02:11) or a time relative to the terminal's clock: "
+    '"now", "-2h", "-3d", "+10m", "-1d6h", "today 08:02", "yesterday 18:42:07", "-2d 09:15"'
+)
+
+
+def relative_time(text: str, now: datetime) -> datetime:
+    """``text`` (see :data:`RELATIVE_TIME`) as a date-time, counted from ``now`` (the terminal's clock).
+
+    A time of day goes with a whole number of days ("today", "yesterday", "-3d"): that day at that time.
+    Raises ValueError with what to write instead.
+    """
+    match = RELATIVE_TIME.fullmatch(text.strip().lower())
+    if match is None:
+        raise ValueError(RELATIVE_HELP)
+    if match["now"]:
+        if match["hh"] is not None:
+            raise ValueError(f'"now" takes no time of day; write "today {match["hh"]}:{match["mm"]}"')
+        return now
+    if match["day"]:
+        if match["hh"] is None:
+            raise ValueError(f'"{match["day"]}" needs a time of day, e.g. "{match["day"]} 08:02"')
+        seconds = 0 if match["day"] == "today" else -86400
+    else:
+        terms = re.findall(r"(\d+)([smhdw])", match["terms"])
+        seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in terms)
+        seconds = -seconds if match["sign"] == "-" else seconds
+    moment = now + timedelta(seconds=seconds)
+    if match["hh"] is None:
+        return moment
+    if seconds % 86400:
+        raise ValueError(f'a time of day goes with whole days ("-1d 08:00"), not with {match["sign"]}{match["terms"]}')
+    hh, mm, ss = int(match["hh"]), int(match["mm"]), int(match["ss"] or 0)
+    if hh > 23 or mm > 59 or ss > 59:
+        raise ValueError(f"{hh:02d}:{mm:02d}:{ss:02d} is not a time of day")
+    return moment.replace(hour=hh, minute=mm, second=ss)
+
+
+def _relative(value: Any, info: ValidationInfo) -> Any:
+    """A string in a date-time key: a time relative to the terminal's clock when the file was loaded."""
+    if not isinstance(value, str):
+        return value
+    now = (info.context or {}).get("now") or datetime.now().replace(microsecond=0)
+    try:
+        return relative_time(value, now)
+    except ValueError as err:
+        text = value.strip().lower()
+        if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(
+                "a quoted date-time is text: write it without quotes (2026-11-25T08:02:11), or a time relative to "
+                'the terminal\'s clock such as "-2h" or "yesterday 08:02"'
+            ) from None
+        if re.fullmatch(r"(?:\d+[smhdw])+", text):
+            raise ValueError(
+                f'a relative time needs its sign: "-{text}" ({text} ago) or "+{text}" (in {text})'
+            ) from None
+        raise ValueError(f"not a time: {err}") from None
+
+
+LocalDateTime = Annotated[datetime, BeforeValidator(_relative), AfterValidator(_local)]
 HexKey = Annotated[str, Field(pattern=r"^([0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48})$")]
 
 
@@ -524,11 +600,19 @@ def _describe(err: dict[str, Any]) -> str:
     return f"key '{loc}': {message}{shown}"
 
 
+def terminal_now(raw: dict[str, Any]) -> datetime:
+    """The terminal's clock now (the laptop's plus ``hardware.clock_offset_s``): what relative times count from."""
+    offset = raw.get("hardware", {}).get("clock_offset_s", 0) if isinstance(raw.get("hardware"), dict) else 0
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        offset = 0  # a wrong type is reported by the validation itself
+    return datetime.now().replace(microsecond=0) + timedelta(seconds=offset)
+
+
 def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     path = find_scenario(str(name_or_path))
     raw = _read_raw(path)
     try:
-        return Scenario.model_validate(raw)
+        return Scenario.model_validate(raw, context={"now": terminal_now(raw)})
     except ValidationError as err:
         problems = "; ".join(_describe(e) for e in err.errors())
         raise ScenarioError(f"{path}: {problems}") from None
@@ -542,6 +626,6 @@ def load_scenario_text(text: str, *, source: str = "<text>") -> Scenario:
         raise ScenarioError(f"{source}: not valid TOML ({err})") from err
     raw = _resolve(raw, None, source, ())
     try:
-        return Scenario.model_validate(raw)
+        return Scenario.model_validate(raw, context={"now": terminal_now(raw)})
     except ValidationError as err:
         raise ScenarioError(f"{source}: " + "; ".join(_describe(e) for e in err.errors())) from None
