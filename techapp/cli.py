@@ -30,6 +30,7 @@ from drivers.transport import DEFAULT_BAUDRATE
 
 from . import __version__
 from .credentials import DEMO_PASSWORD, PasswordUnavailable, read_password
+from .history_cli import add_history_parser, add_no_history_arg, cmd_history, record_diagnosis, record_restore
 from .info import collect_info, render_text
 from .laptopnet import laptop_dialer, trusted_ca
 
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="time a person gets to answer a prompt, and then to swipe or press the keys (1-600, default 30)",
     )
     _add_real_network_arg(diag)
+    add_no_history_arg(diag)
 
     restore = sub.add_parser(
         "restore", allow_abbrev=False, help="write a parameter backup (made before every repair) back to the terminal"
@@ -157,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection_args(restore)
     restore.add_argument("--backup", metavar="FILE", required=True, help="backup file (techapp.backup/1)")
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_no_history_arg(restore)
+    add_history_parser(sub)
 
     ports = sub.add_parser(
         "ports", allow_abbrev=False, help="list serial ports, recognised terminals and USB-serial bridges first"
@@ -487,6 +491,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
         try:
             diagnoser, result = run_with_baud_probe(open_driver, args.baud, make)
+            before = None  # the diagnosis before a repair, for the visit history
         except TerminalError as err:
             _err(str(err))
             return EXIT_CANNOT_RUN
@@ -494,11 +499,12 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             if fix != "none" and result.could_not_run is None:
                 # a test page only makes sense after the manual steps (paper, cover): auto does not print it
                 confirm = (lambda action, finding: not action.after_manual) if fix == "auto" else _confirm(lang)
-                result = diagnoser.repair(result, confirm)
+                before, result = result, diagnoser.repair(result, confirm)
         finally:
             finished.set()
             diagnoser.driver.close()
     sys.stdout.write(render_text(result, lang))
+    record_diagnosis(result, before=before, disabled=args.no_history)
     if args.json:
         try:
             write_json_whole(Path(args.json).absolute(), result.to_dict())
@@ -555,6 +561,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"{name}: {now!r} -> {then!r}")
     if saved is not None:
         print(f"The parameters before the restore are saved in {saved}; STAN and batch were left as they are.")
+    record_restore(
+        disabled=args.no_history,
+        port=port,
+        terminal={"serial_number": identity.serial_number, "vendor": identity.vendor, "model": identity.model},
+        backup=str(Path(args.backup).absolute()),
+        saved_before=str(saved) if saved is not None else None,
+        changes=changes,
+    )
     return EXIT_OK
 
 
@@ -710,6 +724,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "network": cmd_network,
         "diagnose": cmd_diagnose,
         "restore": cmd_restore,
+        "history": lambda a: cmd_history(a, _lang(a)),
     }
     try:
         return handlers[args.command](args)
