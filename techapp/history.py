@@ -873,7 +873,16 @@ class History:
                     ),
                 )
             )
-            changes += self._reading_changes(self._readings(last.id), this.readings)
+            readings = self._reading_changes(self._readings(last.id), this.readings)
+            changes += readings or [
+                Change(
+                    "first",
+                    Text(
+                        "No change in versions, parameters or counters since then.",
+                        "此后版本、参数和计数器均无变化。",
+                    ),
+                )
+            ]
             changes += self._finding_changes(last.id, this)
         changes += self._repeats(this)
         return changes
@@ -899,29 +908,37 @@ class History:
         return out
 
     def _finding_changes(self, last_id: int, this: Visit) -> list[Change]:
-        def titles(visit_id: int, states: tuple[str, ...]) -> dict[str, Text]:
+        def found(visit_id: int) -> dict[str, tuple[Text, str]]:
             rows = self._conn.execute(
                 "SELECT finding_id, title_en, title_zh, state FROM findings WHERE visit_id = ? ORDER BY seq",
                 (visit_id,),
             )
-            return {fid: Text(en, zh) for fid, en, zh, state in rows if state in states}
+            return {fid: (Text(en, zh), state) for fid, en, zh, state in rows}
 
-        open_states = ("open",)
-        before = titles(last_id, open_states)
-        found_now = titles(this.id, ("open", "fixed-during-diagnosis", "repaired"))
+        before = {fid: title for fid, (title, state) in found(last_id).items() if state == "open"}
         out = []
-        for fid, title in found_now.items():
+        for fid, (title, state) in found(this.id).items():
+            fixed = state != "open"
             if fid in before:
-                out.append(
-                    Change("findings", Text("Still found, as at the last visit: ", "与上次相同，仍存在：") + title)
+                head = (
+                    Text("Found again (left open at the last visit), repaired now: ", "上次遗留未修复，本次已修复：")
+                    if fixed
+                    else Text("Still there since the last visit: ", "上次已发现，仍未解决：")
                 )
             else:
-                out.append(Change("findings", Text("New since the last visit: ", "上次之后新出现：") + title))
-        for fid, title in before.items():
-            if fid not in found_now and this.kind != "restore":
-                out.append(
-                    Change("findings", Text("Found at the last visit, not now: ", "上次发现，本次没有：") + title)
+                head = (
+                    Text("New since the last visit, repaired now: ", "上次之后新出现，本次已修复：")
+                    if fixed
+                    else Text("New since the last visit: ", "上次之后新出现：")
                 )
+            out.append(Change("findings", head + title))
+        if this.kind != "restore":
+            now = found(this.id)
+            for fid, title in before.items():
+                if fid not in now:
+                    out.append(
+                        Change("findings", Text("Found at the last visit, gone now: ", "上次发现，本次没有：") + title)
+                    )
         return out
 
     def _repeats(self, this: Visit) -> list[Change]:

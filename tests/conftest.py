@@ -109,6 +109,13 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backups, the visit history and crash logs go to a fresh folder unless a test picks its own,
+    never to the real user data directory (every `techapp diagnose` records a visit)."""
+    monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_world_and_no_leaks() -> Iterator[None]:
     """Every test starts with no in-process terminals and must not leave threads running."""
     forget_terminals()
