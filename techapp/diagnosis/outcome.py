@@ -266,6 +266,11 @@ def _how(step: str, cause: str, r: Readings) -> Text:
                 "先修复终端网络（见网络检查），再重新诊断",
             )
         return RUN_AGAIN
+    if step == "laptop-network" and (cause == "no-addresses" or r.laptop_hosts == []):
+        return T(
+            "the terminal's host addresses are needed first: read or enter them (see the findings), then run it again",
+            "需要先有终端的主机地址：读取或输入主机地址（见发现的问题），然后重新诊断",
+        )
     if step == "laptop-network":
         return T(
             "run it again on site with the laptop on the shop's network and --real-network",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .actions import parameter_label
 from .model import Action, Diagnosis, Finding, T
 
 MARK = {
@@ -57,8 +58,14 @@ def _value(v: Any) -> str:
 
 
 def describe_changes(action: Action, lang: str) -> list[str]:
-    """``name: before -> after`` lines for an automatic parameter write."""
-    return [f"{name}: {_value(a)} -> {_value(b)}" for name, (a, b) in action.changes.items()]
+    """``Name: before -> after`` lines for an automatic parameter write, named as the terminal's menus do."""
+    colon = "：" if lang == "zh" else ": "
+    blank = "（空）" if lang == "zh" else "(blank)"
+    return [
+        f"{parameter_label(name, lang)}{colon}{_value(a) if a not in ('', None) else blank} -> "
+        f"{_value(b) if b not in ('', None) else blank}"
+        for name, (a, b) in action.changes.items()
+    ]
 
 
 def render_action(action: Action, lang: str, label: str, indent: str = "     ") -> list[str]:
@@ -132,11 +139,15 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
     out: list[str] = [t(d.headline), ""]
     term = d.terminal
     if term:
-        out.append(
-            t(T("Terminal: ", "终端："))
-            + f"{term.get('vendor', '')} {term.get('model', '')} SN {term.get('serial_number', '?')}"
-            + (f", TID {_value(term.get('tid'))}, MID {_value(term.get('mid'))}" if "tid" in term else "")
-        )
+        device = f"{term.get('vendor', '')} {term.get('model', '')}".strip()
+        serial = term.get("serial_number", "?")
+        if lang == "zh":  # the trade's words and full-width punctuation
+            tid, mid = (f" {term[k]}" if term.get(k) else "为空" for k in ("tid", "mid"))
+            ids = f"，终端号{tid}，商户号{mid}" if "tid" in term else ""
+            out.append(f"终端：{device}，序列号 {serial}{ids}")
+        else:
+            ids = f", TID {_value(term.get('tid'))}, MID {_value(term.get('mid'))}" if "tid" in term else ""
+            out.append(f"Terminal: {device} SN {serial}{ids}")
     if d.work_order:
         wo = d.work_order
         out.append(t(T("Work order: ", "工单：")) + f"{wo['id']} {wo.get('merchant_name', '')}".rstrip())
