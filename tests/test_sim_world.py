@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from drivers.registry import open_terminal
@@ -32,6 +33,7 @@ from techapp.workorder import load_work_order
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK_ORDER = ROOT / "resources" / "work-orders" / "demo-97.toml"
+SCHEMA = json.loads((ROOT / "docs" / "schemas" / "diagnosis-v1.schema.json").read_text(encoding="utf-8"))
 PASSWORD = "demo-2026"
 
 pytestmark = pytest.mark.timeout(60)
@@ -126,6 +128,8 @@ def diagnose_pty(tmp_path) -> Iterator[Callable[..., Diagnosed]]:
         )
         assert "Traceback" not in result.stderr, result.stderr
         report = json.loads(out.read_text(encoding="utf-8"))
+        validator = jsonschema.Draft202012Validator
+        validator(SCHEMA, format_checker=validator.FORMAT_CHECKER).validate(report)  # the documented schema
         return Diagnosed(result.returncode, report, result.stdout, result.stderr)
 
     yield run
