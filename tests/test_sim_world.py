@@ -397,3 +397,19 @@ def test_training_scenarios_do_not_age(name):
     now = datetime.now()
     assert timedelta(0) < now - max(times) < timedelta(hours=1)
     assert timedelta(hours=20) < now - s.keys.last_sign_on < timedelta(days=7)
+
+
+def test_a_relative_time_scenario_tells_todays_story_through_a_pty(diagnose_pty):
+    """not-registered-97, whose times are relative: today's 97s and yesterday's keys, whatever the day."""
+    run = diagnose_pty("not-registered-97")
+    assert run.top["id"] == "not-registered", [f["id"] for f in run.report["findings"]]
+    assert run.report["outcome"] == "faults"
+    assert run.code == 1
+    now = datetime.now()
+    codes = run.check("counters.response_codes")["observed"]
+    assert codes["last"] == "97"
+    assert timedelta(0) < now - datetime.fromisoformat(codes["last_at"]) < timedelta(hours=1)
+    assert (
+        f"at {datetime.fromisoformat(codes['last_at']):%Y-%m-%d %H:%M}"
+        in run.check("counters.response_codes")["summary"]["en"]
+    )
