@@ -71,7 +71,7 @@ class Done:
         return next(c for c in self.doc["checks"] if c["id"] == check_id)
 
 
-def diagnose_cli(port: str, tmp_path: Path, answers: list[float | str | None], *args: str) -> Done:
+def diagnose_cli(port: str, tmp_path: Path, answers: list[float | str | None], *args: str, early: bytes = b"") -> Done:
     """Run ``techapp diagnose`` with a pty as its stdin; ``answers[n]``: seconds after the n-th prompt
     appears before Enter is pressed (None: never; "ctrl-c": Ctrl-C half a second after it appears)."""
     target = tmp_path / "result.json"
@@ -94,6 +94,7 @@ def diagnose_cli(port: str, tmp_path: Path, answers: list[float | str | None], *
         cwd=ROOT,
     )
     os.close(slave)
+    os.write(master, early)  # typed before any question was asked
     err = b""
     out = b""
     due: list[float] = []  # when to press Enter
@@ -190,6 +191,15 @@ def test_nobody_swipes_after_saying_ready_is_the_persons_time_out_too(pty_sim, t
     assert list(untested) == ["card-reader"]
     assert untested["card-reader"]["reason"]["en"] == "not tested: no answer in 3 s, no card presented"
     assert done.check("selftest.keypad")["status"] == "pass"
+
+
+def test_what_was_typed_before_a_prompt_does_not_answer_it(pty_sim, tmp_path):
+    server = pty_sim("healthy")
+    done = diagnose_cli(server.path, tmp_path, [None, 0.2], "--person-timeout", "3", early=b"\n\n")
+    assert_clean_exit(done)
+    assert done.untested()["card-reader"]["reason"]["en"].startswith("not tested: no answer in 3 s")
+    assert done.check("selftest.keypad")["status"] == "pass"  # answered after it appeared
+    assert done.code == 3
 
 
 def test_ctrl_c_at_a_prompt_cancels_cleanly(pty_sim, tmp_path):
