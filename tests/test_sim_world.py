@@ -413,3 +413,5 @@ def test_a_relative_time_scenario_tells_todays_story_through_a_pty(diagnose_pty)
         f"at {datetime.fromisoformat(codes['last_at']):%Y-%m-%d %H:%M}"
         in run.check("counters.response_codes")["summary"]["en"]
     )
+    loaded = {k["loaded_at"] for k in run.check("keys.working")["observed"]["working_keys"]}
+    assert len(loaded) == 1 and timedelta(hours=20) < now - datetime.fromisoformat(loaded.pop()) < timedelta(days=2)
