@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,23 +46,11 @@ from .terminal_view import parameter_label
 
 def fmt(value: Any, depth: int = 0, *, limit: int | None = 160) -> str:
     """A reading as one line: dates to the second, lists and dicts flattened, text longer than ``limit``
-    shortened (None: never; the checklist wraps the whole observation)."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, bool):
-        return QCoreApplication.translate("Values", "yes") if value else QCoreApplication.translate("Values", "no")
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, dict):
-        if depth > 1:
-            return "{…}"
-        return ", ".join(
-            f"{k} {fmt(v, depth + 1, limit=limit)}" for k, v in value.items() if k not in ("request_hex", "answer_hex")
-        )
-    if isinstance(value, list | tuple):
-        return "; ".join(fmt(v, depth + 1, limit=limit) for v in value) or "-"
-    text = str(value)
-    return text if limit is None or len(text) <= limit else text[: limit - 3] + "…"
+    shortened (None: never; the checklist wraps the whole observation). Keys are named and outcome ids
+    put in words (:func:`ui.evidence.evidence_text`), never shown as ids."""
+    from .evidence import evidence_text
+
+    return evidence_text(value, depth, limit=limit)
 
 
 class WrapDelegate(QStyledItemDelegate):
@@ -200,8 +188,6 @@ class ChecklistView(QTreeWidget):
                     item.addChild(QTreeWidgetItem([label, fmt(value, limit=None)]))
             if c.compared_with:
                 item.addChild(QTreeWidgetItem([self.tr("Compared with"), source_text(c.compared_with, language)]))
-            if c.error_type:
-                item.addChild(QTreeWidgetItem([self.tr("Error"), c.error_type]))
             if c.duration_ms:
                 item.addChild(
                     QTreeWidgetItem([self.tr("Time taken"), self.tr("%1 ms").replace("%1", str(c.duration_ms))])

@@ -73,6 +73,7 @@ def restore_job(path: Path, identity: Identity):
         changes, before = restore_backup(driver, path, identity=identity)
         return changes, before, driver.parameters()
 
+    job.backup_path = str(path)  # type: ignore[attr-defined] - the visit history records what was restored
     return job
 
 
@@ -116,13 +117,19 @@ class ConfirmRestore(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         for row, (name, (now, after)) in enumerate(changes.items()):
             for col, text in enumerate((parameter_label(name), shown(now), shown(after))):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, name)
                 self.table.setItem(row, col, item)
         self.table.setMaximumHeight(40 + 30 * max(1, len(changes)))
+        self.table.resizeColumnsToContents()
+        # every value whole: the dialog as wide as the table needs (up to the screen)
+        needed = sum(self.table.columnWidth(c) for c in range(3)) + 60
+        screen = self.screen().availableGeometry().width() if self.screen() is not None else 1366
+        self.setMinimumWidth(min(max(560, needed), screen - 40))
         lay.addWidget(self.table)
         note = QLabel(
             self.tr(
@@ -236,13 +243,17 @@ class RestoreDialog(QDialog):
                 what = self.tr("(read the terminal to compare)")
             else:
                 changes = restore_changes(current, b.parameters)
-                what = change_text(changes) if changes else self.tr("Nothing: the terminal holds these values")
+                what = change_text(changes) if changes else self.tr("Nothing: the values last read are these")
             item = QTreeWidgetItem([b.saved_at.strftime("%Y-%m-%d %H:%M:%S"), _reason(b), what])
             item.setToolTip(2, what)
             item.setData(0, Qt.ItemDataRole.UserRole, str(b.path))
             self.list.addTopLevelItem(item)
         if self.backups:
             self.list.setCurrentItem(self.list.topLevelItem(0))
+        elif identity is not None:
+            self.status.setText(
+                self.tr("No backups of this terminal yet: techapp saves one before every repair and every restore.")
+            )
         self._update()
 
     def chosen(self) -> BackupFile | None:

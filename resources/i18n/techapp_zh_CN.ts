@@ -55,10 +55,6 @@
         <translation>对照</translation>
     </message>
     <message>
-        <source>Error</source>
-        <translation>错误</translation>
-    </message>
-    <message>
         <source>Time taken</source>
         <translation>用时</translation>
     </message>
@@ -226,6 +222,357 @@
     <message>
         <source>Copy details</source>
         <translation>复制详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>Evidence</name>
+    <message>
+        <source>active slot</source>
+        <translation>当前密钥位</translation>
+    </message>
+    <message>
+        <source>answered by</source>
+        <translation>应答方</translation>
+    </message>
+    <message>
+        <source>approved</source>
+        <translation>已认证</translation>
+    </message>
+    <message>
+        <source>backup host</source>
+        <translation>备用主机</translation>
+    </message>
+    <message>
+        <source>capacity</source>
+        <translation>容量</translation>
+    </message>
+    <message>
+        <source>charging</source>
+        <translation>充电中</translation>
+    </message>
+    <message>
+        <source>check value</source>
+        <translation>校验值</translation>
+    </message>
+    <message>
+        <source>response codes</source>
+        <translation>应答码</translation>
+    </message>
+    <message>
+        <source>counter</source>
+        <translation>计数</translation>
+    </message>
+    <message>
+        <source>cover</source>
+        <translation>仓盖</translation>
+    </message>
+    <message>
+        <source>charge cycles</source>
+        <translation>充电循环次数</translation>
+    </message>
+    <message>
+        <source>detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>clock difference (s)</source>
+        <translation>时钟偏差（秒）</translation>
+    </message>
+    <message>
+        <source>failed checks</source>
+        <translation>未通过的检查</translation>
+    </message>
+    <message>
+        <source>failure</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>largest share allowed</source>
+        <translation>允许的最大比例</translation>
+    </message>
+    <message>
+        <source>smallest free share allowed</source>
+        <translation>允许的最小剩余比例</translation>
+    </message>
+    <message>
+        <source>free (KB)</source>
+        <translation>可用（KB）</translation>
+    </message>
+    <message>
+        <source>noise bytes</source>
+        <translation>乱码字节数</translation>
+    </message>
+    <message>
+        <source>print head (°C)</source>
+        <translation>打印头温度（°C）</translation>
+    </message>
+    <message>
+        <source>print head below (°C)</source>
+        <translation>打印头温度上限（°C）</translation>
+    </message>
+    <message>
+        <source>health (%)</source>
+        <translation>健康度（%）</translation>
+    </message>
+    <message>
+        <source>lowest health allowed (%)</source>
+        <translation>允许的最低健康度（%）</translation>
+    </message>
+    <message>
+        <source>host</source>
+        <translation>主机</translation>
+    </message>
+    <message>
+        <source>hosts</source>
+        <translation>主机</translation>
+    </message>
+    <message>
+        <source>slot</source>
+        <translation>密钥位</translation>
+    </message>
+    <message>
+        <source>key length</source>
+        <translation>密钥长度</translation>
+    </message>
+    <message>
+        <source>key type</source>
+        <translation>密钥类型</translation>
+    </message>
+    <message>
+        <source>keys left</source>
+        <translation>剩余密钥数</translation>
+    </message>
+    <message>
+        <source>KSN</source>
+        <translation>KSN</translation>
+    </message>
+    <message>
+        <source>laptop</source>
+        <translation>笔记本</translation>
+    </message>
+    <message>
+        <source>last</source>
+        <translation>最近一次</translation>
+    </message>
+    <message>
+        <source>last at</source>
+        <translation>最近时间</translation>
+    </message>
+    <message>
+        <source>charge (%)</source>
+        <translation>电量（%）</translation>
+    </message>
+    <message>
+        <source>network link up</source>
+        <translation>网络已连接</translation>
+    </message>
+    <message>
+        <source>loaded at</source>
+        <translation>装载时间</translation>
+    </message>
+    <message>
+        <source>counter limit</source>
+        <translation>计数上限</translation>
+    </message>
+    <message>
+        <source>largest difference allowed (s)</source>
+        <translation>允许的最大偏差（秒）</translation>
+    </message>
+    <message>
+        <source>frames refused (NAK)</source>
+        <translation>被拒收的帧（NAK）</translation>
+    </message>
+    <message>
+        <source>network name</source>
+        <translation>网络名称</translation>
+    </message>
+    <message>
+        <source>outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>paper</source>
+        <translation>纸</translation>
+    </message>
+    <message>
+        <source>pending reversal</source>
+        <translation>待冲正</translation>
+    </message>
+    <message>
+        <source>present</source>
+        <translation>已安装</translation>
+    </message>
+    <message>
+        <source>primary host</source>
+        <translation>主机地址</translation>
+    </message>
+    <message>
+        <source>primary host missing</source>
+        <translation>缺少主机地址</translation>
+    </message>
+    <message>
+        <source>printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>production hosts</source>
+        <translation>生产主机</translation>
+    </message>
+    <message>
+        <source>protocol version</source>
+        <translation>协议版本</translation>
+    </message>
+    <message>
+        <source>response code</source>
+        <translation>应答码</translation>
+    </message>
+    <message>
+        <source>frames sent again</source>
+        <translation>重发的帧</translation>
+    </message>
+    <message>
+        <source>role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>roles</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>key scheme</source>
+        <translation>密钥体系</translation>
+    </message>
+    <message>
+        <source>sent at</source>
+        <translation>发送时间</translation>
+    </message>
+    <message>
+        <source>serial number</source>
+        <translation>序列号</translation>
+    </message>
+    <message>
+        <source>signal (dBm)</source>
+        <translation>信号强度（dBm）</translation>
+    </message>
+    <message>
+        <source>master key slots</source>
+        <translation>主密钥位</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>tamper</source>
+        <translation>防拆状态</translation>
+    </message>
+    <message>
+        <source>total (KB)</source>
+        <translation>总容量（KB）</translation>
+    </message>
+    <message>
+        <source>unsettled transactions</source>
+        <translation>未结算交易</translation>
+    </message>
+    <message>
+        <source>used</source>
+        <translation>已用</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>working keys</source>
+        <translation>工作密钥</translation>
+    </message>
+    <message>
+        <source>where the fault lies</source>
+        <translation>故障所在</translation>
+    </message>
+    <message>
+        <source>what was seen</source>
+        <translation>所见记录</translation>
+    </message>
+    <message>
+        <source>no network carrier</source>
+        <translation>无网络信号</translation>
+    </message>
+    <message>
+        <source>no SIM card</source>
+        <translation>无 SIM 卡</translation>
+    </message>
+    <message>
+        <source>not registered on the mobile network</source>
+        <translation>未注册到移动网络</translation>
+    </message>
+    <message>
+        <source>no APN set</source>
+        <translation>未设置 APN</translation>
+    </message>
+    <message>
+        <source>mobile data refused</source>
+        <translation>移动数据被拒绝</translation>
+    </message>
+    <message>
+        <source>no Wi-Fi network set</source>
+        <translation>未设置 Wi-Fi 网络</translation>
+    </message>
+    <message>
+        <source>Wi-Fi network not found</source>
+        <translation>找不到 Wi-Fi 网络</translation>
+    </message>
+    <message>
+        <source>Wi-Fi password refused</source>
+        <translation>Wi-Fi 密码错误</translation>
+    </message>
+    <message>
+        <source>no IP address</source>
+        <translation>未获得 IP 地址</translation>
+    </message>
+    <message>
+        <source>new keys do not verify</source>
+        <translation>新密钥校验失败</translation>
+    </message>
+    <message>
+        <source>totals do not balance</source>
+        <translation>总额不平</translation>
+    </message>
+    <message>
+        <source>certificate not yet valid</source>
+        <translation>证书尚未生效</translation>
+    </message>
+    <message>
+        <source>certificate expired</source>
+        <translation>证书已过期</translation>
+    </message>
+    <message>
+        <source>certificate not trusted</source>
+        <translation>证书不受信任</translation>
+    </message>
+    <message>
+        <source>master/session, single-length keys</source>
+        <translation>主密钥/工作密钥，单倍长</translation>
+    </message>
+    <message>
+        <source>master/session, double-length keys</source>
+        <translation>主密钥/工作密钥，双倍长</translation>
+    </message>
+    <message>
+        <source>master/session, double-length keys with TDK</source>
+        <translation>主密钥/工作密钥，双倍长（含磁道密钥）</translation>
+    </message>
+    <message>
+        <source>DUKPT (TDES)</source>
+        <translation>DUKPT（TDES）</translation>
+    </message>
+    <message>
+        <source>nobody presented a card or pressed the keys</source>
+        <translation>无人刷卡或按键</translation>
     </message>
 </context>
 <context>
@@ -1035,10 +1382,6 @@
         <translation>（读取终端后才能比较）</translation>
     </message>
     <message>
-        <source>Nothing: the terminal holds these values</source>
-        <translation>无：终端上已是这些参数</translation>
-    </message>
-    <message>
         <source>Reading the terminal&apos;s parameters...</source>
         <translation>正在读取终端参数…</translation>
     </message>
@@ -1085,6 +1428,14 @@
     <message>
         <source>Saved</source>
         <translation>保存时间</translation>
+    </message>
+    <message>
+        <source>Nothing: the values last read are these</source>
+        <translation>无：最近一次读到的参数就是这些</translation>
+    </message>
+    <message>
+        <source>No backups of this terminal yet: techapp saves one before every repair and every restore.</source>
+        <translation>该终端还没有备份：techapp 在每次修复和恢复前都会自动保存一份。</translation>
     </message>
     <message>
         <source>Why</source>
@@ -1178,6 +1529,7 @@
     </message>
     <message>
         <source>Wi-Fi</source>
+        <extracomment>Keys whose values are outcome or scheme ids (hosts, links, TLS, keys, tests).</extracomment>
         <translation>Wi-Fi</translation>
     </message>
     <message>
@@ -1503,6 +1855,10 @@
     <message>
         <source>Logout</source>
         <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Judged with: %1</source>
+        <translation>判断依据：%1</translation>
     </message>
     <message>
         <source>Item</source>

@@ -250,3 +250,30 @@ def test_no_port_found_gives_a_hint_not_an_empty_list(qtbot, make_window, monkey
     assert "maintenance mode" in hint.text() and "cable" in hint.text()
     w.connect_panel.sim.setChecked(True)  # practising on the simulated terminal: no hint needed
     assert not hint.isVisible()
+
+
+ID = re.compile(r"(?<![\w.:/-])[a-z]+(?:[-_][a-z0-9]+)+(?![\w.:/-])")  # dns-failure, not_configured, primary_host
+
+
+def test_the_checklist_evidence_names_readings_and_outcomes_not_ids(qtbot, make_window):
+    w = make_window("zh")
+    setup_demo(w, connect=False)
+    w.connect_panel.use_simulator("dns-failure")
+    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w)
+    w.opt_person.setChecked(False)
+    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.busy, timeout=5000)
+    wait_idle(qtbot, w)
+    evidence = []
+    for i in range(w.checklist.topLevelItemCount()):
+        group = w.checklist.topLevelItem(i)
+        for j in range(group.childCount()):
+            check = group.child(j)
+            evidence += [check.child(k).text(1) for k in range(check.childCount())]
+    assert evidence
+    leaks = [(ID.findall(text), text) for text in evidence if ID.findall(text)]
+    assert not leaks, leaks
+    joined = "\n".join(evidence)
+    assert "域名解析失败" in joined or "未设置" in joined  # the hosts' outcomes in words
+    assert "primary_host" not in joined and "outcome" not in joined
