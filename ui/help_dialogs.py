@@ -175,6 +175,8 @@ class ResponseCodesDialog(QDialog):
 
     def _fill(self) -> None:
         rows = self.rows()
+        # in Chinese the meaning is the terminal's display text: one column, not the same twice
+        self.table.setColumnHidden(2, lang() == "zh")
         self.table.setRowCount(len(rows))
         for r, cells in enumerate(rows):
             for c, text in enumerate(cells):
