@@ -152,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_real_network_arg(diag)
     add_no_history_arg(diag)
+    diag.add_argument(
+        "--report",
+        metavar="FILE.pdf",
+        help="also write the service report as PDF (in --lang) and its canonical JSON beside it (FILE.json)",
+    )
 
     restore = sub.add_parser(
         "restore", allow_abbrev=False, help="write a parameter backup (made before every repair) back to the terminal"
@@ -191,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     acq.add_argument("scenario", help="shipped scenario name or path to a .toml file")
     acq.add_argument("--trace", metavar="FILE", help="append every message to FILE (time, rx/tx, host, hex)")
     acq.add_argument("--ca", metavar="FILE", help="write the demo CA certificate (PEM) to FILE when a host uses TLS")
+    from .report.commands import add_parsers as add_report_parsers
+
+    add_report_parsers(sub)  # report, verify, settings (techapp/report/commands.py)
     return parser
 
 
@@ -504,12 +512,17 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             finished.set()
             diagnoser.driver.close()
     sys.stdout.write(render_text(result, lang))
-    record_diagnosis(result, before=before, disabled=args.no_history)
+    visit_id = record_diagnosis(result, before=before, disabled=args.no_history)
     if args.json:
         try:
             write_json_whole(Path(args.json).absolute(), result.to_dict())
         except OSError as err:
             _err(f"cannot write {args.json}: {err.strerror or err}")
+            return EXIT_CANNOT_RUN
+    if args.report:
+        from .report.commands import diagnose_report
+
+        if diagnose_report(result, args.report, lang, visit_id=visit_id) != 0:
             return EXIT_CANNOT_RUN
     return result.exit_code
 
@@ -714,6 +727,15 @@ def cmd_acquirer(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report_command(name: str):
+    def run(args: argparse.Namespace) -> int:
+        from .report import commands
+
+        return getattr(commands, name)(args)
+
+    return run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {
@@ -725,6 +747,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "diagnose": cmd_diagnose,
         "restore": cmd_restore,
         "history": lambda a: cmd_history(a, _lang(a)),
+        "report": _report_command("cmd_report"),
+        "verify": _report_command("cmd_verify"),
+        "settings": _report_command("cmd_settings"),
     }
     try:
         return handlers[args.command](args)

@@ -7,7 +7,8 @@ test fails when a committed schema differs from what the code produces.
 * ``diagnosis-v1``: ``techapp diagnose --json`` (:class:`DiagnosisDocument`, mirroring
   ``Diagnosis.to_dict()``); its enumerations come from the code: the check ids the judge
   emits, ``rules.PRIORITY``, the model's literals and the parameter names;
-* ``backup-v1``: the parameter backups of :mod:`techapp.backups` (:class:`BackupDocument`).
+* ``backup-v1``: the parameter backups of :mod:`techapp.backups` (:class:`BackupDocument`);
+* ``report-v1``: the service reports of :mod:`techapp.report` (:mod:`techapp.report.schema`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .diagnosis.model import STATUSES, Confidence, FindingState, Outcome, Severi
 from .diagnosis.rules import PRIORITY
 from .diagnosis.runner import Readings
 from .info import SCHEMA as INFO_SCHEMA
+from .report.schema import report_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "docs" / "schemas"
 
@@ -407,6 +409,7 @@ SCHEMAS = {
     "info-v1.schema.json": info_schema,
     "diagnosis-v1.schema.json": diagnosis_schema,
     "backup-v1.schema.json": backup_schema,
+    "report-v1.schema.json": report_schema,
 }
 
 

@@ -113,8 +113,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         make_qt_app()
         return run_gui(demo="--demo" in args)
     from techapp.cli import main as cli_main
+    from techapp.report import register_renderer
 
+    register_renderer(_report_renderer)  # Qt is loaded only when a report is rendered or printed
     return cli_main(args)
+
+
+def _report_renderer():
+    """The Qt report renderer, on a headless QGuiApplication (offscreen) for the command line."""
+    import ui.report_render as report_render
+
+    report_render.ensure_app()
+    return report_render.RENDERER
 
 
 if __name__ == "__main__":
