@@ -275,10 +275,6 @@
         <translation>详情</translation>
     </message>
     <message>
-        <source>clock difference (s)</source>
-        <translation>时钟偏差（秒）</translation>
-    </message>
-    <message>
         <source>failed checks</source>
         <translation>未通过的检查</translation>
     </message>
@@ -375,7 +371,11 @@
         <translation>计数上限</translation>
     </message>
     <message>
-        <source>largest difference allowed (s)</source>
+        <source>clock difference (seconds)</source>
+        <translation>时钟偏差（秒）</translation>
+    </message>
+    <message>
+        <source>largest difference allowed (seconds)</source>
         <translation>允许的最大偏差（秒）</translation>
     </message>
     <message>
