@@ -12,10 +12,12 @@ area is an error, as is any exception: the script then exits non-zero
 
 For each language: connected to the simulated 97 terminal, the diagnosis
 running, the 97 finding with its actions, the terminal's values the checks
-marked, the repair confirmation, after the fix, the link lost half-way (a
-simulated terminal on a pty whose cable drops), and a healthy terminal whose
-person tests were skipped (the verdict names what was not tested). PNG files
-land next to this script unless ``--out`` says otherwise.
+marked, the Logs tab, the guide (F1) and the response codes, the repair
+confirmation, after the fix, the backups and the restore confirmation, a
+healthy terminal whose person tests were skipped (the prompt, then the verdict
+naming what was not tested), a wrong maintenance password, and the link lost
+half-way (a simulated terminal on a pty whose cable drops). PNG files land
+next to this script unless ``--out`` says otherwise.
 """
 
 from __future__ import annotations
@@ -76,10 +78,23 @@ class Shooter:
                 f" at {screen.devicePixelRatio():g}x)"
             )
 
-    def shoot(self, widget, name: str) -> Path:
-        self.check_fits(widget.window())
+    def shoot(self, widget, name: str, *, with_dialogs: bool = False) -> Path:
+        """The widget as it draws itself; ``with_dialogs``: the screen's pixels where the window is,
+        so a dialog open over it is in the picture too."""
+        from PySide6.QtWidgets import QApplication  # only in the child, once its screen is set
+
+        window = widget.window()
+        self.check_fits(window)
+        for dialog in QApplication.topLevelWidgets() if with_dialogs else []:
+            if dialog is not window and dialog.isVisible():
+                self.check_fits(dialog)
         path = self.out / f"{self.prefix}{name}.png"
-        if not widget.grab().save(str(path)):
+        if with_dialogs:
+            self.app.processEvents()
+            picture = window.screen().grabWindow(0, *window.frameGeometry().getRect())
+        else:
+            picture = widget.grab()
+        if picture.isNull() or not picture.save(str(path)):
             raise OSError(f"could not write {path}")
         self.taken.append(path)
         print(path, flush=True)
@@ -140,6 +155,19 @@ def connected_to_the_97_and_fixed(app, window, shots: Shooter, lang: str, only: 
     window.tabs.setCurrentIndex(1)  # the values the checks judged, marked with why
     settle(app)
     shots.shoot(window, "3b-terminal-marked")
+    window.tools.show_logs()  # the terminal's response-code and error logs, codes explained by the profile
+    settle(app)
+    shots.shoot(window, "8-logs")
+    guide = window.tools.guide()  # F1
+    wait(app, guide.isVisible, what="the guide")
+    settle(app)
+    shots.shoot(guide, "9-help-guide")
+    guide.close()
+    codes = window.tools.response_codes()
+    wait(app, codes.isVisible, what="the response codes")
+    settle(app)
+    shots.shoot(codes, "9b-response-codes")
+    codes.close()
     window.tabs.setCurrentIndex(0)
 
     window.findings.buttons["fix-tid"].click()
@@ -150,6 +178,18 @@ def connected_to_the_97_and_fixed(app, window, shots: Shooter, lang: str, only: 
     wait(app, lambda: not window.busy and bool(window.diagnosis.actions_taken), what="the repair")
     settle(app)
     shots.shoot(window, "5-after-fix")
+
+    restore = window.tools.restore()  # the backup the repair made, and what a restore would change
+    wait(app, lambda: restore.isVisible() and restore.list.topLevelItemCount() > 0, what="the backups")
+    settle(app)
+    shots.shoot(restore, "10-restore")
+    restore.restore_button.click()  # reads the terminal, then the confirmation with the exact change
+    wait(app, lambda: restore.confirm is not None and restore.confirm.isVisible(), what="the restore confirmation")
+    settle(app)
+    shots.shoot(restore.confirm, "10b-confirm-restore")
+    restore.confirm.reject()
+    restore.reject()
+    wait(app, lambda: not window.busy, what="the window to be idle")
 
 
 def cable_pulled(app, shots: Shooter, lang: str) -> None:
@@ -219,6 +259,33 @@ def person_tests_skipped(app, shots: Shooter, lang: str) -> None:
         service.shutdown()
 
 
+def wrong_password(app, shots: Shooter, lang: str) -> None:
+    """A wrong maintenance password: what the terminal said (tries left), and the window asks again."""
+    from ui import service as svc
+    from ui.app import create_window
+
+    window, service = create_window()
+    try:
+        show(app, window, lang)
+        window.connect_panel.use_simulator("demo-97")
+        window.connect_panel.password.setText("not-the-password")
+        window.connect_panel.connect_button.click()
+        wait(
+            app,
+            lambda: window._password_dialog is not None and window._password_dialog.isVisible(),
+            what="the password to be asked again",
+        )
+        if window.link == svc.CONNECTED:
+            raise RuntimeError("a wrong password shows Connected")
+        settle(app)
+        shots.shoot(window, "11-wrong-password", with_dialogs=True)
+        window._password_dialog.reject()
+        settle(app)
+    finally:
+        window.close()
+        service.shutdown()
+
+
 def child(lang: str, screen: str, out: Path, only: set[str] | None) -> int:
     os.environ["TECHAPP_DATA_DIR"] = tempfile.mkdtemp(prefix="techapp-shots-")
     os.environ.setdefault("TECHAPP_LOOPBACK_ONLY", "1")
@@ -239,6 +306,8 @@ def child(lang: str, screen: str, out: Path, only: set[str] | None) -> int:
         forget_terminals()
     if only is None:
         person_tests_skipped(app, shots, lang)
+        forget_terminals()
+        wrong_password(app, shots, lang)
         forget_terminals()
         cable_pulled(app, shots, lang)
         forget_terminals()

@@ -38,9 +38,24 @@ def test_the_screenshot_generator_takes_every_shot_in_both_languages(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     taken = {p.name for p in tmp_path.glob("*.png")}
     for lang in ("en", "zh"):
-        for name in ("1-connected", "3-finding-97", "4-confirm-repair", "5-after-fix", "6-disconnected"):
+        for name in (
+            "1-connected",
+            "2-diagnosis-running",
+            "3-finding-97",
+            "3b-terminal-marked",
+            "4-confirm-repair",
+            "5-after-fix",
+            "6-disconnected",
+            "7a-person-prompt",
+            "7-incomplete",
+            "8-logs",
+            "9-help-guide",
+            "9b-response-codes",
+            "10-restore",
+            "10b-confirm-restore",
+            "11-wrong-password",
+        ):
             assert f"{lang}-{name}.png" in taken
-        assert f"{lang}-7-incomplete.png" in taken
         assert f"{lang}-1920x1080-150-3-finding-97.png" in taken
     for name in taken:
         image = QImage(str(tmp_path / name))
