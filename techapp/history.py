@@ -977,6 +977,19 @@ class History:
         return out
 
 
+def safe_record(write: Callable[[History], int], path: str | Path | None = None) -> tuple[int | None, str]:
+    """Run ``write`` on the history and return (visit number, ""), or (None, why) when it failed.
+
+    For the callers whose own result matters more than its record (the CLI, the window's worker):
+    the history never makes a diagnosis, a repair or a restore fail.
+    """
+    try:
+        with History.open(path) as h:
+            return write(h), ""
+    except Exception as err:  # noqa: BLE001 - any failure to record is reported, never raised
+        return None, str(err) or type(err).__name__
+
+
 def report_fingerprint(report: dict[str, Any]) -> str | None:
     """The report's SHA-256 fingerprint by the report package's rule (``techapp.report.seal``), computed
     here rather than trusted from the document; the document's own when that package is missing."""
@@ -1040,5 +1053,6 @@ __all__ = [
     "default_path",
     "migrate",
     "readings_of",
+    "safe_record",
     "technician",
 ]

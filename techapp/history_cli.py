@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from .history import History, HistoryError, VisitSummary, technician
+from .history import History, HistoryError, VisitSummary, safe_record, technician
 
 OUTCOME_WORDS = {
     "healthy": "healthy",
@@ -84,25 +84,19 @@ def record_diagnosis(result: Any, *, before: Any = None, disabled: bool = False)
     """Record a finished ``diagnose`` run; a warning (never an exception) when the history cannot be written."""
     if disabled:
         return None
-    try:
-        with History.open() as h:
-            return h.record(result, technician=technician(), before=before)
-    except (HistoryError, OSError, ValueError) as err:
-        _warn(f"this run is not recorded in the visit history: {err}")
-    except Exception as err:  # noqa: BLE001 - the run's own result matters more than its record
-        _warn(f"this run is not recorded in the visit history: {type(err).__name__}: {err}")
-    return None
+    visit_id, why = safe_record(lambda h: h.record(result, technician=technician(), before=before))
+    if visit_id is None:
+        _warn(f"this run is not recorded in the visit history: {why}")
+    return visit_id
 
 
 def record_restore(*, disabled: bool = False, **kwargs: Any) -> int | None:
     if disabled:
         return None
-    try:
-        with History.open() as h:
-            return h.record_restore(technician=technician(), **kwargs)
-    except Exception as err:  # noqa: BLE001 - the restore is done; only its record failed
-        _warn(f"this restore is not recorded in the visit history: {err}")
-    return None
+    visit_id, why = safe_record(lambda h: h.record_restore(technician=technician(), **kwargs))
+    if visit_id is None:
+        _warn(f"this restore is not recorded in the visit history: {why}")
+    return visit_id
 
 
 def _line(v: VisitSummary, lang: str) -> str:

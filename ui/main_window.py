@@ -40,6 +40,7 @@ from techapp.profiles import ProfileError, list_profiles, load_profile
 from . import service as svc
 from .connect_panel import ConnectPanel
 from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDialog, safe_buttons
+from .history_view import install_history
 from .i18n import LANGUAGES, NATIVE_NAME, lang, languages
 from .style import STATUS_COLOR, status_icon
 from .terminal_view import TerminalView
@@ -344,6 +345,7 @@ class MainWindow(QMainWindow):
 
         self._fill_profiles()
         install_tools(self)  # Logs tab, copy, restore, traffic save, help (ui/tools.py)
+        install_history(self)  # File > Visit history, Ctrl+Shift+H (ui/history_view.py)
         self._tab_order()
         self.retranslate()
         self._update_actions()

@@ -35,6 +35,7 @@ from drivers.registry import DEFAULT_DRIVER, open_terminal
 from techapp.diagnosis import Action, Diagnoser, Diagnosis, Finding, PersonPrompt, StepProgress
 from techapp.diagnosis.engine import probe_baud
 from techapp.errors import explain
+from techapp.history import safe_record, technician
 from techapp.info import TerminalInfo, collect_info
 from techapp.laptopclock import clock_source, is_training, laptop_now
 from techapp.profiles import AcquirerProfile
@@ -136,6 +137,7 @@ class _Worker(QObject):
     jobDone = Signal(str, object)  # a tool's job (run_job): name, result
     jobFailed = Signal(str, str)  # name, the error's English message (the plain text came as ``explained``)
     busyChanged = Signal(bool)
+    visitRecorded = Signal(object, str)  # visit number in the history (or None), why it was not recorded ("")
     finished = Signal()
 
     def __init__(self) -> None:
@@ -156,6 +158,10 @@ class _Worker(QObject):
         self._lock = threading.Lock()
         self._exit = contextlib.ExitStack()
         self._cafiles: dict[str | None, str | None] = {}
+        # the visit history (techapp.history): one visit per diagnosis, rewritten by its repairs
+        self.record_history = True
+        self.visit_id: int | None = None
+        self._diagnosed: Diagnosis | None = None
 
     # -- called from the GUI thread (thread-safe) --------------------------------------
     def abort(self) -> None:
@@ -333,6 +339,8 @@ class _Worker(QObject):
             )
             self.diagnoser.baud_mismatch = self.baud_mismatch
             self.diagnosis = self.diagnoser.run()
+            self._diagnosed, self.visit_id = self.diagnosis, None
+            self._record(lambda h: h.record(self.diagnosis, technician=technician()))
             self._emit_readings()
             self.diagnosisDone.emit(self.diagnosis)
         except (TerminalError, OSError, ValueError) as err:
@@ -385,6 +393,8 @@ class _Worker(QObject):
         try:
             after = self.diagnoser.repair(self.diagnosis, self._confirm, only={action_id})
             self.diagnosis = after
+            visit, first = self.visit_id, self._diagnosed
+            self._record(lambda h: h.record(after, technician=technician(), before=first, replace=visit))
             self._emit_readings()
             self.repairDone.emit(after)
         except (TerminalError, OSError, ValueError) as err:
@@ -409,7 +419,10 @@ class _Worker(QObject):
         self.busyChanged.emit(True)
         self.stateChanged.emit(BUSY, name)
         try:
-            self.jobDone.emit(name, job(self.driver, self.password))
+            result = job(self.driver, self.password)
+            if name == "restore" and isinstance(result, tuple) and len(result) == 3:  # ui.restore_dialog.RESTORE_JOB
+                self._record_restore(result, getattr(job, "backup_path", ""))
+            self.jobDone.emit(name, result)
         except (TerminalError, OSError, ValueError) as err:  # BackupError is a ValueError
             self.explained.emit(name, explain(err))
             self.notice.emit("error", str(err))
@@ -417,6 +430,33 @@ class _Worker(QObject):
         finally:
             self._link_state_after(name)
             self.busyChanged.emit(False)
+
+    def _record(self, write, *, session: bool = True) -> None:
+        """Keep the visit in the history; a failure is a warning for the window, never the job's failure.
+
+        ``session``: the visit of this diagnosis (its repairs rewrite it); a restore is a visit of its own.
+        """
+        if not self.record_history:
+            return
+        visit_id, why = safe_record(write)
+        if visit_id is not None and session:
+            self.visit_id = visit_id
+        self.visitRecorded.emit(visit_id, why)
+
+    def _record_restore(self, result: tuple, backup: str) -> None:
+        changes, saved, params = result
+        terminal = {"serial_number": self.serial_number or "", "tid": params.tid, "mid": params.mid}
+        self._record(
+            lambda h: h.record_restore(
+                port=self.port,
+                terminal=terminal,
+                backup=backup,
+                saved_before=str(saved) if saved is not None else None,
+                changes=changes,
+                technician=technician(),
+            ),
+            session=False,
+        )
 
     @Slot()
     def close_link(self) -> None:
@@ -450,6 +490,7 @@ class TerminalSession(QObject):
     jobDone = Signal(str, object)
     jobFailed = Signal(str, str)
     busyChanged = Signal(bool)
+    visitRecorded = Signal(object, str)  # visit number (or None), why it was not recorded
     traceLines = Signal(list)  # list[TraceLine], delivered in batches
 
     # requests to the worker (queued into its thread)
@@ -484,6 +525,7 @@ class TerminalSession(QObject):
             "jobDone",
             "jobFailed",
             "busyChanged",
+            "visitRecorded",
         ):
             getattr(self.worker, sig).connect(getattr(self, sig))
         self.stateChanged.connect(self._remember_state)

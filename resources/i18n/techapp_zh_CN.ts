@@ -770,307 +770,306 @@
     <name>HistoryDialog</name>
     <message>
         <source>The visit history cannot be read: %1</source>
-        <extracomment>search fields: (key for History.visits, the label&apos;s source text)</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>无法读取到访记录：%1</translation>
     </message>
     <message>
         <source>No visit matches.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有符合条件的到访记录。</translation>
     </message>
     <message>
         <source>No visit recorded yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚无到访记录。</translation>
     </message>
     <message>
         <source>1 visit</source>
-        <translation type="unfinished"></translation>
+        <translation>1 次到访</translation>
     </message>
     <message>
         <source>%1 visits</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 次到访</translation>
     </message>
     <message>
         <source> (training)</source>
-        <translation type="unfinished"></translation>
+        <translation>（培训）</translation>
     </message>
     <message>
         <source>Diagnosis</source>
-        <translation type="unfinished">诊断</translation>
+        <translation>诊断</translation>
     </message>
     <message>
         <source>Repair</source>
-        <translation type="unfinished"></translation>
+        <translation>维修</translation>
     </message>
     <message>
         <source>Restore</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复</translation>
     </message>
     <message>
         <source>Healthy</source>
-        <translation type="unfinished"></translation>
+        <translation>正常</translation>
     </message>
     <message>
         <source>Faults found</source>
-        <translation type="unfinished"></translation>
+        <translation>发现故障</translation>
     </message>
     <message>
         <source>Incomplete</source>
-        <translation type="unfinished"></translation>
+        <translation>不完整</translation>
     </message>
     <message>
         <source>Backup restored</source>
-        <translation type="unfinished"></translation>
+        <translation>已恢复备份</translation>
     </message>
     <message>
         <source>technician not set</source>
-        <translation type="unfinished"></translation>
+        <translation>未设置技术员</translation>
     </message>
     <message>
         <source>%1 · SN %2 · %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 · 序列号 %2 · %3</translation>
     </message>
     <message>
         <source>Training: simulated terminal</source>
-        <translation type="unfinished"></translation>
+        <translation>培训：模拟终端</translation>
     </message>
     <message>
         <source>Restored from</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复自</translation>
     </message>
     <message>
         <source>Backup before writing</source>
-        <translation type="unfinished"></translation>
+        <translation>写入前的备份</translation>
     </message>
     <message>
         <source>Pass</source>
-        <translation type="unfinished"></translation>
+        <translation>通过</translation>
     </message>
     <message>
         <source>Warning</source>
-        <translation type="unfinished"></translation>
+        <translation>警告</translation>
     </message>
     <message>
         <source>Fail</source>
-        <translation type="unfinished"></translation>
+        <translation>失败</translation>
     </message>
     <message>
         <source>Not run</source>
-        <translation type="unfinished"></translation>
+        <translation>未运行</translation>
     </message>
     <message>
         <source>Error</source>
-        <translation type="unfinished">错误</translation>
+        <translation>错误</translation>
     </message>
     <message>
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>未解决</translation>
     </message>
     <message>
         <source>Fixed during the diagnosis</source>
-        <translation type="unfinished"></translation>
+        <translation>诊断过程中已修复</translation>
     </message>
     <message>
         <source>Repaired at this visit</source>
-        <translation type="unfinished"></translation>
+        <translation>本次到访已修复</translation>
     </message>
     <message>
         <source>Done</source>
-        <translation type="unfinished">完成</translation>
+        <translation>已完成</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>失败</translation>
     </message>
     <message>
         <source>Not confirmed</source>
-        <translation type="unfinished"></translation>
+        <translation>未确认</translation>
     </message>
     <message>
         <source>Blocked</source>
-        <translation type="unfinished"></translation>
+        <translation>受阻</translation>
     </message>
     <message>
         <source>Restored</source>
-        <translation type="unfinished"></translation>
+        <translation>已恢复</translation>
     </message>
     <message>
         <source>A restore has no service report.</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复操作没有服务报告。</translation>
     </message>
     <message>
         <source>Report %1, fingerprint %2</source>
-        <translation type="unfinished"></translation>
+        <translation>报告 %1，指纹 %2</translation>
     </message>
     <message>
         <source>No report was made at this visit; one is made from its diagnosis.</source>
-        <translation type="unfinished"></translation>
+        <translation>本次到访未生成报告；将根据其诊断结果生成。</translation>
     </message>
     <message>
         <source>Save the report as PDF</source>
-        <translation type="unfinished"></translation>
+        <translation>将报告保存为 PDF</translation>
     </message>
     <message>
         <source>The report could not be saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法保存报告：%1</translation>
     </message>
     <message>
         <source>Saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>已保存：%1</translation>
     </message>
     <message>
         <source>The report could not be printed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法打印报告：%1</translation>
     </message>
     <message>
         <source>Sent to the printer.</source>
-        <translation type="unfinished"></translation>
+        <translation>已发送到打印机。</translation>
     </message>
     <message>
         <source>The report could not be made: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>无法生成报告：%1</translation>
     </message>
     <message>
         <source>Visit history</source>
-        <translation type="unfinished"></translation>
+        <translation>到访记录</translation>
     </message>
     <message>
         <source>&amp;Search:</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索(&amp;S)：</translation>
     </message>
     <message>
         <source>Any field</source>
-        <translation type="unfinished"></translation>
+        <translation>任意字段</translation>
     </message>
     <message>
         <source>Serial number</source>
-        <translation type="unfinished">序列号</translation>
+        <translation>序列号</translation>
     </message>
     <message>
         <source>TID</source>
-        <translation type="unfinished"></translation>
+        <translation>终端号</translation>
     </message>
     <message>
         <source>MID</source>
-        <translation type="unfinished"></translation>
+        <translation>商户号</translation>
     </message>
     <message>
         <source>Merchant</source>
-        <translation type="unfinished"></translation>
+        <translation>商户</translation>
     </message>
     <message>
         <source>Work order</source>
-        <translation type="unfinished">工单</translation>
+        <translation>工单</translation>
     </message>
     <message>
         <source>serial number, TID, MID, merchant or work order</source>
-        <translation type="unfinished"></translation>
+        <translation>序列号、终端号、商户号、商户名称或工单号</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>从</translation>
     </message>
     <message>
         <source>To</source>
-        <translation type="unfinished"></translation>
+        <translation>至</translation>
     </message>
     <message>
         <source>Search</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索</translation>
     </message>
     <message>
         <source>Date</source>
-        <translation type="unfinished"></translation>
+        <translation>日期</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
         <source>Outcome</source>
-        <translation type="unfinished"></translation>
+        <translation>结果</translation>
     </message>
     <message>
         <source>Technician</source>
-        <translation type="unfinished"></translation>
+        <translation>技术员</translation>
     </message>
     <message>
         <source>Compared with the last visit</source>
-        <translation type="unfinished"></translation>
+        <translation>与上次到访相比</translation>
     </message>
     <message>
         <source>Result</source>
-        <translation type="unfinished">结果</translation>
+        <translation>结果</translation>
     </message>
     <message>
         <source>Check</source>
-        <translation type="unfinished">检查项</translation>
+        <translation>检查项</translation>
     </message>
     <message>
         <source>Observed</source>
-        <translation type="unfinished">读到的值</translation>
+        <translation>观察到的情况</translation>
     </message>
     <message>
         <source>Finding</source>
-        <translation type="unfinished"></translation>
+        <translation>故障</translation>
     </message>
     <message>
         <source>State</source>
-        <translation type="unfinished"></translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Cause</source>
-        <translation type="unfinished"></translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>操作</translation>
     </message>
     <message>
         <source>Written</source>
-        <translation type="unfinished"></translation>
+        <translation>写入的值</translation>
     </message>
     <message>
         <source>Summary</source>
-        <translation type="unfinished"></translation>
+        <translation>概要</translation>
     </message>
     <message>
         <source>Checklist</source>
-        <translation type="unfinished"></translation>
+        <translation>检查清单</translation>
     </message>
     <message>
         <source>Findings</source>
-        <translation type="unfinished"></translation>
+        <translation>故障</translation>
     </message>
     <message>
         <source>Actions</source>
-        <translation type="unfinished"></translation>
+        <translation>操作</translation>
     </message>
     <message>
         <source>Report</source>
-        <translation type="unfinished"></translation>
+        <translation>报告</translation>
     </message>
     <message>
         <source>Report &amp;language:</source>
-        <translation type="unfinished"></translation>
+        <translation>报告语言(&amp;L)：</translation>
     </message>
     <message>
         <source>Save as &amp;PDF...</source>
-        <translation type="unfinished"></translation>
+        <translation>保存为 PDF(&amp;P)...</translation>
     </message>
     <message>
         <source>&amp;Print...</source>
-        <translation type="unfinished"></translation>
+        <translation>打印(&amp;P)...</translation>
     </message>
 </context>
 <context>
     <name>HistoryMenu</name>
     <message>
         <source>Visit &amp;history...</source>
-        <translation type="unfinished"></translation>
+        <translation>到访记录(&amp;H)...</translation>
     </message>
     <message>
         <source>This visit is not recorded in the visit history: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>本次到访未能记入到访记录：%1</translation>
     </message>
 </context>
 <context>
