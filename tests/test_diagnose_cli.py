@@ -27,7 +27,7 @@ def test_demo_shows_the_97_root_cause_and_the_fix_it_offers(capsys):
     assert "[FAIL] Terminal ID (TID): 12345687; the work order says 12345678" in out
     assert "1. TID keyed wrong  [critical, sure]" in out
     assert "a) [automatic] Set the TID from work order WO-2026-1125-0042" in out
-    assert "tid: 12345687 -> 12345678" in out
+    assert "TID: 12345687 -> 12345678" in out
     assert "1. Did a host answer? Yes: 97" in out
     # progress goes to stderr, never mixed into the report
     assert "[1/14] Connect to the terminal" in err and "[1/" not in out

@@ -23,8 +23,31 @@ PARAMETER_NAMES = {
     "tid": ("TID", "终端号"),
     "mid": ("MID", "商户号"),
     "merchant_name": ("merchant name", "商户名称"),
+    "acquirer_id": ("institution ID", "机构标识码"),
     "primary_host": ("primary host", "主机地址"),
+    "primary_port": ("primary port", "主机端口"),
+    "backup_host": ("backup host", "备用主机地址"),
+    "backup_port": ("backup port", "备用主机端口"),
+    "tls": ("TLS", "TLS"),
+    "tpdu": ("TPDU", "TPDU"),
+    "header_status": ("header status", "状态设置"),
+    "comm_mode": ("comm mode", "通讯方式"),
+    "apn": ("APN", "APN"),
+    "wifi_ssid": ("Wi-Fi name (SSID)", "Wi-Fi 名称（SSID）"),
+    "dns_primary": ("DNS server", "DNS 服务器"),
+    "dns_secondary": ("second DNS server", "备用 DNS 服务器"),
+    "connect_timeout_s": ("connect timeout (s)", "连接超时（秒）"),
+    "response_timeout_s": ("response timeout (s)", "应答超时（秒）"),
+    "stan": ("STAN", "流水号"),
+    "batch": ("batch number", "批次号"),
 }
+
+
+def parameter_label(name: str, lang: str) -> str:
+    """A payment parameter as the terminal's menus name it (never its field key)."""
+    en, zh = PARAMETER_NAMES.get(name, (name.replace("_", " "), name.replace("_", " ")))
+    return zh if lang == "zh" else en
+
 
 SETTLE_FIRST = T(
     "The terminal refuses parameter changes while transactions are unsettled: settle the batch first.",

@@ -45,7 +45,7 @@ OUTCOMES_ZH = {
     "dns-failure": "域名解析失败",
     "dns-unavailable": "DNS 无应答",
     "refused": "拒绝连接",
-    "timeout": "联接超时",
+    "timeout": "连接超时",
     "reset": "连接被重置",
     "unreachable": "网络不可达",
     "tls-failure": "TLS 握手失败",
@@ -317,7 +317,7 @@ def identity_checks(r: Readings, ctx: Context) -> list[CheckResult]:
                     "warn",
                     T(
                         f"{value} is not among the versions the acquirer approved: {', '.join(listed)}",
-                        f"{value} 不在收单行认证的版本中：{', '.join(listed)}",
+                        f"{value} 不在收单行认证的版本中：{'、'.join(listed)}",
                     ),
                     {"version": value},
                     {"approved": listed},
@@ -1213,11 +1213,28 @@ def self_test_checks(r: Readings, ctx: Context) -> list[CheckResult]:
         if res.keys_missing or res.keys_seen:
             observed["keys_missing"] = res.keys_missing
         status: Status = {"pass": "pass", "fail": "fail"}.get(res.result, "skipped")
-        zh = res.detail
-        if res.result == "no-input":
-            zh = "无人操作（超时）"
-        out.append(_c(check_id, "self-test", title, status, T(res.detail, zh), observed))
+        out.append(_c(check_id, "self-test", title, status, T(res.detail, _self_test_zh(res)), observed))
     return out
+
+
+def _self_test_zh(res) -> str:
+    """The terminal's self-test result in Chinese, from its fields (the terminal's own text is English)."""
+    if res.result == "no-input":
+        return "无人操作（超时）"
+    if res.result == "cancelled":
+        return "测试已取消"
+    tracks = "、".join(str(t) for t in res.tracks_read)
+    if res.test == "keypad":
+        if res.result == "pass":
+            return "全部按键均有响应"
+        return f"按键未响应：{res.keys_missing}" if res.keys_missing else "按键测试失败"
+    if res.result == "pass":
+        return f"读卡成功（读到 {tracks} 磁道）" if tracks else "读卡成功"
+    if res.tracks_read and 2 not in res.tracks_read:
+        return f"读不到二磁道（读到 {tracks} 磁道）"
+    if "fault" in res.detail:
+        return "读卡器故障，未读到卡"
+    return "读卡失败"
 
 
 # -- network and sign-on ----------------------------------------------------------------------
@@ -1279,7 +1296,7 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
         )
         lines_zh = "；".join(f"{c.host}:{c.port} {OUTCOMES_ZH.get(c.outcome, c.outcome)}" for c in r.laptop_hosts)
         echo_zh = "；".join(
-            f"回响测试 {OUTCOMES_ZH.get(e.outcome, e.outcome)}" + (f" {e.response_code}" if e.response_code else "")
+            f"回响测试{OUTCOMES_ZH.get(e.outcome, e.outcome)}" + (f" {e.response_code}" if e.response_code else "")
             for e in r.echo or []
         )
         reached = any(c.outcome == "ok" for c in r.laptop_hosts)

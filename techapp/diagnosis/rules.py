@@ -82,6 +82,12 @@ PRIORITY = {
 }
 
 
+def _said(err) -> Text:
+    """A step's error as evidence: the terminal's (driver's) words in English, explained in Chinese."""
+    text = getattr(err, "text", None)
+    return T(err.message, text.zh if text is not None else err.message)
+
+
 def _unique(evidence: list[Text], extra: list[Text]) -> list[Text]:
     """The checks' evidence, then the extra lines that do not repeat one already there."""
     out = list(evidence)
@@ -227,7 +233,7 @@ def _link(b: _Builder) -> bool:
                     T("The terminal answers the greeting.", "终端应答连接请求。"),
                 )
             ],
-            extra_evidence=[T(connect.message, connect.message)],
+            extra_evidence=[_said(connect)],
         )
         return True
     if first_link_error is not None and first_link_error.error_type == "Disconnected":
@@ -252,7 +258,7 @@ def _link(b: _Builder) -> bool:
                     T("The diagnosis completes without a disconnect.", "诊断完成且未断开。"),
                 )
             ],
-            extra_evidence=[T(first_link_error.message, first_link_error.message)],
+            extra_evidence=[_said(first_link_error)],
         )
         return True
     if _link_noisy(b):  # before "stopped answering": a noisy cable is not a hung terminal
@@ -306,7 +312,7 @@ def _link(b: _Builder) -> bool:
                     T("The terminal answers the greeting.", "终端应答连接请求。"),
                 )
             ],
-            extra_evidence=[T(first_link_error.message, first_link_error.message)],
+            extra_evidence=[_said(first_link_error)],
         )
         return True
     login = r.errors.get("login")
@@ -457,6 +463,11 @@ def _held(p, name: str) -> Text:
     if FACTORY_VALUES.get(name) == value:
         return T(f"{value} (the factory default: a reset)", f"{value}（出厂默认值：终端被复位）")
     return T(value, value)
+
+
+def _held_zh(p, name: str) -> str:
+    """'为空' or '为 12345687' (with the factory-default note): joined to the parameter's name without a space."""
+    return "为空" if not getattr(p, name) else f"为 {_held(p, name).zh}"
 
 
 def _params_lost(b: _Builder) -> bool:
@@ -628,13 +639,13 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
                 T(
                     f"3. Identity right? No: {' and '.join(f.upper() for f in wrong)} "
                     f"{'differs' if len(wrong) == 1 else 'differ'} from the work order.",
-                    f"3. 终端标识是否正确？否：{'、'.join(f.upper() for f in wrong)} 与工单不符。",
+                    f"3. 终端标识是否正确？否：{'、'.join(act.PARAMETER_NAMES[f][1] for f in wrong)}与工单不符。",
                 )
             )
             main = "tid-mismatch" if "tid" in wrong else "mid-mismatch"
             names = act.PARAMETER_NAMES
             shown_en = "; ".join(f"{names[f][0]} {_held(p, f).en} instead of {getattr(wo, f)}" for f in wrong)
-            shown_zh = "；".join(f"{names[f][1]} {_held(p, f).zh}，应为 {getattr(wo, f)}" for f in wrong)
+            shown_zh = "；".join(f"{names[f][1]}{_held_zh(p, f)}，应为 {getattr(wo, f)}" for f in wrong)
             b.add(
                 main,
                 "critical",
@@ -646,7 +657,7 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
                 T(
                     f"The terminal sends {shown_en} (work order {wo.id}). The host has no record of that "
                     + ("terminal, so it answers 97." if "tid" in wrong else "merchant, so it answers 03."),
-                    f"终端上送 {shown_zh}（工单 {wo.id}），主机没有该"
+                    f"终端上送{shown_zh}（工单 {wo.id}），主机没有该"
                     + ("终端记录，所以返回 97。" if "tid" in wrong else "商户记录，所以返回 03。"),
                 ),
                 [f"params.{f}" for f in wrong] + ["signon", "counters.response_codes"],
@@ -1600,7 +1611,7 @@ def _host_words(outcome: str | None) -> Text:
     }
     zh = {
         "refused": "拒绝连接",
-        "timeout": "无应答（联接超时）",
+        "timeout": "无应答（连接超时）",
         "dns-failure": "域名无法解析",
         "reset": "连接被重置",
         "unreachable": "网络不可达",
@@ -1770,7 +1781,7 @@ def _identity_vs_order(b: _Builder) -> None:
         return
     names = act.PARAMETER_NAMES
     shown_en = "; ".join(f"{names[f][0]} {_held(p, f).en} instead of {getattr(wo, f)}" for f in wrong)
-    shown_zh = "；".join(f"{names[f][1]} {_held(p, f).zh}，应为 {getattr(wo, f)}" for f in wrong)
+    shown_zh = "；".join(f"{names[f][1]}{_held_zh(p, f)}，应为 {getattr(wo, f)}" for f in wrong)
     b.add(
         "tid-mismatch" if "tid" in wrong else "mid-mismatch",
         "critical",
@@ -1782,7 +1793,7 @@ def _identity_vs_order(b: _Builder) -> None:
         T(
             f"The terminal holds {shown_en} (work order {wo.id}); the host will not recognise it (97 for a TID, 03 "
             "for a MID) once it can be reached.",
-            f"终端上为 {shown_zh}（工单 {wo.id}）；连上主机后将被拒绝（终端号返回 97，商户号返回 03）。",
+            f"终端上的{shown_zh}（工单 {wo.id}）；连上主机后将被拒绝（终端号返回 97，商户号返回 03）。",
         ),
         [f"params.{f}" for f in wrong],
         [act.fix_identity(b.r, wo, tuple(wrong))],
@@ -2231,7 +2242,7 @@ def _counters(b: _Builder) -> None:
                             "让商户做下一笔交易或结算：终端会先发送冲正。",
                         ),
                     ],
-                    T("The pending-reversal flag is cleared.", "待冲正标志已清除。"),
+                    T("The counters show no reversal waiting any more.", "交易计数显示已无待发冲正。"),
                 ),
             ],
         )
@@ -2529,7 +2540,7 @@ def _link_noisy(b: _Builder) -> bool:
                 ),
             )
         ],
-        extra_evidence=[T(failure.message, failure.message)],
+        extra_evidence=[_said(failure)],
     )
     return True
 
