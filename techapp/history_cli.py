@@ -107,7 +107,13 @@ def _line(v: VisitSummary, lang: str) -> str:
     where = "  ".join(x for x in (f"TID {v.tid}" if v.tid else "", f"MID {v.mid}" if v.mid else "", v.merchant) if x)
     lines = [head, f"       {where}" if where else ""]
     extra = "  ".join(
-        x for x in (f"work order {v.work_order}" if v.work_order else "", f"by {who}" if who else "") if x
+        x
+        for x in (
+            f"work order {v.work_order}" if v.work_order else "",
+            f"by {who}" if who else "",
+            f"report {v.report_no}" if v.report_no else "",
+        )
+        if x
     )
     lines.append(f"       {extra}" if extra else "")
     for title in v.findings:

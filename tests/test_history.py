@@ -297,3 +297,30 @@ def test_a_writer_killed_mid_save_leaves_no_half_visit(data, tmp_path):
         assert h.integrity_check() == "ok"
         assert len(h.visits()) == 2
         assert len(h.visit(h.visits()[0].id).checks) == len(doc["checks"])
+
+
+def test_report_of_a_recorded_visit_is_kept_with_it(data, tmp_path, capsys):
+    assert main(["diagnose", "--demo", "--fix", "none", "--no-prompts"]) == 1
+    assert main(["diagnose", "--port", "sim://healthy", "--fix", "none", "--no-prompts"]) == 3
+    demo, healthy = sorted(_history_json(capsys), key=lambda v: v["visit"])
+    # --last --sn: the newest visit of that terminal; both sims are SN 82412345, so the healthy one
+    out = tmp_path / "last.json"
+    assert main(["report", "--last", "--sn", demo["serial_number"], "--json", str(out), "--no-sign"]) == 0
+    last = json.loads(out.read_text())
+    assert last["terminal"]["serial_number"] == "82412345" and last["outcome"] == healthy["outcome"]
+    # VISIT: that visit's diagnosis, and the report is kept with it (its number shows in the list)
+    out = tmp_path / "demo.json"
+    assert main(["report", str(demo["visit"]), "--json", str(out), "--no-sign"]) == 0
+    report = json.loads(out.read_text())
+    assert report["outcome"] == "faults" and report["terminal"]["tid"] == "12345687"
+    listed = {v["visit"]: v for v in _history_json(capsys)}
+    assert listed[demo["visit"]]["report_no"] == report["report_no"]
+    with History.open() as h:
+        kept = h.visit(demo["visit"])
+        assert kept.report == report and kept.fingerprint == report["fingerprint"]
+    capsys.readouterr()
+    assert main(["history", "--sn", "82412345"]) == 0
+    assert f"report {report['report_no']}" in capsys.readouterr().out
+    # a visit that is not there
+    assert main(["report", "999", "--json", str(tmp_path / "x.json")]) == 2
+    assert "no visit 999" in capsys.readouterr().err
