@@ -39,6 +39,7 @@ from PySide6.QtGui import (
 
 import techapp.report as report_api
 from drivers.resources import resource_root
+from techapp.diagnosis.actions import parameter_label
 from techapp.report import RenderError
 
 # -- words ----------------------------------------------------------------------------------------
@@ -190,16 +191,34 @@ def font_candidates() -> list[Path]:
 
 
 def cjk_family() -> str | None:
-    """A font family with Simplified Chinese glyphs, loaded from a file when one is found; None when none."""
+    """A font family with Simplified Chinese glyphs; None when there is none.
+
+    A preferred family the system already has is used as it is: loading the same font file a second
+    time as an application font gives Qt two engines with one PostScript name, and the PDF's
+    ToUnicode map then loses the characters drawn with the second (text copied from the PDF, and
+    ``techapp verify``'s pdftotext, would miss digits). Otherwise the font files are loaded, the
+    bundled ones first.
+    """
+    installed = QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)
+    for family in PREFERRED_FAMILIES:
+        if family in installed and family not in _app_families() and _covers(family, SAMPLE):
+            return family
     for path in font_candidates():
         family = _best(_add_font_file(path))
-        if family and _covers(family, "服务报告终端号"):
+        if family and _covers(family, SAMPLE):
             return family
     installed = QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)
-    for family in [*[f for f in PREFERRED_FAMILIES if f in installed], *installed]:
-        if _covers(family, "服务报告终端号"):
+    for family in installed:
+        if _covers(family, SAMPLE):
             return family
     return None
+
+
+SAMPLE = "服务报告终端号"
+
+
+def _app_families() -> set[str]:
+    return {f for families in _loaded.values() for f in families}
 
 
 def _covers(family: str, sample: str) -> bool:
@@ -207,19 +226,26 @@ def _covers(family: str, sample: str) -> bool:
     return all(metrics.inFontUcs4(ord(ch)) for ch in sample)
 
 
-def _family_for(report: dict[str, Any], lang: str) -> str:
+#: Latin letters and digits come from one of these when installed, Chinese from the CJK family: Qt's
+#: PDF writer maps Noto CJK's digit glyphs to no character in the ToUnicode table (the PDF looks right,
+#: but its text, copied or read by pdftotext, loses the digits), so digits must not come from it.
+LATIN_FAMILIES = ("DejaVu Sans", "Noto Sans", "Liberation Sans", "Arial", "Helvetica", "Segoe UI")
+
+
+def families_for(report: dict[str, Any], lang: str) -> list[str]:
+    """The font families of a report, in fallback order: a Latin family, then the CJK one."""
     import json
 
     needs_cjk = lang == "zh" or bool(CJK.search(json.dumps(report, ensure_ascii=False)))
-    family = cjk_family()
-    if family is None:
-        if needs_cjk:
-            raise RenderError(
-                "no font with Chinese characters is installed: install fonts-noto-cjk (scripts/setup does) "
-                "or put a CJK font file in resources/fonts/ (see docs/reports.md)"
-            )
-        return QFont().defaultFamily()
-    return family
+    cjk = cjk_family()
+    if cjk is None and needs_cjk:
+        raise RenderError(
+            "no font with Chinese characters is installed: install fonts-noto-cjk (scripts/setup does) "
+            "or put a CJK font file in resources/fonts/ (see docs/reports.md)"
+        )
+    installed = set(QFontDatabase.families())
+    latin = next((f for f in LATIN_FAMILIES if f in installed), None)
+    return [f for f in (latin, cjk) if f] or [QFont().defaultFamily()]
 
 
 # -- the body as HTML -------------------------------------------------------------------------------
@@ -345,7 +371,7 @@ def body_html(report: dict[str, Any], lang: str) -> str:
         )
         if a.get("values"):
             rows = "".join(
-                f"<tr><td>{_e(v['name'])}</td><td>{_e(v['written'] or '—')}</td>"
+                f"<tr><td>{_e(parameter_label(v['name'], lang))}</td><td>{_e(v['written'] or '—')}</td>"
                 f"<td>{_e(v['read_back'] or '—')}</td></tr>"
                 for v in a["values"]
             )
@@ -531,8 +557,9 @@ def _draw_qr(painter: QPainter, data: str, rect: QRectF) -> None:
     painter.restore()
 
 
-def _font(family: str, pt: float, dpi: float, bold: bool = False, mono: bool = False) -> QFont:
-    f = QFont(family)
+def _font(families: list[str], pt: float, dpi: float, bold: bool = False, mono: bool = False) -> QFont:
+    f = QFont()
+    f.setFamilies(families)
     if mono:
         f.setStyleHint(QFont.StyleHint.Monospace)
     f.setPixelSize(max(1, round(pt * dpi / 72)))
@@ -547,7 +574,7 @@ def paint(report: dict[str, Any], device: QPagedPaintDevice, *, lang: str) -> in
     signature block kept whole (on the summary's last page when it fits), then the checklist annex
     from a new page.
     """
-    family = _family_for(report, lang)
+    family = families_for(report, lang)
     dpi = float(device.logicalDpiY())
     mm = dpi / 25.4
     page = device.pageLayout().paintRectPixels(device.resolution())
@@ -559,7 +586,8 @@ def paint(report: dict[str, Any], device: QPagedPaintDevice, *, lang: str) -> in
     def document(markup: str) -> QTextDocument:
         doc = QTextDocument()
         doc.documentLayout().setPaintDevice(device)
-        base = QFont(family)
+        base = QFont()
+        base.setFamilies(family)
         base.setPointSizeF(9)
         doc.setDefaultFont(base)
         doc.setDocumentMargin(0)
@@ -656,7 +684,7 @@ def _frame(painter, report, lang, family, dpi, width, height, header_h, footer_h
     line_h = QFontMetricsF(small).height()
     y = top + 1.5 * mm
     painter.drawText(QRectF(0, y, text_w, line_h), Qt.AlignmentFlag.AlignLeft, f"{_w('fingerprint', lang)}:")
-    mono = _font("DejaVu Sans Mono", 7, dpi, mono=True)
+    mono = _font(["DejaVu Sans Mono", "Liberation Mono", "Consolas", "Courier New"], 7, dpi, mono=True)
     painter.setFont(mono)
     painter.drawText(QRectF(0, y + line_h, text_w, line_h), Qt.AlignmentFlag.AlignLeft, report["fingerprint"])
     painter.setFont(small)
