@@ -365,8 +365,17 @@ class HistoryDialog(QDialog):
         if v.report is not None:
             return v.report
         from techapp.report import build_report, seal
+        from techapp.settings import SettingsError, load_settings
 
-        report = seal(build_report(v.diagnosis, technician=v.technician))
+        try:
+            settings = load_settings()
+        except (SettingsError, OSError):
+            settings = None
+        # the visit's technician, not whoever opens it now; signed as the settings say
+        report = seal(
+            build_report(v.diagnosis, technician=v.technician, company=settings.company if settings else ""),
+            sign=bool(settings and settings.sign_reports),
+        )
         try:
             with History.open(self.path) as h:
                 h.attach_report(v.id, report)
@@ -387,6 +396,8 @@ class HistoryDialog(QDialog):
                 return None
         from techapp.report import render_pdf
 
+        from . import report_render  # noqa: F401 - registers the Qt renderer with techapp.report
+
         try:
             render_pdf(report, path, lang=self.report_lang.currentData())
         except Exception as err:  # noqa: BLE001 - RenderError / RenderUnavailable / OSError: say it
@@ -402,6 +413,8 @@ class HistoryDialog(QDialog):
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         from techapp.report import render_to_printer
+
+        from . import report_render  # noqa: F401 - registers the Qt renderer with techapp.report
 
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         dialog = QPrintDialog(printer, self)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from conftest import wait_connected, wait_idle
 from PySide6.QtCore import Qt
@@ -92,3 +94,28 @@ def test_history_view_in_chinese(qtbot, make_window, tmp_path):
     assert d.windowTitle() == "到访记录"
     assert d.found.text() == "尚无到访记录。"
     assert d.compare_box.title() == "与上次到访相比"
+
+
+def test_a_past_visit_report_is_saved_as_pdf_and_kept(qtbot, make_window, tmp_path):
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    w.opt_person.setChecked(False)
+    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.busy, timeout=5000)
+    wait_idle(qtbot, w)
+    d = w.history.show()
+    assert d.current is not None and d.current.report is None
+    assert "No report was made at this visit" in d.report_info.text()
+    d.report_lang.setCurrentIndex(d.report_lang.findData("zh"))
+    pdf = d.save_report_pdf(str(tmp_path / "visit.pdf"))
+    assert pdf is not None and pdf.is_file(), d.report_status.text()
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert "82412345" in text and "终端号" in text
+    # the report is now kept with the visit: the same number and fingerprint next time
+    with History.open() as h:
+        kept = h.visit(d.current.id)
+    assert kept.report is not None and kept.report["report_no"] in d.report_info.text()
+    assert kept.fingerprint == kept.report["fingerprint"]
