@@ -42,10 +42,12 @@ from .connect_panel import ConnectPanel
 from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDialog, safe_buttons
 from .history_view import install_history
 from .i18n import LANGUAGES, NATIVE_NAME, lang, languages
+from .report_dialog import install_report
 from .style import STATUS_COLOR, status_icon
 from .terminal_view import TerminalView
 from .tools import install_tools
 from .traffic_log import TrafficLog
+from .wording import gui_text
 from .workorder_panel import WorkOrderPanel
 
 
@@ -346,6 +348,7 @@ class MainWindow(QMainWindow):
         self._fill_profiles()
         install_tools(self)  # Logs tab, copy, restore, traffic save, help (ui/tools.py)
         install_history(self)  # File > Visit history, Ctrl+Shift+H (ui/history_view.py)
+        install_report(self)  # File > Report... (Ctrl+P) and a Report... button (ui/report_dialog.py)
         self._tab_order()
         self.retranslate()
         self._update_actions()
@@ -751,7 +754,7 @@ class MainWindow(QMainWindow):
             elif d.could_not_run is not None and self.link == svc.LOST:
                 text = self.tr("Diagnosis incomplete: the link to the terminal was lost.")
             elif d.could_not_run is not None:
-                text = self.tr("Diagnosis incomplete: %1").replace("%1", d.could_not_run(lang()))
+                text = self.tr("Diagnosis incomplete: %1").replace("%1", gui_text(d.could_not_run))
             elif n:
                 text = (
                     self.tr("Diagnosis finished: 1 finding.")
@@ -763,7 +766,7 @@ class MainWindow(QMainWindow):
             else:
                 text = self.tr("Diagnosis finished: no findings.")
             self.step_label.setText(text)
-            self.step_label.setToolTip(d.could_not_run(lang()) if d.could_not_run is not None else "")
+            self.step_label.setToolTip(gui_text(d.could_not_run))
         elif self.link == svc.CONNECTED:
             self.step_label.setText(self.tr("Ready: press Diagnose (F5)."))
         else:
