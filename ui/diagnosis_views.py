@@ -42,6 +42,7 @@ from techapp.diagnosis.render import CONFIDENCE, GROUPS, KIND, RESULT, SEVERITY,
 from .i18n import lang
 from .style import SEVERITY_COLOR, STATUS_COLOR, badge_css, status_icon
 from .terminal_view import parameter_label
+from .wording import gui_text
 
 
 def fmt(value: Any, depth: int = 0, *, limit: int | None = 160) -> str:
@@ -171,11 +172,11 @@ class ChecklistView(QTreeWidget):
                 head.setData(0, Qt.ItemDataRole.UserRole, "skipped")
                 groups[c.group] = head
                 self.addTopLevelItem(head)
-            item = QTreeWidgetItem([c.title(language), c.summary(language)])
+            item = QTreeWidgetItem([c.title(language), gui_text(c.summary, language)])
             item.setIcon(0, status_icon(c.status))
             item.setData(0, Qt.ItemDataRole.UserRole, c.id)
             item.setToolTip(0, c.title(language))
-            item.setToolTip(1, c.summary(language))
+            item.setToolTip(1, gui_text(c.summary, language))
             head.addChild(item)
             if c.status in ("fail", "error", "warn"):
                 item.setForeground(1, _color(c.status))
@@ -331,7 +332,7 @@ class FindingsView(QScrollArea):
 
     def _render(self) -> None:
         language = lang()
-        t = lambda x: x(language)  # noqa: E731
+        t = lambda x: gui_text(x, language)  # noqa: E731
         self.buttons = {}
         body = QWidget()
         body.setObjectName("findingsBody")
@@ -409,10 +410,10 @@ class FindingsView(QScrollArea):
                 self.tr("switched off in the Diagnosis box"),
                 self.tr("Tick “%1” and press Diagnose again.").replace("%1", option),
             )
-        how = u.how(language)
+        how = gui_text(u.how, language)
         if "techapp" in how or "--" in how:  # the command line's advice: not for the window
             how = self.tr("Press Diagnose again and let it finish.")
-        return u.reason(language), how
+        return gui_text(u.reason, language), how
 
     def _card(self, color: str) -> tuple[QFrame, QVBoxLayout]:
         card = QFrame()
@@ -427,7 +428,7 @@ class FindingsView(QScrollArea):
         return card, lay
 
     def _finding_card(self, n: int, f: Finding, language: str) -> QFrame:
-        t = lambda x: x(language)  # noqa: E731
+        t = lambda x: gui_text(x, language)  # noqa: E731
         card, lay = self._card(SEVERITY_COLOR[f.severity])
         card.setProperty("finding", f.id)
         title = _label(f"{n}. {t(f.title)}", bold=True)
@@ -460,7 +461,7 @@ class FindingsView(QScrollArea):
         return card
 
     def _action_box(self, a: Action, language: str) -> QWidget:
-        t = lambda x: x(language)  # noqa: E731
+        t = lambda x: gui_text(x, language)  # noqa: E731
         box = QFrame()
         box.setObjectName(f"action-{a.id}")
         lay = QVBoxLayout(box)
@@ -534,7 +535,7 @@ class FindingsView(QScrollArea):
         return box
 
     def _outcome_card(self, o: ActionOutcome, language: str) -> QFrame:
-        t = lambda x: x(language)  # noqa: E731
+        t = lambda x: gui_text(x, language)  # noqa: E731
         good = o.result == "done" and (o.sign_on is None or o.sign_on.get("outcome") == "ok")
         card, lay = self._card(STATUS_COLOR["pass"] if good else STATUS_COLOR["fail"])
         card.setObjectName("card")
@@ -647,7 +648,7 @@ class RepairDialog(QDialog):
         self.finding = finding
         self.facts = dict(facts or {})
         language = lang()
-        t = lambda x: x(language)  # noqa: E731
+        t = lambda x: gui_text(x, language)  # noqa: E731
         op = action.operation
         self.setWindowTitle(
             self.tr("Print a test page")

@@ -11,7 +11,7 @@ import pytest
 from conftest import TIMEOUT_MS, wait_connected, wait_idle
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 
 import techapp
 from techapp.backups import save_backup
@@ -277,3 +277,61 @@ def test_the_checklist_evidence_names_readings_and_outcomes_not_ids(qtbot, make_
     joined = "\n".join(evidence)
     assert "域名解析失败" in joined or "未设置" in joined  # the hosts' outcomes in words
     assert "primary_host" not in joined and "outcome" not in joined
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_window_says_what_to_click_not_which_option_to_give(qtbot, make_window, lang):
+    w = make_window(lang)
+    setup_demo(w, connect=False)
+    w.connect_panel.use_simulator("healthy")
+    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w)
+    w.opt_person.setChecked(False)
+    w.opt_sign_on.setChecked(False)  # the diagnosis says the sign-on was not asked for, and how to ask
+    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.busy, timeout=5000)
+    wait_idle(qtbot, w)
+    shown = [label.text() for label in w.findings.findChildren(QLabel)]
+    for i in range(w.checklist.topLevelItemCount()):
+        group = w.checklist.topLevelItem(i)
+        shown += [group.child(j).text(1) for j in range(group.childCount())]
+    shown.append(w.step_label.text())
+    said = "\n".join(shown)
+    assert ("“Sign-on (签到) by the terminal”" if lang == "en" else "“终端签到”") in said
+    options = OPTION.findall(said)
+    assert not options, [line for line in shown if OPTION.search(line)]
+
+
+def _diagnosis_texts() -> list[tuple[str, str, str]]:
+    """Every T(en, zh) of the diagnosis and the host check that gives command-line advice: (where, lang, text)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(techapp.__file__).parent
+    found = []
+    for path in sorted((root / "diagnosis").glob("*.py")) + [root / "hostcheck.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "T" and len(node.args) == 2):
+                continue
+            for lang, arg in zip(("en", "zh"), node.args, strict=True):
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    text = arg.value
+                elif isinstance(arg, ast.JoinedStr):  # f-strings: the values stand in as 9600
+                    text = "".join(v.value if isinstance(v, ast.Constant) else "9600" for v in arg.values)
+                else:
+                    continue
+                if OPTION.search(text):
+                    found.append((f"{path.name}:{node.lineno}", lang, text))
+    return found
+
+
+OPTION = re.compile(r"--[a-z][a-z-]+|techapp ports|TECHAPP_PASSWORD|`techapp")
+
+
+def test_every_command_line_advice_of_the_diagnosis_has_window_words():
+    from ui.wording import gui_words
+
+    texts = _diagnosis_texts()
+    assert texts, "the diagnosis gives no command-line advice any more: this test can go"
+    left = [(where, lang, gui_words(text, lang)) for where, lang, text in texts if OPTION.search(gui_words(text, lang))]
+    assert not left, left
