@@ -36,8 +36,8 @@ PARAMETER_NAMES = {
     "wifi_ssid": ("Wi-Fi name (SSID)", "Wi-Fi 名称（SSID）"),
     "dns_primary": ("DNS server", "DNS 服务器"),
     "dns_secondary": ("second DNS server", "备用 DNS 服务器"),
-    "connect_timeout_s": ("connect timeout (s)", "连接超时（秒）"),
-    "response_timeout_s": ("response timeout (s)", "应答超时（秒）"),
+    "connect_timeout_s": ("connect timeout, seconds", "连接超时（秒）"),
+    "response_timeout_s": ("response timeout, seconds", "应答超时（秒）"),
     "stan": ("STAN", "流水号"),
     "batch": ("batch number", "批次号"),
 }

@@ -207,8 +207,9 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
             out.append(
                 t(
                     T(
-                        f"No findings; {flagged} check(s) fail or warn without pointing at a root cause "
-                        "(see the checklist).",
+                        f"No findings; {flagged} "
+                        + ("check fails or warns" if flagged == 1 else "checks fail or warn")
+                        + " without pointing at a root cause (see the checklist).",
                         f"未发现问题；{flagged} 项检查失败或有警告，但不指向故障原因（见检查清单）。",
                     )
                 )
@@ -244,6 +245,6 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
     out.append(
         t(T("Summary: ", "小结："))
         + ", ".join(f"{counts[s]} {MARK[lang][s]}" for s in counts)
-        + t(T(f"; {len(d.findings)} finding(s)", f"；{len(d.findings)} 项发现"))
+        + t(T(f"; {len(d.findings)} finding" + ("" if len(d.findings) == 1 else "s"), f"；{len(d.findings)} 项发现"))
     )
     return "\n".join(out) + "\n"
