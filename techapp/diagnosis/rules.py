@@ -2494,10 +2494,14 @@ def _link_noisy(b: _Builder) -> bool:
     added the finding (the reading stopped there).
     """
     r = b.r
-    failure = next(
-        (e for e in r.errors.values() if is_link_failure(e) or e.error_type == "ProtocolError"),
-        None,
-    )
+    # what stopped the reading: a link failure, or a frame refused three times where the run cannot go on
+    stopped = [e for e in r.errors.values() if is_link_failure(e)]
+    stopped += [
+        e
+        for step, e in r.errors.items()
+        if step in ("identity", "login") and e.error_type == "ProtocolError" and "NAK" in e.message
+    ]
+    failure = stopped[0] if stopped else None
     if failure is None or failure.error_type == "Disconnected" or r.hello is None:
         return False
     stats = r.link_stats
