@@ -57,6 +57,33 @@ def test_a_silent_terminal_is_no_answer_in_chinese(qtbot, make_window, monkeypat
         os.close(slave)
 
 
+def test_permission_denied_gives_the_command_in_a_chinese_window(qtbot, make_window, monkeypatch):
+    import errno
+
+    import serial
+
+    class DeniedPort:  # what pyserial does on Linux for a port of the dialout group
+        exclusive = None
+
+        def open(self):
+            raise serial.SerialException(
+                errno.EACCES, "could not open port /dev/ttyUSB7: [Errno 13] Permission denied: '/dev/ttyUSB7'"
+            )
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr("drivers.transport.serial.serial_for_url", lambda *a, **k: DeniedPort())
+    monkeypatch.setattr("sys.platform", "linux")
+    w = make_window("zh")
+    _connect_to(qtbot, w, "/dev/ttyUSB7")
+    text = w.banner.text.text()
+    assert "sudo usermod -aG dialout $USER" in text and "注销" in text
+    rest = text.replace("/dev/ttyUSB7", "").replace("sudo usermod -aG dialout $USER", "")
+    assert not LATIN.search(rest.replace("Linux", "").replace("dialout", "")), text
+    assert "Errno" not in text and "Permission" not in text
+
+
 def test_the_same_error_in_english_names_what_to_click(qtbot, make_window):
     w = make_window("en")
     _connect_to(qtbot, w, "/dev/ttyTECHAPP-NONE")
