@@ -64,11 +64,15 @@ L = {
     "outcome": ("Outcome", "结论"),
     "findings": ("Findings", "发现的问题"),
     "no_findings": ("No fault found.", "未发现故障。"),
+    "none_left": (
+        "No fault remains after the repairs under Actions taken.",
+        "经以下操作修复后，无遗留故障。",
+    ),
     "cause": ("Cause", "原因"),
     "evidence": ("Evidence", "依据"),
     "actions": ("Actions taken", "已执行的操作"),
     "no_actions": ("No change was made to the terminal.", "未对终端做任何修改。"),
-    "value": ("Value", "参数"),
+    "value": ("Parameter", "参数"),
     "written": ("Written", "写入"),
     "read_back": ("Read back", "回读"),
     "sign_on": ("Sign-on afterwards", "修复后签到"),
@@ -262,9 +266,9 @@ td { vertical-align: top; }
 """
 
 
-def _kv(rows: list[tuple[str, str]]) -> str:
+def _kv(rows: list[tuple[str, str]], label_width: str = "30%") -> str:
     cells = "".join(
-        f'<tr><td class="label" width="30%">{_e(k)}</td><td>{_e(v) if v else "—"}</td></tr>' for k, v in rows
+        f'<tr><td class="label" width="{label_width}">{_e(k)}</td><td>{_e(v) if v else "—"}</td></tr>' for k, v in rows
     )
     return f'<table cellspacing="0" cellpadding="1" width="100%">{cells}</table>'
 
@@ -323,7 +327,8 @@ def body_html(report: dict[str, Any], lang: str) -> str:
         [
             (w("technician"), " · ".join(x for x in (tech.get("name"), tech.get("id")) if x)),
             (w("visit"), f"{_when(visit.get('started_at'))} – {_when(visit.get('finished_at'), time_only=True)}"),
-        ]
+        ],
+        label_width="15%",  # the same column as the half-width tables above
     )
     out.append(
         '<table width="100%" cellspacing="0" cellpadding="4" style="margin-top:6px;">'
@@ -336,7 +341,8 @@ def body_html(report: dict[str, Any], lang: str) -> str:
     # findings
     out.append(f"<h2>{_e(w('findings'))}</h2>")
     if not report["findings"]:
-        out.append(f"<p>{_e(w('no_findings'))}</p>")
+        fixed = report.get("findings_before_repair") and report.get("actions_taken")
+        out.append(f"<p>{_e(w('none_left' if fixed else 'no_findings'))}</p>")
     for n, f in enumerate(report["findings"], start=1):
         state = f.get("state", "open")
         state_html = (
