@@ -206,6 +206,13 @@ def _err(message: str) -> None:
     print(f"techapp: {message}", file=sys.stderr)
 
 
+def _err_terminal(err: BaseException) -> None:
+    """A driver error in plain words with the command line's advice, then the driver's own detail."""
+    from .errors import explain
+
+    _err(f"{explain(err, where='cli').en} ({err})")
+
+
 def _tracer(stream):
     """Trace lines: ``2026-11-25 09:12:03.120  tx  frame  01 10 02 00``. Frame DATA, ACK/NAK, bad input."""
     if stream is None:
@@ -249,7 +256,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         try:
             driver = open_terminal(port, args.driver, baudrate=args.baud, trace=_tracer(trace_file))
         except TerminalError as err:
-            _err(str(err))
+            _err_terminal(err)
             return EXIT_CANNOT_RUN
         with driver:
             info = collect_info(driver, password, port=port)
@@ -290,13 +297,13 @@ def cmd_network(args: argparse.Namespace) -> int:
     try:
         driver = open_terminal(port, args.driver, baudrate=args.baud)
     except TerminalError as err:
-        _err(str(err))
+        _err_terminal(err)
         return EXIT_CANNOT_RUN
     with driver:
         try:
             driver.login(password)
         except TerminalError as err:
-            _err(str(err))
+            _err_terminal(err)
             return EXIT_CANNOT_RUN
         progress = (lambda p: print(f"  {p.text}", file=sys.stderr)) if sys.stderr.isatty() else None
         dialer = laptop_dialer(port, real_network=args.real_network)
@@ -501,7 +508,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             diagnoser, result = run_with_baud_probe(open_driver, args.baud, make)
             before = None  # the diagnosis before a repair, for the visit history
         except TerminalError as err:
-            _err(str(err))
+            _err_terminal(err)
             return EXIT_CANNOT_RUN
         try:
             if fix != "none" and result.could_not_run is None:

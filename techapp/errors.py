@@ -131,11 +131,11 @@ def _message(msg_id: str, params: dict[str, Any], where: str) -> Text | None:  #
         )
     if msg_id == "port-not-found":
         pick = (
-            T("then run techapp ports to see the ports.", "然后运行 techapp ports 查看端口。")
+            T("Then run techapp ports to see the ports.", "然后运行 techapp ports 查看端口。")
             if cli
-            else T("then choose the port again.", "然后重新选择端口。")
+            else T("Then choose the port again.", "然后重新选择端口。")
             if report
-            else T("then choose the port again in the Port list.", "然后在“端口”列表中重新选择端口。")
+            else T("Then choose the port again in the Port list.", "然后在“端口”列表中重新选择端口。")
         )
         return (
             T(
