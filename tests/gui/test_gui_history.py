@@ -119,3 +119,39 @@ def test_a_past_visit_report_is_saved_as_pdf_and_kept(qtbot, make_window, tmp_pa
         kept = h.visit(d.current.id)
     assert kept.report is not None and kept.report["report_no"] in d.report_info.text()
     assert kept.fingerprint == kept.report["fingerprint"]
+
+
+def test_a_restore_from_the_window_is_a_visit_of_its_own(qtbot, make_window):
+    from techapp.backups import save_backup
+    from ui.restore_dialog import RESTORE_JOB, restore_job
+
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    got = {}
+    w.session.jobDone.connect(lambda n, result: got.setdefault(n, result))
+    recorded = []
+    w.session.visitRecorded.connect(lambda visit, why: recorded.append((visit, why)))
+
+    def change(driver, password):
+        driver.login(password)
+        path = save_backup(driver.parameters(), driver.identity(), reason="before test-change (test)")
+        driver.set_parameters({"merchant_name": "Changed Shop"})
+        return path
+
+    w.session.run_job("test-write", change)
+    qtbot.waitUntil(lambda: "test-write" in got and not w.busy, timeout=20_000)
+    w.session.run_job(RESTORE_JOB, restore_job(got["test-write"], w.info.identity))
+    qtbot.waitUntil(lambda: RESTORE_JOB in got and not w.busy, timeout=20_000)
+    assert recorded and recorded[-1][0] is not None and recorded[-1][1] == ""
+    with History.open() as h:
+        [visit] = h.visits()
+        full = h.visit(visit.id)
+    assert (visit.kind, visit.outcome, visit.serial_number) == ("restore", "restored", "82412345")
+    assert {"path": str(got["test-write"]), "role": "restored-from"} in full.backups
+    assert full.actions[0]["written"]["merchant_name"] != "Changed Shop"
+
+    d = w.history.show()
+    assert _texts(d.list)[0][2] == "Restore"
+    assert any(r[0] == "Restored from" for r in _texts(d.actions))
+    assert "A restore has no service report." in d.report_info.text() and not d.save_pdf.isEnabled()
