@@ -1606,6 +1606,74 @@
     </message>
 </context>
 <context>
+    <name>ReportDialog</name>
+    <message>
+        <source>Report language:</source>
+        <translation>报告语言：</translation>
+    </message>
+    <message>
+        <source>Paper:</source>
+        <translation>纸张：</translation>
+    </message>
+    <message>
+        <source>Technician name:</source>
+        <translation>技术员姓名：</translation>
+    </message>
+    <message>
+        <source>Technician id:</source>
+        <translation>技术员编号：</translation>
+    </message>
+    <message>
+        <source>&amp;Save PDF...</source>
+        <translation>保存 PDF(&amp;S)...</translation>
+    </message>
+    <message>
+        <source>Print pre&amp;view...</source>
+        <translation>打印预览(&amp;V)...</translation>
+    </message>
+    <message>
+        <source>&amp;Print...</source>
+        <translation>打印(&amp;P)...</translation>
+    </message>
+    <message>
+        <source>Service report</source>
+        <translation>维修服务报告</translation>
+    </message>
+    <message>
+        <source> (training: simulated terminal)</source>
+        <translation>（培训：模拟终端）</translation>
+    </message>
+    <message>
+        <source>Report %1: %2%3
+Fingerprint (SHA-256): %4</source>
+        <translation>报告 %1：%2%3
+指纹（SHA-256）：%4</translation>
+    </message>
+    <message>
+        <source>Save the report</source>
+        <translation>保存报告</translation>
+    </message>
+    <message>
+        <source>The report was not saved: %1</source>
+        <translation>报告未保存：%1</translation>
+    </message>
+    <message>
+        <source>Saved: %1</source>
+        <translation>已保存：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ReportHooks</name>
+    <message>
+        <source>&amp;Report...</source>
+        <translation>服务报告(&amp;R)...</translation>
+    </message>
+    <message>
+        <source>The service report: PDF, print preview, print (Ctrl+P)</source>
+        <translation>维修服务报告：PDF、打印预览、打印（Ctrl+P）</translation>
+    </message>
+</context>
+<context>
     <name>ResponseCodesDialog</name>
     <message>
         <source>Response codes</source>
