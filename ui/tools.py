@@ -7,7 +7,7 @@
 - Terminal > Restore a backup (the same safety path as ``techapp restore``).
 - File > Save the traffic log (Ctrl+S); the traffic log decodes ISO 8583 field by field.
 - Help: the guide (F1), response codes, keyboard shortcuts, About; the window icon.
-- A hint under the port list when no serial port is found.
+- A hint in the connection box when no serial port is found.
 
 The main window stays the owner of its widgets and states; this module adds
 to it and listens to it, so the tools do not crowd the window's own code.
