@@ -215,7 +215,7 @@ def _texts(result: Diagnosis) -> list[tuple[str, Text]]:
 
 @pytest.mark.slow
 def test_every_text_is_clean_in_both_languages(results):
-    from techapp.diagnosis.render import render_finding
+    from techapp.diagnosis.render import render_finding, render_text
 
     bad = []
     for name, result in results.items():
@@ -226,6 +226,11 @@ def test_every_text_is_clean_in_both_languages(results):
             for lang in ("en", "zh"):
                 for problem in problems(text(lang), lang, ids, values, check_ids):
                     bad.append(f"{name}: {where} [{lang}]: {problem}: {text(lang)!r}")
+        for lang in ("en", "zh"):  # the checklist as the report prints it, with what each check compared with
+            lines = render_text(result, lang).splitlines()
+            for line in (x for x in lines if x.startswith("    [")):
+                for problem in problems(line, lang, ids, values, check_ids):
+                    bad.append(f"{name}: checklist line [{lang}]: {problem}: {line!r}")
         for n, f in enumerate(result.findings, start=1):  # the report's lines, with their labels
             for lang in ("en", "zh"):
                 for line in render_finding(f, lang, n):

@@ -164,7 +164,12 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
         if c.group != group:
             group = c.group
             out.append(f"  {t(GROUPS.get(group, T(group, group)))}")
-        source = f"  ({source_text(c.compared_with, lang)})" if c.compared_with else ""
+        if not c.compared_with:
+            source = ""
+        elif lang == "zh":
+            source = f"（{source_text(c.compared_with, lang)}）"
+        else:
+            source = f"  ({c.compared_with})"
         colon = "：" if lang == "zh" else ": "
         out.append(f"    {MARK[lang][c.status]} {t(c.title)}{colon}{t(c.summary)}{source}")
     out.append("")
