@@ -800,14 +800,15 @@ class RepairDialog(QDialog):
 
 # -- a person at the terminal -------------------------------------------------------------------
 class PromptPanel(QFrame):
-    """Non-modal: "swipe a card now", with a countdown and Skip. Unanswered = skipped.
+    """Non-modal: "swipe a card now", with a countdown and Skip. Unanswered = not tested
+    ("no answer in N s"), which is not the same as skipped by the technician.
 
     Before the test: *Ready, start test* answers yes, *Skip* no. While the terminal waits for
     the person, *Skip* sets the prompt's :attr:`~techapp.diagnosis.PersonPrompt.skip` event: the
     terminal stops the test at once and the check reads "skipped by the technician".
     """
 
-    answered = Signal(bool)
+    answered = Signal(object)  # True ready, False skipped, None nobody answered in time
     skipped = Signal(str)  # prompt id, skipped while the terminal waited
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -858,8 +859,8 @@ class PromptPanel(QFrame):
         if self.left <= 0:
             if self.waiting:  # the terminal's own wait is over: it answers "no input" by itself
                 self.close_prompt()
-            else:
-                self.skip()
+            else:  # nobody said "ready": not tested (no answer), not "skipped by the technician"
+                self.time_out()
             return
         self._show_count()
 
@@ -885,6 +886,13 @@ class PromptPanel(QFrame):
             self.skipped.emit(prompt.id)
         else:
             self.answered.emit(False)
+
+    def time_out(self) -> None:
+        """Nobody answered before the countdown ended: the test is reported "not tested: no answer"."""
+        if self.prompt is None:
+            return
+        self.close_prompt()
+        self.answered.emit(None)
 
     def _answer(self, value: bool) -> None:
         if value:

@@ -118,7 +118,7 @@ class _Question:
     """A question the worker waits on; the GUI answers it."""
 
     event: threading.Event = field(default_factory=threading.Event)
-    answer: bool = False
+    answer: bool | None = False
 
 
 class _Worker(QObject):
@@ -173,7 +173,7 @@ class _Worker(QObject):
             q.answer = False
             q.event.set()
 
-    def answer(self, value: bool) -> None:
+    def answer(self, value: bool | None) -> None:
         with self._lock:
             q = self._question
         if q is not None:
@@ -193,7 +193,9 @@ class _Worker(QObject):
     def _open(self, baud: int) -> TerminalDriver:
         return open_terminal(self.port, self.driver_name, baudrate=baud, trace=self._trace)
 
-    def _ask(self, emit) -> bool:
+    def _ask(self, emit, given_up: threading.Event | None = None) -> bool | None:
+        """Ask the GUI and wait for its answer; False on a cancel, None when ``given_up`` is set
+        (the runner stopped waiting for the person: "no answer in N s")."""
         q = _Question()
         with self._lock:
             self._question = q
@@ -204,13 +206,15 @@ class _Worker(QObject):
             while not q.event.wait(0.05):
                 if self.cancel.is_set() or self.stopping.is_set():
                     return False
+                if given_up is not None and given_up.is_set():
+                    return None
             return q.answer
         finally:
             with self._lock:
                 self._question = None
 
-    def _ask_person(self, prompt: PersonPrompt) -> bool:
-        return self._ask(lambda: self.personPrompt.emit(prompt))
+    def _ask_person(self, prompt: PersonPrompt) -> bool | None:
+        return self._ask(lambda: self.personPrompt.emit(prompt), given_up=prompt.skip)
 
     def _confirm(self, action: Action, finding: Finding) -> bool:
         facts = self._confirm_facts(action)
@@ -595,8 +599,8 @@ class TerminalSession(QObject):
     def cancel(self) -> None:
         self.worker.abort()
 
-    def answer(self, value: bool) -> None:
-        """Answer the pending person prompt or repair confirmation."""
+    def answer(self, value: bool | None) -> None:
+        """Answer the pending person prompt or repair confirmation (None: nobody answered)."""
         self.worker.answer(value)
 
     def disconnect_terminal(self) -> None:

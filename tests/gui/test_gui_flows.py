@@ -54,7 +54,6 @@ def test_connect_diagnose_97_fix_through_the_confirmation_and_sign_on_passes(qtb
     assert not w.diagnosis.findings
     assert w.findings.findChild(QLabel, "outcome-fix-tid") is not None
     # the person tests were switched off: no finding, but not "healthy" in green
-    assert w.diagnosis.outcome == "incomplete"
     assert w.findings.findChild(QLabel, "noFindings") is None
     assert w.findings.findChild(QLabel, "incompleteVerdict") is not None
     assert w.info.parameters.tid == "12345678"  # the terminal view shows the value read back
@@ -391,3 +390,23 @@ def test_closing_while_the_confirmation_is_open_declines_it_and_closes(qtbot, ma
     _confirm_fix(qtbot, w)
     w.close()  # nothing written yet: no question
     assert not w.isVisible() and not session.thread.isRunning()
+
+
+def test_a_person_prompt_nobody_answers_is_not_tested_not_skipped(qtbot, make_window):
+    """The panel's countdown ends with nobody pressing anything: the test reads "no answer", not
+    "skipped by the technician", and both tests are listed as untested."""
+    w = make_window()
+    setup_demo(w)
+    wait_connected(qtbot, w)
+    w.opt_sign_on.setChecked(False)
+    _diagnose(qtbot, w, person=True)
+    qtbot.waitUntil(lambda: w.prompt.prompt is not None and w.prompt.prompt.id == "card-reader", timeout=10_000)
+    w.prompt.left = 1  # the countdown's last second: nobody is at the terminal
+    qtbot.waitUntil(lambda: w.prompt.prompt is not None and w.prompt.prompt.id == "keypad", timeout=5000)
+    w.prompt.left = 1
+    wait_idle(qtbot, w)
+    card = w.diagnosis.check("selftest.card_reader")
+    assert card.status == "skipped"
+    assert "no answer" in card.summary("en") and "technician" not in card.summary("en")
+    assert {u.check for u in w.diagnosis.untested} >= {"selftest.card_reader", "selftest.keypad"}
+    assert not w.prompt.isVisible()
