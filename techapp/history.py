@@ -347,6 +347,14 @@ _LABELS: dict[str, Text] = {
     "pending_reversal": Text("Pending reversal", "待冲正"),
     "log_used": Text("Transaction log entries", "交易日志条数"),
     "tmk_check_value": Text("Master key check value", "主密钥校验值"),
+    "acquirer_id": Text("Acquirer institution code", "收单机构代码"),
+    "primary_port": Text("Primary host port", "主机端口"),
+    "backup_port": Text("Backup host port", "备用主机端口"),
+    "wifi_ssid": Text("Wi-Fi network", "Wi-Fi 网络"),
+    "dns_primary": Text("DNS server", "DNS 服务器"),
+    "dns_secondary": Text("Second DNS server", "备用 DNS 服务器"),
+    "connect_timeout_s": Text("Connect time-out (s)", "连接超时（秒）"),
+    "response_timeout_s": Text("Response time-out (s)", "应答超时（秒）"),
 }
 _ORDINALS_EN = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
@@ -854,9 +862,23 @@ class History:
 
         Versions, parameters, counters and key check values that differ; findings that are new,
         gone or still there; and findings seen again at the same merchant (MID) within 30 days.
+        The readings are compared with the last visit that read the terminal (a restore reads
+        nothing); restores in between are named. A restore visit lists the values it wrote.
         """
         this = self.visit(visit_id)
-        last = self.last_visit(this.serial_number, before=visit_id)
+        if this.serial_number == "unknown":
+            return [
+                Change(
+                    "first",
+                    Text(
+                        "The terminal's serial number was not read at this visit: nothing to compare with.",
+                        "本次未读到终端序列号，无法与以往到访比较。",
+                    ),
+                )
+            ]
+        if this.kind == "restore":
+            return self._restore_lines(this)
+        last = self._previous_diagnosis(this)
         changes: list[Change] = []
         if last is None:
             changes.append(
@@ -864,15 +886,24 @@ class History:
             )
         else:
             when = _day(last.started_at)
+            who_en = last.technician.get("name") or "technician unknown"
+            who_zh = last.technician.get("name") or "技术员未知"
             changes.append(
                 Change(
                     "first",
-                    Text(
-                        f"Compared with the visit of {when} ({last.technician.get('name') or 'technician unknown'}).",
-                        f"与 {when} 的到访（{last.technician.get('name') or '技术员未知'}）相比。",
-                    ),
+                    Text(f"Compared with the visit of {when} ({who_en}).", f"与 {when} 的到访（{who_zh}）相比。"),
                 )
             )
+            for restore in self._restores_between(last, this):
+                changes.append(
+                    Change(
+                        "first",
+                        Text(
+                            f"In between, on {_day(restore.started_at)}, a parameter backup was restored.",
+                            f"其间于 {_day(restore.started_at)} 恢复过一次参数备份。",
+                        ),
+                    )
+                )
             readings = self._reading_changes(self._readings(last.id), this.readings)
             changes += readings or [
                 Change(
@@ -886,6 +917,42 @@ class History:
             changes += self._finding_changes(last.id, this)
         changes += self._repeats(this)
         return changes
+
+    def _previous_diagnosis(self, this: Visit) -> VisitSummary | None:
+        row = self._conn.execute(
+            self._SUMMARY + " WHERE v.serial_number = ? AND v.diagnosis_json IS NOT NULL "
+            "AND (v.started_at < ? OR (v.started_at = ? AND v.id < ?)) ORDER BY v.started_at DESC, v.id DESC LIMIT 1",
+            (this.serial_number, this.started_at, this.started_at, this.id),
+        ).fetchone()
+        return self._summary(row) if row else None
+
+    def _restores_between(self, last: VisitSummary, this: Visit) -> list[VisitSummary]:
+        rows = self._conn.execute(
+            self._SUMMARY + " WHERE v.serial_number = ? AND v.kind = 'restore' AND v.id != ? "
+            "AND v.started_at >= ? AND v.started_at <= ? ORDER BY v.started_at, v.id",
+            (this.serial_number, this.id, last.started_at, this.started_at),
+        ).fetchall()
+        return [self._summary(r) for r in rows]
+
+    def _restore_lines(self, this: Visit) -> list[Change]:
+        written = this.actions[0]["written"] if this.actions else {}
+        if not written:
+            return [
+                Change(
+                    "first",
+                    Text(
+                        "The restore wrote nothing: the terminal already held the backup.",
+                        "恢复未写入任何内容：终端已是备份中的参数。",
+                    ),
+                )
+            ]
+        return [
+            Change(
+                "parameters",
+                Text("Restored: ", "已恢复：") + _LABELS.get(name, Text(name, name)) + Text(": ", "：") + _show(value),
+            )
+            for name, value in written.items()
+        ]
 
     def _reading_changes(self, old: dict[tuple[str, str], Any], new: dict[tuple[str, str], Any]) -> list[Change]:
         out: list[Change] = []

@@ -166,6 +166,16 @@ def test_restore_is_recorded(data, capsys):
     assert visit.diagnosis is None
     assert {b["role"] for b in visit.backups} == {"restored-from", "before-write"}
     assert visit.actions[0]["written"] == {"tid": "12345687"}
+    with History.open() as h:
+        assert [c.text.en for c in h.compare_with_last(newest["visit"])] == ["Restored: TID: 12345687"]
+    # the next diagnosis compares with the last one that read the terminal, and names the restore between
+    assert main(["diagnose", "--demo", "--fix", "none", "--no-prompts"]) == 1
+    latest = _history_json(capsys)[0]
+    with History.open() as h:
+        lines = [c.text.en for c in h.compare_with_last(latest["visit"])]
+    assert lines[1].startswith("In between, on ") and lines[1].endswith("a parameter backup was restored.")
+    assert "TID: 12345678 → 12345687" in lines
+    assert "New since the last visit: TID keyed wrong" in lines
 
 
 # -- migrations -----------------------------------------------------------------------------------
