@@ -308,3 +308,74 @@ def test_settings_are_validated_and_kept(tmp_path, capsys):
         load_settings()
     assert cli.main(["settings"]) == 2
     assert "unknown setting" in capsys.readouterr().err
+
+
+def _scenario_report(tmp_path: Path, scenario: str, *extra: str) -> tuple[dict, str]:
+    pdf = tmp_path / f"{scenario}.pdf"
+    code = cli.main(
+        ["diagnose", "--port", f"sim://{scenario}", "--profile", "demo", "--no-prompts", "--no-history", *extra]
+        + ["--report", str(pdf), "--lang", "en"]
+    )
+    assert code in (0, 1, 3), code
+    return load_report(pdf.with_suffix(".json")), pdf_text(pdf)
+
+
+def test_escalation_manual_steps_and_a_finding_fixed_during_the_diagnosis(tmp_path):
+    doc, text = _scenario_report(tmp_path, "not-registered-97", "--fix", "none")
+    _schema_validate(doc)
+    (esc,) = doc["escalations"]
+    assert esc["recipient"] and esc["recipient"] in text
+    assert "Escalation" in text and "Response code: 97" in text  # the text to send, as it is
+    assert "Open items" in text and "Terminal not registered at the acquirer" in text
+
+    doc, text = _scenario_report(tmp_path, "printer-no-paper", "--fix", "none")
+    (manual,) = doc["manual_steps"]
+    assert "Manual steps" in text and manual["steps"] and manual["steps"][0]["en"] in text
+
+    doc, text = _scenario_report(tmp_path, "clock-set-by-sign-on", "--fix", "none")
+    assert [f["state"] for f in doc["findings"]] == ["fixed-during-diagnosis"]
+    assert "[fixed during this visit]" in text
+
+
+def test_a_real_terminal_is_not_marked_training(tmp_path):
+    diag = tmp_path / "d.json"
+    cli.main(["diagnose", "--demo", "--fix", "none", "--no-prompts", "--no-history", "--json", str(diag)])
+    d = json.loads(diag.read_text(encoding="utf-8"))
+    d["port"] = "/dev/ttyACM0"
+    report = seal(build_report(d))
+    assert report["training"] is False and report["visit"]["port"] == "/dev/ttyACM0"
+    render_pdf(report, tmp_path / "r.pdf", lang="en")
+    assert "TRAINING" not in pdf_text(tmp_path / "r.pdf")
+
+
+def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(TECHAPP_DATA_DIR=str(tmp_path / "data"), TECHAPP_PASSWORD=DEMO_PASSWORD, PYTHONIOENCODING="utf-8")
+    return subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+
+
+def test_the_command_renders_headless_and_keeps_the_report_with_the_visit(tmp_path):
+    """`techapp` on a box without a display (no DISPLAY, no QT_QPA_PLATFORM): the offscreen platform renders."""
+    import sys
+
+    techapp_exe = [sys.executable, "-c", "import sys; from ui.launcher import main; sys.exit(main())"]
+    ran = _run([*techapp_exe, "diagnose", "--demo", "--fix", "none", "--no-prompts", "--report", "a.pdf"], tmp_path)
+    assert ran.returncode == 1, ran.stderr
+    assert "report PDF: a.pdf" in ran.stderr
+    first = load_report(tmp_path / "a.json")
+
+    # the visit in the history has its report: rendering it again gives the same number and fingerprint
+    ran = _run([*techapp_exe, "report", "--last", "--pdf", "b.pdf"], tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    again = load_report(tmp_path / "b.json")
+    assert (again["report_no"], again["fingerprint"]) == (first["report_no"], first["fingerprint"])
+    assert first["fingerprint"] in pdf_text(tmp_path / "b.pdf")
+
+    # a printer that is not there: exit 2 and why, nothing printed
+    ran = _run([*techapp_exe, "report", "--last", "--print", "--printer", "no-such-printer-here"], tmp_path)
+    assert ran.returncode == 2 and "no printer named 'no-such-printer-here'" in ran.stderr
+
+    # python -m techapp has no Qt renderer (techapp may not import QtGui): it says so, exit 2
+    ran = _run([sys.executable, "-m", "techapp", "report", "--last", "--pdf", "c.pdf"], tmp_path)
+    assert ran.returncode == 2 and "needs the desktop part" in ran.stderr
+    assert not (tmp_path / "c.pdf").exists() and not (tmp_path / "c.json").exists()

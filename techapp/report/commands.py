@@ -104,9 +104,11 @@ def write_outputs(
     Raises ``OSError`` (cannot write), :class:`techapp.report.RenderError` / ``RenderUnavailable``.
     """
     from ..backups import write_json_whole
-    from . import print_report, render_pdf
+    from . import print_report, render_pdf, renderer
 
     done: list[str] = []
+    if pdf or print_it or not json_path:
+        renderer()  # no renderer: say so before writing anything
     if not (pdf or json_path or print_it):
         pdf = f"{report['report_no']}.pdf"
     if pdf and not json_path:
