@@ -88,6 +88,11 @@ def test_filters_find_the_visit_and_nothing_else(data, capsys):
     assert len(_history_json(capsys, "--since", today.isoformat())) == 2
     assert _history_json(capsys, "--since", (today + timedelta(days=1)).isoformat()) == []
     assert len(_history_json(capsys, "--until", today.isoformat())) == 2  # a date includes that day
+    with History.open() as h:  # the window's "any field": part of a serial number, TID, MID, merchant or work order
+        assert [v.tid for v in h.visits(text="1234568")] == ["12345687"]
+        assert len(h.visits(text="CORNER")) == 2
+        assert [v.work_order for v in h.visits(text="wo-2026")] == ["WO-2026-1125-0042"]
+        assert h.visits(text="50%_") == []  # LIKE wildcards are taken literally
     assert main(["history", "--since", "last tuesday"]) == 2
     assert "not a date" in capsys.readouterr().err
 
