@@ -349,7 +349,7 @@ class FindingsView(QScrollArea):
             v.addWidget(_label(self.tr("No diagnosis yet.")))
         else:
             if d.could_not_run is not None:
-                warn = _label(self.tr("The diagnosis is incomplete: ") + t(d.could_not_run))
+                warn = _label(self.tr("The diagnosis could not run in full: ") + t(d.could_not_run))
                 warn.setObjectName("incompleteNote")
                 warn.setStyleSheet(f"color: {STATUS_COLOR['fail']};")
                 v.addWidget(warn)
@@ -514,6 +514,8 @@ class FindingsView(QScrollArea):
                 if a.operation == "print-test-page"
                 else self.tr("Sign on...")
                 if a.operation == "sign-on"
+                else self.tr("Settle...")
+                if a.operation == "settle"
                 else self.tr("Apply fix...")
             )
             button.setObjectName(f"apply-{a.id}")
@@ -613,7 +615,7 @@ class FindingsView(QScrollArea):
 # -- the repair confirmation ------------------------------------------------------------------
 #: Operations that change what the terminal holds (parameters, clock, working keys); the others
 #: (a test page) only make the terminal do something and are neither worded as writes nor called repairs.
-WRITES = ("write-parameters", "sync-clock", "sign-on")
+WRITES = ("write-parameters", "sync-clock", "sign-on", "settle")
 
 
 def writes(action: Action) -> bool:
@@ -655,6 +657,8 @@ class RepairDialog(QDialog):
             if op == "print-test-page"
             else self.tr("Confirm sign-on")
             if op == "sign-on"
+            else self.tr("Confirm settlement")
+            if op == "settle"
             else self.tr("Confirm repair")
         )
         self.setFixedWidth(600)
@@ -666,6 +670,10 @@ class RepairDialog(QDialog):
                 "The terminal signs on (签到) to its host and receives new working keys; no parameter is changed."
             ),
             "print-test-page": self.tr("The terminal prints a test page. Nothing is written to the terminal."),
+            "settle": self.tr(
+                "The terminal settles its batch (结算) with its host: the day's unsettled sales go to the acquirer "
+                "for payment and the batch is closed. No parameter is changed; it cannot be undone."
+            ),
         }
         head = _label(
             heads.get(op, self.tr("This writes to the terminal. Check the change before you apply it.")), bold=True
@@ -679,6 +687,8 @@ class RepairDialog(QDialog):
         rows = list(action.changes.items())
         if op == "sync-clock":
             rows = [("clock", (self.facts.get("terminal_time"), self.facts.get("laptop_time")))]
+        if op == "settle" and self.facts.get("unsettled") is not None:
+            rows = [("unsettled", (self.facts["unsettled"], 0))]
         self.table = QTableWidget(len(rows), 3)
         self.table.setObjectName("diffTable")
         self.table.setHorizontalHeaderLabels([self.tr("Parameter"), self.tr("Now on the terminal"), self.tr("After")])
@@ -687,12 +697,14 @@ class RepairDialog(QDialog):
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         for row, (name, (before, after)) in enumerate(rows):
-            label = parameter_label(name) if name != "clock" else self.tr("Clock")
+            label = {"clock": self.tr("Clock"), "unsettled": self.tr("Unsettled transactions")}.get(
+                name, parameter_label(name)
+            )
             first = QTableWidgetItem(label)
             first.setData(Qt.ItemDataRole.UserRole, name)
             first.setToolTip(self.tr("Name on the terminal: %1").replace("%1", name))
             self.table.setItem(row, 0, first)
-            if label != name and name != "clock":  # the label, and the terminal's own name of it in small print
+            if label != name and name not in ("clock", "unsettled"):  # the label, and the terminal's own name of it in small print
                 self.table.setCellWidget(row, 0, self._name_cell(label, name, first.toolTip()))
             b = QTableWidgetItem(fmt(before) if before is not None or name != "clock" else self.tr("could not be read"))
             a = QTableWidgetItem(fmt(after))
@@ -734,7 +746,11 @@ class RepairDialog(QDialog):
             lay.addWidget(self.clock_note)
         lay.addStretch(1)
         buttons = QDialogButtonBox()
-        apply_text = {"print-test-page": self.tr("&Print"), "sign-on": self.tr("&Sign on")}.get(op, self.tr("&Apply"))
+        apply_text = {
+            "print-test-page": self.tr("&Print"),
+            "sign-on": self.tr("&Sign on"),
+            "settle": self.tr("&Settle"),
+        }.get(op, self.tr("&Apply"))
         self.apply = buttons.addButton(apply_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.apply.setObjectName("applyButton")
         self.cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)

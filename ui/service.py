@@ -232,6 +232,11 @@ class _Worker(QObject):
             facts["laptop_time"] = laptop_now()
             facts["read_at"] = time.monotonic()
             facts["clock_source"] = clock_source()
+        if action.operation == "settle":
+            try:
+                facts["unsettled"] = self.driver.counters().unsettled_transactions if self.driver is not None else None
+            except TerminalError:
+                facts["unsettled"] = None
         return facts
 
     def _link_state_after(self, what: str) -> None:

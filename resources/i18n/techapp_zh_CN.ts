@@ -587,8 +587,8 @@
         <translation>尚未诊断。</translation>
     </message>
     <message>
-        <source>The diagnosis is incomplete: </source>
-        <translation>诊断未完成：</translation>
+        <source>The diagnosis could not run in full: </source>
+        <translation>诊断未能全部完成：</translation>
     </message>
     <message>
         <source>Cancelled: the checks after the cancel did not run.</source>
@@ -689,6 +689,10 @@
     <message>
         <source>Sign on...</source>
         <translation>签到…</translation>
+    </message>
+    <message>
+        <source>Settle...</source>
+        <translation>结算…</translation>
     </message>
     <message>
         <source>Apply fix...</source>
@@ -1521,6 +1525,10 @@
         <translation>确认签到</translation>
     </message>
     <message>
+        <source>Confirm settlement</source>
+        <translation>确认结算</translation>
+    </message>
+    <message>
         <source>Confirm repair</source>
         <translation>确认修复</translation>
     </message>
@@ -1535,6 +1543,10 @@
     <message>
         <source>The terminal prints a test page. Nothing is written to the terminal.</source>
         <translation>终端打印一张测试页。不会写入终端。</translation>
+    </message>
+    <message>
+        <source>The terminal settles its batch (结算) with its host: the day&apos;s unsettled sales go to the acquirer for payment and the batch is closed. No parameter is changed; it cannot be undone.</source>
+        <translation>终端与主机结算当前批次：当天未结算的交易上送收单机构清算，批次随即关闭。不改任何参数；结算后无法撤销。</translation>
     </message>
     <message>
         <source>This writes to the terminal. Check the change before you apply it.</source>
@@ -1559,6 +1571,10 @@
     <message>
         <source>Clock</source>
         <translation>时钟</translation>
+    </message>
+    <message>
+        <source>Unsettled transactions</source>
+        <translation>未结算笔数</translation>
     </message>
     <message>
         <source>Name on the terminal: %1</source>
@@ -1587,6 +1603,10 @@
     <message>
         <source>&amp;Sign on</source>
         <translation>签到(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Settle</source>
+        <translation>结算(&amp;S)</translation>
     </message>
     <message>
         <source>&amp;Apply</source>

@@ -142,3 +142,39 @@ def test_simulator_sessions_are_marked_as_training(qtbot, make_window):
     assert w.training_band.isVisible()
     assert "Training" in w.windowTitle()
     assert "simulated" in w.training_band.text().lower()
+
+
+def _unsettled(port: str) -> int:
+    driver = open_terminal(port)
+    try:
+        driver.login(DEMO_PASSWORD)
+        return driver.counters().unsettled_transactions
+    finally:
+        driver.close()
+
+
+def test_the_settlement_confirmation_says_what_settling_does_and_enter_settles_nothing(qtbot, make_window):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    port = "sim://unsettled-batch?fresh"
+    w = make_window()
+    w.work_order.load(str(root / "resources" / "work-orders" / "tid-change.toml"))
+    w.set_profile("demo")
+    w.connect_panel.port.setEditText(port)
+    w.connect_panel.password.setText(DEMO_PASSWORD)
+    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w)
+    before = _unsettled("sim://unsettled-batch")
+    assert before > 0
+    dialog = _open_confirmation(qtbot, w, "apply-settle-batch")
+    assert dialog.windowTitle() == "Confirm settlement"
+    head = dialog.findChild(QLabel, "confirmHead").text()
+    assert "settles its batch" in head and "cannot be undone" in head
+    assert dialog.diff_rows() == [("unsettled", str(before), "0")]
+    assert dialog.apply.text().replace("&", "") == "Settle"
+    assert QApplication.focusWidget() is dialog.cancel
+    qtbot.keyClick(dialog.cancel, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w._dialog is None, timeout=5000)
+    wait_idle(qtbot, w)
+    assert _unsettled("sim://unsettled-batch") == before  # nothing was settled
