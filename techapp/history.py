@@ -885,7 +885,7 @@ class History:
                 Change("first", Text("First visit of this terminal in the history.", "历史记录中该终端的首次到访。"))
             )
         else:
-            when = _day(last.started_at)
+            when = last.started_at.replace("T", " ")[:16]
             who_en = last.technician.get("name") or "technician unknown"
             who_zh = last.technician.get("name") or "技术员未知"
             changes.append(

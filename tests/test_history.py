@@ -157,7 +157,7 @@ def test_third_97_at_this_merchant_in_30_days(data, tmp_path, capsys):
         lines = [c.text for c in h.compare_with_last(ids[-1])]
     assert f"Repeated: the third time in 30 days at this merchant: {finding['title']['en']}" in [t.en for t in lines]
     assert f"重复出现：30 天内该商户第 3 次：{finding['title']['zh']}" in [t.zh for t in lines]
-    assert lines[0].en.startswith(f"Compared with the visit of {(now - timedelta(days=10)):%Y-%m-%d} (Wang Wei)")
+    assert lines[0].en == f"Compared with the visit of {(now - timedelta(days=10)):%Y-%m-%d %H:%M} (Wang Wei)."
 
 
 def test_restore_is_recorded(data, capsys):

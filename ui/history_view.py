@@ -307,6 +307,7 @@ class HistoryDialog(QDialog):
             self.actions.addTopLevelItem(QTreeWidgetItem([role, b["path"], ""]))
         for t in (self.checks, self.findings, self.actions):
             t.resizeColumnToContents(0)
+        self.checks.resizeColumnToContents(1)
         self._show_report_info()
 
     def _status(self, status: str) -> str:
