@@ -704,7 +704,8 @@ class RepairDialog(QDialog):
             first.setData(Qt.ItemDataRole.UserRole, name)
             first.setToolTip(self.tr("Name on the terminal: %1").replace("%1", name))
             self.table.setItem(row, 0, first)
-            if label != name and name not in ("clock", "unsettled"):  # the label, and the terminal's own name of it in small print
+            # the label, and the terminal's own name of it in small print
+            if label != name and name not in ("clock", "unsettled"):
                 self.table.setCellWidget(row, 0, self._name_cell(label, name, first.toolTip()))
             b = QTableWidgetItem(fmt(before) if before is not None or name != "clock" else self.tr("could not be read"))
             a = QTableWidgetItem(fmt(after))
