@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -494,10 +494,15 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class HistoryMenu:
-    """File > Visit history (Ctrl+Shift+H) on a main window, and a banner warning when a visit is not recorded."""
+class HistoryMenu(QObject):
+    """File > Visit history (Ctrl+Shift+H) on a main window, and a banner warning when a visit is not recorded.
+
+    A child of the window: its connections (language, session) end with it.
+    """
 
     def __init__(self, window) -> None:
+        super().__init__(window)
+        self.setObjectName("history")
         self.window = window
         self.dialog: HistoryDialog | None = None
         self.action = QAction(window)
@@ -513,9 +518,7 @@ class HistoryMenu:
         self.retranslate()
 
     def retranslate(self, *_args) -> None:
-        from PySide6.QtCore import QCoreApplication
-
-        self.action.setText(QCoreApplication.translate("HistoryMenu", "Visit &history..."))
+        self.action.setText(self.tr("Visit &history..."))
 
     def show(self) -> HistoryDialog:
         if self.dialog is None:
@@ -528,14 +531,9 @@ class HistoryMenu:
         return self.dialog
 
     def _recorded(self, visit_id: object, why: str) -> None:
-        from PySide6.QtCore import QCoreApplication
-
         if visit_id is None and why:
             self.window.banner.show_message(
-                "warn",
-                QCoreApplication.translate(
-                    "HistoryMenu", "This visit is not recorded in the visit history: %1"
-                ).replace("%1", why),
+                "warn", self.tr("This visit is not recorded in the visit history: %1").replace("%1", why)
             )
         elif self.dialog is not None and self.dialog.isVisible():
             self.dialog.search()
