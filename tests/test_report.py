@@ -379,3 +379,42 @@ def test_the_command_renders_headless_and_keeps_the_report_with_the_visit(tmp_pa
     ran = _run([sys.executable, "-m", "techapp", "report", "--last", "--pdf", "c.pdf"], tmp_path)
     assert ran.returncode == 2 and "needs the desktop part" in ran.stderr
     assert not (tmp_path / "c.pdf").exists() and not (tmp_path / "c.json").exists()
+
+
+def test_without_a_system_cjk_font_the_bundled_font_prints_chinese(tmp_path):
+    """What the frozen build does on a laptop without CJK fonts: fontconfig sees none, resources/fonts has one."""
+    import sys
+
+    source = next((Path(p) for p in report_render.SYSTEM_CJK_FONTS if Path(p).is_file()), None)
+    if source is None:
+        pytest.fail("no CJK font file on this machine: scripts/setup installs fonts-noto-cjk")
+    bundle = tmp_path / "bundle"
+    (bundle / "fonts").mkdir(parents=True)
+    shutil.copyfile(source, bundle / "fonts" / source.name)
+    diag = tmp_path / "d.json"
+    cli.main(["diagnose", "--demo", "--fix", "none", "--no-prompts", "--no-history", "--json", str(diag)])
+    (tmp_path / "fonts.conf").write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        "<dir>/usr/share/fonts/truetype/dejavu</dir>"
+        f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    script = f"""
+import json, sys
+from pathlib import Path
+import ui.report_render as rr
+from PySide6.QtGui import QFontDatabase
+rr.SYSTEM_CJK_FONTS = ()
+rr.resource_root = lambda: Path({str(bundle)!r})
+rr.ensure_app()
+assert not QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese), "fontconfig still sees a CJK font"
+from techapp.report import build_report, render_pdf, seal
+report = seal(build_report(json.loads(Path({str(diag)!r}).read_text(encoding="utf-8"))))
+render_pdf(report, {str(tmp_path / "r.pdf")!r}, lang="zh")
+"""
+    env = {**os.environ, "FONTCONFIG_FILE": str(tmp_path / "fonts.conf"), "QT_QPA_PLATFORM": "offscreen"}
+    ran = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert "终端号输入错误" in pdf_text(tmp_path / "r.pdf")
+    fonts = subprocess.run([_tool("pdffonts"), str(tmp_path / "r.pdf")], capture_output=True, text=True).stdout
+    assert "CJK" in fonts, fonts
