@@ -363,6 +363,11 @@ def test_the_command_renders_headless_and_keeps_the_report_with_the_visit(tmp_pa
     assert ran.returncode == 1, ran.stderr
     assert "report PDF: a.pdf" in ran.stderr
     first = load_report(tmp_path / "a.json")
+    from techapp.history import History
+
+    with History.open(tmp_path / "data" / "history.sqlite3") as h:
+        stored = h.visit(h.last_visit().id).report
+    assert stored is not None and stored["fingerprint"] == first["fingerprint"]  # kept with the visit
 
     # the visit in the history has its report: rendering it again gives the same number and fingerprint
     ran = _run([*techapp_exe, "report", "--last", "--pdf", "b.pdf"], tmp_path)
