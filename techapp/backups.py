@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from drivers.base import TerminalDriver
 from drivers.models import Identity, Parameters
+from drivers.safeio import InputFileError, check_output_path, loads_json, private_dir, read_text
 
 if TYPE_CHECKING:
     from .diagnosis.model import Text
@@ -56,8 +57,11 @@ def _not_a_backup(path: Path, message: str) -> BackupError:
 def write_json_whole(path: Path, doc: Any, *, prefix: str = ".techapp-") -> None:
     """Write ``doc`` as JSON to ``path`` whole or not at all: a synced temporary file beside it, then a rename.
 
-    A failure leaves no temporary file and whatever was at ``path`` untouched; the ``OSError`` is the caller's.
+    A failure leaves no temporary file and whatever was at ``path`` untouched; the ``OSError`` is the caller's
+    (:class:`drivers.safeio.OutputPathError`, an ``OSError``, when ``path`` is a link, a device, a FIFO or a folder:
+    never replaced). The file is created 0600.
     """
+    path = check_output_path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".json.tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -103,7 +107,7 @@ def save_backup(params: Parameters, identity: Identity | None, *, reason: str, d
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in serial)
     path = directory / f"{safe}-{stamp:%Y%m%d-%H%M%S-%f}.json"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)  # 0700: backups name the merchant's TID, MID and hosts
         write_json_whole(path, doc, prefix=".backup-")
     except OSError as err:
         raise BackupError(
@@ -121,14 +125,16 @@ def load_backup(path: str | Path) -> tuple[dict[str, Any], Parameters]:
     """The backup's header and its parameters; :class:`BackupError` naming the file and the problem."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
+        text = read_text(path, what="backup")
+    except InputFileError as err:
         raise BackupError(
-            f"{path}: cannot read ({err.strerror or err})",
+            str(err),
             explained=T(f"The backup {path.name} cannot be read.", f"无法读取备份 {path.name}。"),
         ) from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise _not_a_backup(path, f"not a techapp backup (not valid JSON: {err})") from err
+    try:
+        doc = loads_json(text, what=str(path))
+    except InputFileError as err:
+        raise _not_a_backup(path, f"not a techapp backup ({str(err).removeprefix(f'{path}: ')})") from err
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise _not_a_backup(path, f"not a techapp backup (schema {SCHEMA} expected)")
     terminal = doc.get("terminal")

@@ -24,8 +24,10 @@ from datetime import datetime
 from pathlib import Path
 
 from drivers.errors import TerminalError
+from drivers.maint.tracemask import masked_hex
 from drivers.ports import list_ports
 from drivers.registry import DEFAULT_DRIVER, DRIVERS, open_terminal
+from drivers.safeio import STDOUT, OutputPathError, check_output_path, open_private_append
 from drivers.transport import DEFAULT_BAUDRATE
 
 from . import __version__
@@ -38,6 +40,32 @@ DEMO_SCENARIO = "demo-97"
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INCOMPLETE = 0, 1, 2, 3
 
 
+#: Line speeds a terminal's serial port offers; anything else is a typo (1 baud would run for minutes).
+STANDARD_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
+
+
+def _baud(text: str) -> int:
+    try:
+        value = int(text) if len(text) <= 10 else -1
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a line speed") from None
+    if value not in STANDARD_BAUDS:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a standard line speed ({', '.join(map(str, STANDARD_BAUDS))})"
+        ) from None
+    return value
+
+
+def _tcp_port(text: str) -> int:
+    try:
+        value = int(text) if len(text) <= 10 else -1
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is outside the TCP port range 0..65535") from None
+    return value
+
+
 def _add_connection_args(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help="device path, pyserial URL (socket://, rfc2217://) or sim://SCENARIO")
@@ -46,7 +74,13 @@ def _add_connection_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help=f"use the built-in simulated terminal (sim://{DEMO_SCENARIO}) and its published demo password",
     )
-    p.add_argument("--baud", type=int, default=DEFAULT_BAUDRATE, help=f"line speed (default {DEFAULT_BAUDRATE})")
+    p.add_argument(
+        "--baud",
+        type=_baud,
+        default=DEFAULT_BAUDRATE,
+        metavar="RATE",
+        help=f"line speed, one of {', '.join(map(str, STANDARD_BAUDS))} (default {DEFAULT_BAUDRATE})",
+    )
     p.add_argument("--driver", default=DEFAULT_DRIVER, choices=sorted(DRIVERS), help="terminal protocol")
     p.add_argument(
         "--password-file",
@@ -131,7 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("none", "ask", "auto"),
         help="automatic repairs: none; ask before each (the default when run interactively, else none); auto",
     )
-    diag.add_argument("--json", metavar="FILE", help="also write the full result as JSON (schema techapp.diagnosis/1)")
+    diag.add_argument(
+        "--json",
+        metavar="FILE",
+        help="also write the full result as JSON (schema techapp.diagnosis/1); '-' writes it to standard output "
+        "instead of the text report",
+    )
     diag.add_argument("--lang", choices=("zh", "en"), help="language of the report (default: from the locale)")
     diag.add_argument(
         "--no-sign-on",
@@ -178,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("scenario", nargs="?", help="shipped scenario name or path to a .toml file")
     mode = sim.add_mutually_exclusive_group()
     mode.add_argument("--pty", action="store_true", help="serve on a new pseudo-terminal and print its path")
-    mode.add_argument("--tcp", type=int, metavar="PORT", help="serve on 127.0.0.1:PORT (0 picks a free port)")
+    mode.add_argument("--tcp", type=_tcp_port, metavar="PORT", help="serve on 127.0.0.1:PORT (0 picks a free port)")
     mode.add_argument("--list", action="store_true", help="list the shipped scenarios")
     mode.add_argument("--check", action="store_true", help="validate the scenario file and exit")
     sim.add_argument("--link", metavar="PATH", help="with --pty: keep a symlink at PATH to the current pty")
@@ -220,7 +259,8 @@ def _tracer(stream):
 
     def trace(direction: str, kind: str, raw: bytes) -> None:
         stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-        shown = raw.decode("ascii", "replace") if kind == "bad" else raw.hex(" ").upper()
+        # login proofs masked as in the window's traffic log: a trace must not allow offline password guessing
+        shown = raw.decode("ascii", "replace") if kind == "bad" else masked_hex(raw)
         stream.write(f"{stamp}  {direction}  {kind:<7} {shown}\n")
 
     return trace
@@ -238,8 +278,16 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def _open_trace(path: str | None):
-    """The trace file opened for appending, or None; an ``OSError`` is the caller's to report."""
-    return open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115 - the caller closes it
+    """The trace file opened for appending (mode 0600, never through a link or onto a device), or None.
+
+    An ``OSError`` (with the reason as its strerror) is the caller's to report.
+    """
+    if not path:
+        return None
+    try:
+        return open_private_append(path)
+    except OutputPathError as err:
+        raise OSError(0, str(err).split(": ", 1)[-1]) from err
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -448,15 +496,13 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     except ProfileError as err:
         _err(str(err))
         return EXIT_CANNOT_RUN
-    if args.json:
-        folder = os.path.dirname(os.path.abspath(args.json))
-        if not os.path.isdir(folder):
-            _err(f"cannot write {args.json}: folder {folder} does not exist")
-            return EXIT_CANNOT_RUN
-        if os.path.isdir(args.json) or not os.access(folder, os.W_OK):
-            what = "it is a folder" if os.path.isdir(args.json) else f"folder {folder} is not writable"
-            _err(f"cannot write {args.json}: {what}")
-            return EXIT_CANNOT_RUN
+    for path, what in ((args.json, "JSON file"), (args.report, "report")):
+        if path and path != STDOUT:
+            try:  # refused before anything is done on the terminal: a device, FIFO, folder or link is never replaced
+                check_output_path(path, what=what)
+            except OutputPathError as err:
+                _err(str(err))
+                return EXIT_CANNOT_RUN
     password = _password(args)
     if password is None:
         return EXIT_CANNOT_RUN
@@ -484,8 +530,16 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         _err(f"laptop network: {err}")
         return EXIT_CANNOT_RUN
 
+    opened: list = []  # every driver opened: closed (and so logged out) whatever happens
+
     def open_driver(baud: int):
-        return open_terminal(port, args.driver, baudrate=baud)
+        driver = open_terminal(port, args.driver, baudrate=baud)
+        opened.append(driver)
+        return driver
+
+    def close_all() -> None:
+        for driver in opened:
+            driver.close()
 
     with trusted_ca(getattr(dialer, "ca_pem", None)) as cafile:
 
@@ -508,8 +562,12 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             diagnoser, result = run_with_baud_probe(open_driver, args.baud, make)
             before = None  # the diagnosis before a repair, for the visit history
         except TerminalError as err:
+            close_all()
             _err_terminal(err)
             return EXIT_CANNOT_RUN
+        except BaseException:  # Ctrl-C during the run: log out before leaving
+            close_all()
+            raise
         try:
             if fix != "none" and result.could_not_run is None:
                 # a test page only makes sense after the manual steps (paper, cover): auto does not print it
@@ -518,11 +576,19 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         finally:
             finished.set()
             diagnoser.driver.close()
-    sys.stdout.write(render_text(result, lang))
+            close_all()
+    if args.json == STDOUT:
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(result, lang))
     visit_id = record_diagnosis(result, before=before, disabled=args.no_history)
-    if args.json:
+    if args.json and args.json != STDOUT:
         try:
-            write_json_whole(Path(args.json).absolute(), result.to_dict())
+            write_json_whole(check_output_path(args.json, what="JSON file"), result.to_dict())
+        except OutputPathError as err:
+            _err(str(err))
+            return EXIT_CANNOT_RUN
         except OSError as err:
             _err(f"cannot write {args.json}: {err.strerror or err}")
             return EXIT_CANNOT_RUN

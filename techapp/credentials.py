@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from drivers.safeio import MAX_PASSWORD_FILE_BYTES, InputFileError, read_text
+
 ENV_VAR = "TECHAPP_PASSWORD"
 #: Published password of every shipped simulator scenario (not a secret).
 DEMO_PASSWORD = "demo-2026"
@@ -26,9 +28,9 @@ def read_password(password_file: str | None = None, *, prompt: str = "Maintenanc
     if password_file:
         path = Path(password_file)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise PasswordUnavailable(f"cannot read password file {path}: {err.strerror or err}") from err
+            text = read_text(path, what="password file", limit=MAX_PASSWORD_FILE_BYTES)
+        except InputFileError as err:  # a device, FIFO, folder, a huge file or not UTF-8: never read unbounded
+            raise PasswordUnavailable(str(err)) from err
         line = text.splitlines()[0] if text else ""
         if not line:
             raise PasswordUnavailable(f"password file {path} is empty")

@@ -85,7 +85,6 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-import json
 import os
 import socket
 import ssl
@@ -101,6 +100,8 @@ import psutil
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtensionOID, NameOID
+
+from drivers.safeio import InputFileError, loads_json, read_text
 
 FAIL_MODES = ("refused", "timeout", "reset", "unreachable")
 NAME_FAILURES = ("dns-failure", "dns-unavailable")
@@ -593,12 +594,10 @@ class MappedDialer:
     def from_file(cls, path: str | os.PathLike[str]) -> MappedDialer:
         """Load a network map (format in the module docstring); :class:`NetmapError` names what is wrong."""
         path = Path(path)
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as err:
-            raise NetmapError(f"{path}: cannot read the network map: {err.strerror or err}") from None
-        except json.JSONDecodeError as err:
-            raise NetmapError(f"{path}: not JSON: {err}") from None
+        try:  # a regular file of bounded size; repeated keys, deep nesting and huge integers are errors
+            doc = loads_json(read_text(path, what="network map"), what=str(path))
+        except InputFileError as err:
+            raise NetmapError(str(err)) from None
         try:
             return cls.from_dict(doc)
         except NetmapError as err:

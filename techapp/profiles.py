@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +31,7 @@ from pydantic import (
 )
 
 from drivers.resources import is_path, named_files, resource_dirs, toml_value
+from drivers.safeio import InputFileError, loads_toml, read_text
 
 FORMAT_VERSION = 1
 
@@ -454,21 +454,17 @@ def _validate(raw: dict[str, Any], profile_id: str, source: str) -> AcquirerProf
 def load_profile(name_or_path: str | os.PathLike[str]) -> AcquirerProfile:
     """A profile by name (``"demo"``, looked up in :func:`profile_dirs`) or by path."""
     path = find_profile(str(name_or_path))
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ProfileError(f"{path}: cannot read ({err.strerror or err})") from err
-    except UnicodeDecodeError as err:
-        raise ProfileError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ProfileError(f"{path}: not valid TOML ({err})") from err
+    try:  # a regular file of bounded size; deep nesting, huge integers and repeated keys are errors
+        raw = loads_toml(read_text(path, what="profile"), what=str(path))
+    except InputFileError as err:
+        raise ProfileError(str(err)) from err
     return _validate(raw, path.stem, str(path))
 
 
 def load_profile_text(text: str, *, profile_id: str = "text", source: str = "<text>") -> AcquirerProfile:
     """Validate a profile given as TOML text (tests, an editor)."""
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ProfileError(f"{source}: not valid TOML ({err})") from err
+        raw = loads_toml(text, what=source)
+    except InputFileError as err:
+        raise ProfileError(str(err)) from err
     return _validate(raw, profile_id, source)

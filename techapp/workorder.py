@@ -14,12 +14,12 @@ row) and what was expected.
 from __future__ import annotations
 
 import csv
-import json
 import re
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from drivers.safeio import InputFileError, loads_json, loads_toml, read_text
 
 TID_RE = re.compile(r"[0-9A-Za-z]{8}")
 MID_RE = re.compile(r"[0-9]{15}")
@@ -45,7 +45,8 @@ class WorkOrderError(ValueError):
 
     ``field`` and ``problem`` say the same for a program (a form that marks the field and words the
     rule in its own language): problem is one of "unknown-field", "not-text", "required", "tid",
-    "mid", "kcv", "tmk-index", or "" for file-level errors.
+    "mid", "kcv", "tmk-index", "duplicate-field" (a CSV header naming a column twice), or "" for
+    file-level errors.
     """
 
     def __init__(self, message: str, *, field: str | None = None, problem: str = "") -> None:
@@ -148,22 +149,23 @@ def load_work_order(path: str | Path, order_id: str | None = None) -> WorkOrder:
     """Read a work order from ``.toml``, ``.json`` or ``.csv``; ``order_id`` picks a row of a CSV list."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheets often write a BOM
-    except OSError as err:
-        raise WorkOrderError(f"{path}: cannot read ({err.strerror or err})") from err
-    except UnicodeDecodeError as err:
-        raise WorkOrderError(f"{path}: not UTF-8 text (save the file as UTF-8)") from err
+        # a regular file of at most MAX_INPUT_BYTES; UTF-8 (spreadsheets often write a BOM: dropped)
+        text = read_text(path, what="work order")
+    except InputFileError as err:
+        hint = " (save the file as UTF-8)" if "not UTF-8" in str(err) else ""
+        raise WorkOrderError(f"{err}{hint}") from err
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        try:
-            return from_mapping(tomllib.loads(text), where=str(path))
-        except tomllib.TOMLDecodeError as err:
-            raise WorkOrderError(f"{path}: not valid TOML ({err})") from err
+        try:  # a key given twice is a TOML error (tomllib refuses it)
+            doc = loads_toml(text, what=str(path))
+        except InputFileError as err:
+            raise WorkOrderError(str(err)) from err
+        return from_mapping(doc, where=str(path))
     if suffix == ".json":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise WorkOrderError(f"{path}: not valid JSON ({err})") from err
+        try:  # a key given twice is refused: json would silently keep the last one
+            doc = loads_json(text, what=str(path))
+        except InputFileError as err:
+            raise WorkOrderError(str(err)) from err
         if not isinstance(doc, dict):
             raise WorkOrderError(f"{path}: a work order is a JSON object")
         return from_mapping(doc, where=str(path))
@@ -173,7 +175,22 @@ def load_work_order(path: str | Path, order_id: str | None = None) -> WorkOrder:
 
 
 def _from_csv(path: Path, text: str, order_id: str | None) -> WorkOrder:
-    rows = list(csv.DictReader(text.splitlines()))
+    reader = csv.DictReader(text.splitlines(), restval="")  # a short row's missing cells are empty
+    try:
+        header = reader.fieldnames or []
+        seen: set[str] = set()
+        for name in header:
+            if name.strip() in seen:
+                # csv.DictReader would keep the last column silently, and --fix auto would write it
+                raise WorkOrderError(
+                    f"{path}: the header names column '{name.strip()}' twice; which one is meant is not clear",
+                    field=name.strip(),
+                    problem="duplicate-field",
+                )
+            seen.add(name.strip())
+        rows = list(reader)
+    except csv.Error as err:  # e.g. a cell over the csv module's field size limit
+        raise WorkOrderError(f"{path}: not a usable CSV file (line {reader.line_num}: {err})") from err
     if not rows:
         raise WorkOrderError(f"{path}: no work order rows under the header")
     orders = []
@@ -181,7 +198,7 @@ def _from_csv(path: Path, text: str, order_id: str | None) -> WorkOrder:
         if None in row:
             raise WorkOrderError(f"{path}: row {number} has more cells than the header has columns")
         cleaned = {k.strip(): v for k, v in row.items() if k is not None}
-        if order_id is not None and cleaned.get("id", "").strip() != order_id:
+        if order_id is not None and (cleaned.get("id") or "").strip() != order_id:
             continue
         orders.append(from_mapping(cleaned, where=f"{path}: row {number}"))
     if order_id is not None and not orders:

@@ -435,7 +435,7 @@ def test_mapped_dialer_rejects_non_loopback_targets_in_code_too() -> None:
 def test_netmap_bad_json_and_default(tmp_path: Path) -> None:
     path = tmp_path / "netmap.json"
     path.write_text("{not json")
-    with pytest.raises(NetmapError, match="not JSON"):
+    with pytest.raises(NetmapError, match="not valid JSON"):
         MappedDialer.from_file(path)
     path.write_text(json.dumps({"default": "ok"}))
     with pytest.raises(NetmapError, match="default must be one of"):

@@ -56,10 +56,13 @@ def crash_dir() -> Path:
 def write_crash_log(text: str) -> Path | None:
     """Write a crash report; its path, or None when even that failed."""
     try:
-        folder = crash_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        from drivers.safeio import private_dir
+
+        folder = private_dir(crash_dir())  # 0700, the log 0600: a crash report may quote what the terminal held
         path = folder / f"crash-{datetime.now():%Y%m%d-%H%M%S-%f}.log"
-        path.write_text(text, encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
         return path
     except OSError:
         return None

@@ -51,10 +51,10 @@ OUTGOING = ("tx", "to-host")
 
 def _sensitive_tags():
     try:
-        from drivers.maint.protocol import Tag
+        from drivers.maint.tracemask import SECRET_TAGS
     except ImportError:  # another driver: nothing known to mask
         return set()
-    return {Tag.CLIENT_PROOF, Tag.TERMINAL_PROOF}
+    return SECRET_TAGS
 
 
 def decode(line: TraceLine, password: str | None) -> tuple[str, str]:
@@ -86,10 +86,9 @@ def decode(line: TraceLine, password: str | None) -> tuple[str, str]:
         text = msg.describe() + ("  " + ", ".join(parts) if parts else "")
     except Exception:  # not a maintenance message (another driver, noise): hex only
         text = ""
-    hexed = raw.hex(" ").upper()
-    for s in secrets:
-        if s and s in raw:
-            hexed = hexed.replace(s.hex(" ").upper(), " ".join(["**"] * len(s)))
+    from drivers.maint.tracemask import masked_hex  # the one masking, also used by the CLI's --trace
+
+    hexed = masked_hex(raw, secrets)
     if password:
         text = text.replace(password, MASK)
     return hexed, text

@@ -11,10 +11,33 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 
 NONCE_LEN = 16
 DEFAULT_KDF_ITERATIONS = 20_000
+#: The protocol's range for KDF_ITERATIONS (docs/protocol.md): a challenge below the floor is refused
+#: unanswered, since a proof made with a cheap derivation lets its holder guess the password offline.
+MIN_KDF_ITERATIONS = 1_000
+MAX_KDF_ITERATIONS = 1_000_000
+#: Environment variable that raises the floor (never below MIN_KDF_ITERATIONS).
+KDF_FLOOR_ENV = "TECHAPP_KDF_MIN_ITERATIONS"
+
+
+def kdf_floor() -> int:
+    """The fewest PBKDF2 iterations this laptop answers: MIN_KDF_ITERATIONS, or more via $TECHAPP_KDF_MIN_ITERATIONS.
+
+    A value that is not a whole number, or is below the protocol minimum, leaves the minimum in force
+    (the variable can only raise the floor).
+    """
+    raw = os.environ.get(KDF_FLOOR_ENV, "").strip()
+    try:
+        wanted = int(raw) if raw and len(raw) <= 8 else 0
+    except ValueError:
+        wanted = 0
+    return min(max(MIN_KDF_ITERATIONS, wanted), MAX_KDF_ITERATIONS)
+
+
 SALT_PREFIX = b"techapp-maint-v1|"
 
 

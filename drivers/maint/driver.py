@@ -24,6 +24,7 @@ from ..models import (
     Counters,
     Hardware,
     HelloInfo,
+    HostExchange,
     HostReach,
     Identity,
     KeyStatus,
@@ -76,6 +77,8 @@ RESPONSE_TIMEOUT = 5.0
 #: A request whose answer never comes is sent again (same SEQ, so the terminal
 #: answers from its cache instead of executing twice) this many times in all.
 REQUEST_TRIES = 2
+#: Seconds close() waits for the LOGOUT's answer (one try): leaving must not hang on a dead link.
+LOGOUT_TIMEOUT = 1.0
 #: Longest silence accepted during a host operation: the terminal sends progress at least every
 #: 0.5 s while it waits on the network, and a TLS handshake takes at most 5 s without progress.
 HOST_SILENCE_GRACE = 10.0
@@ -176,6 +179,11 @@ def _time(text: str | None) -> datetime | None:
     return datetime.strptime(text, TIME_FORMAT) if text and text != TIME_UNSET else None
 
 
+def _epoch_ms() -> int:
+    """The laptop's clock in Unix milliseconds (dates a HOST_EXCHANGE's offsets)."""
+    return time.time_ns() // 1_000_000
+
+
 class MaintenanceDriver(TerminalDriver):
     """Blocking client of the maintenance protocol.
 
@@ -205,6 +213,10 @@ class MaintenanceDriver(TerminalDriver):
         self._seq = 0
         self._closed = False
         self._identity: Identity | None = None
+        self._greeted = False  # HELLO answered on this port (since opening it or since a REBOOT)
+        self._quiet_until = 0.0  # monotonic time before which nothing is sent (a REBOOT's REBOOT_SECONDS)
+        self._logged_in = False  # a LOGIN succeeded and no LOGOUT/REBOOT since: close() logs out
+        self._busy = 0  # requests in progress (another thread closing meanwhile does not talk on the link)
 
     # -- plumbing ----------------------------------------------------------
     @property
@@ -215,9 +227,27 @@ class MaintenanceDriver(TerminalDriver):
     def link_stats(self) -> dict[str, int]:
         return dict(self._link.stats)
 
+    @property
+    def logged_in(self) -> bool:
+        """True after a successful LOGIN until LOGOUT, REBOOT or the link closes."""
+        return self._logged_in and not self._closed
+
     def close(self) -> None:
+        """Log out when logged in (one short try: the login must not outlive the program), then close the port.
+
+        A serial line cannot tell the terminal that the laptop left, so a login left open would
+        stay until the terminal's session time-out; the next program on the port could then write
+        parameters without the password. When another thread is in a request (a shutdown ending a
+        blocked read) the port is closed without the LOGOUT.
+        """
         if self._closed:
             return
+        if self._logged_in and not self._busy:
+            try:
+                self._request(Command.LOGOUT, action="logging out of maintenance mode", timeout=LOGOUT_TIMEOUT, tries=1)
+            except Exception:  # noqa: BLE001 - the link is going anyway; the terminal's time-out ends the login
+                pass
+        self._logged_in = False
         self._closed = True
         try:
             self._port.close()
@@ -238,14 +268,22 @@ class MaintenanceDriver(TerminalDriver):
         on_progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
         action_params: dict[str, Any] | None = None,
+        tries: int | None = None,
     ) -> Fields:
         ids: dict[str, Any] = {"action_id": _action_id(command), "params": dict(action_params or {})}
         if self._closed:
             raise Disconnected("the link is closed", action=action, msg_id="link-closed", **ids)
+        # client rules (docs/protocol.md §3.5): silence during a reboot, HELLO before anything else
+        while (quiet := self._quiet_until - time.monotonic()) > 0:
+            time.sleep(min(quiet, 0.5))
+        if command != Command.HELLO and not self._greeted:
+            self.hello()
         seq = self._next_seq()
         raw = encode_message(command, seq, items or [])
         timeout = self.response_timeout if timeout is None else timeout
-        tries = 1 if on_progress is not None or cancel is not None else REQUEST_TRIES
+        if tries is None:
+            tries = 1 if on_progress is not None or cancel is not None else REQUEST_TRIES
+        self._busy += 1
         try:
             for attempt in range(tries):
                 self._link.send(raw)
@@ -270,6 +308,8 @@ class MaintenanceDriver(TerminalDriver):
             ) from err
         except ProtocolError as err:
             raise ProtocolError(err.message, action=action, msg_id=err.msg_id, **_merged(ids, err)) from err
+        finally:
+            self._busy -= 1
 
     def _await_response(
         self,
@@ -382,12 +422,14 @@ class MaintenanceDriver(TerminalDriver):
                 action_id="greet",
                 params={"version": version},
             )
-        return HelloInfo(
+        info = HelloInfo(
             protocol_version=version,
             max_frame=f.get(Tag.MAX_FRAME, 0),
             logged_in=f.get(Tag.LOGGED_IN, False),
             session_timeout_s=f.get(Tag.SESSION_TIMEOUT),
         )
+        self._greeted = True
+        return info
 
     def identity(self) -> Identity:
         f = self._request(Command.GET_IDENTITY, action="reading the terminal identity")
@@ -411,12 +453,25 @@ class MaintenanceDriver(TerminalDriver):
         nonce_t = challenge.require(Tag.NONCE_TERMINAL, "login challenge")
         serial = challenge.require(Tag.SERIAL_NUMBER, "login challenge")
         iterations = challenge.get(Tag.KDF_ITERATIONS, auth.DEFAULT_KDF_ITERATIONS)
-        if len(nonce_t) != auth.NONCE_LEN or not 1 <= iterations <= 1_000_000:
+        if len(nonce_t) != auth.NONCE_LEN or not 1 <= iterations <= auth.MAX_KDF_ITERATIONS:
             raise ProtocolError(
                 "login challenge has a bad nonce or iteration count",
                 action=action,
                 msg_id="login-proof-bad",
                 action_id="login",
+            )
+        floor = auth.kdf_floor()
+        if iterations < floor:
+            # answering would hand out a proof that gives the password away to offline guessing
+            raise ProtocolError(
+                f"the terminal asked for a key derivation of only {iterations} PBKDF2 iterations; this laptop "
+                f"answers no fewer than {floor} (protocol minimum {auth.MIN_KDF_ITERATIONS}; "
+                f"${auth.KDF_FLOOR_ENV} raises it), so no login proof was sent: the device on this port may not "
+                "be a genuine terminal",
+                action=action,
+                msg_id="kdf-too-weak",
+                action_id="login",
+                params={"iterations": iterations, "floor": floor},
             )
         key = auth.derive_key(password, serial, iterations)
         nonce_c = auth.new_nonce()
@@ -428,6 +483,8 @@ class MaintenanceDriver(TerminalDriver):
             ],
             action=action,
         )
+        # the terminal holds the login from here on, whatever follows: close() must log out
+        self._logged_in = True
         proof = answer.require(Tag.TERMINAL_PROOF, "login response")
         if not auth.proofs_equal(proof, auth.terminal_proof(key, nonce_t, nonce_c)):
             raise ProtocolError(
@@ -438,7 +495,10 @@ class MaintenanceDriver(TerminalDriver):
             )
 
     def logout(self) -> None:
-        self._request(Command.LOGOUT, action="logging out of maintenance mode")
+        try:
+            self._request(Command.LOGOUT, action="logging out of maintenance mode")
+        finally:
+            self._logged_in = False
 
     # -- reads ---------------------------------------------------------------
     def parameters(self) -> Parameters:
@@ -687,8 +747,10 @@ class MaintenanceDriver(TerminalDriver):
         This changes the terminal: it takes the next STAN and, when approved
         and verified, loads new working keys, sets its clock and batch.
         """
+        started_ms = _epoch_ms()
         f = self._request(
             Command.SIGN_ON,
+            self._traffic_request(),
             action="signing on to the host",
             timeout=self._host_timeout(),
             on_progress=on_progress or (lambda p: None),
@@ -715,7 +777,36 @@ class MaintenanceDriver(TerminalDriver):
                 SignOnCheck(c.get(Tag.CHECK_NAME, ""), c.get(Tag.CHECK_OK, False), c.get(Tag.DETAIL, ""))
                 for c in f.all(Tag.CHECK)
             ],
+            traffic=self._traffic(f, started_ms),
         )
+
+    def _traffic_request(self) -> list[tuple[Tag, Any]] | None:
+        return [(Tag.HOST_TRAFFIC, True)] if self.capture_host_traffic else None
+
+    def _traffic(self, f: Fields, started_ms: int) -> list[HostExchange]:
+        """HOST_EXCHANGE entries of a SIGN_ON / SETTLE response (absent unless asked for)."""
+        out = []
+        for x in f.all(Tag.HOST_EXCHANGE):
+            out.append(
+                HostExchange(
+                    role=enum_text(HostRole, x.get(Tag.HOST_ROLE, 1)),
+                    local_address=x.get(Tag.LOCAL_ADDRESS, ""),
+                    local_port=x.get(Tag.LOCAL_PORT),
+                    remote_address=x.get(Tag.RESOLVED_ADDRESS, ""),
+                    remote_port=x.get(Tag.HOST_PORT, 0),
+                    outcome=enum_text(CommOutcome, x.get(Tag.OUTCOME, 0)),
+                    tls=enum_text(TlsOutcome, x.get(Tag.TLS_OUTCOME, 0)),
+                    connect_at_ms=x.get(Tag.CONNECT_AT_MS, 0),
+                    connect_ms=x.get(Tag.CONNECT_MS, 0),
+                    sent_at_ms=x.get(Tag.SENT_AT_MS),
+                    sent=x.get(Tag.SENT_BYTES, b""),
+                    received_at_ms=x.get(Tag.RECEIVED_AT_MS),
+                    received=x.get(Tag.RECEIVED_BYTES, b""),
+                    closed_at_ms=x.get(Tag.CLOSED_AT_MS, 0),
+                    started_ms=started_ms,
+                )
+            )
+        return out
 
     def settle(self, *, on_progress: ProgressFn | None = None) -> SettlementResult:
         """The terminal settles its open batch with its host (0500/0510, 批结算) and reports what happened.
@@ -724,8 +815,10 @@ class MaintenanceDriver(TerminalDriver):
         unsettled transactions, the batch number one higher); every message
         takes the next STAN. An empty batch is not sent to the host.
         """
+        started_ms = _epoch_ms()
         f = self._request(
             Command.SETTLE,
+            self._traffic_request(),
             action="settling the batch",
             timeout=self._host_timeout(),
             on_progress=on_progress or (lambda p: None),
@@ -755,9 +848,15 @@ class MaintenanceDriver(TerminalDriver):
                 SignOnCheck(c.get(Tag.CHECK_NAME, ""), c.get(Tag.CHECK_OK, False), c.get(Tag.DETAIL, ""))
                 for c in f.all(Tag.CHECK)
             ],
+            traffic=self._traffic(f, started_ms),
         )
 
     def reboot(self) -> int:
         """Ask the terminal to restart; returns the seconds it says it needs. The session ends."""
         f = self._request(Command.REBOOT, action="rebooting the terminal")
-        return f.get(Tag.REBOOT_SECONDS, 0)
+        self._logged_in = False  # a restart ends the login
+        seconds = f.get(Tag.REBOOT_SECONDS, 0)
+        # the terminal is dark for REBOOT_SECONDS: the next request waits them out, then greets it again
+        self._quiet_until = time.monotonic() + seconds
+        self._greeted = False
+        return seconds

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,6 +28,7 @@ from pydantic import (
 )
 
 from ..resources import is_path, named_files, resource_dirs, toml_value
+from ..safeio import InputFileError, loads_toml, read_text
 
 FORMAT_VERSION = 1
 
@@ -577,14 +577,10 @@ def _resolve(data: dict[str, Any], path: Path | None, source: str, chain: tuple[
 
 
 def _read_raw(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ScenarioError(f"{path}: cannot read ({err.strerror or err})") from err
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML ({err})") from err
+    try:  # a regular file of bounded size; deep nesting, huge integers and repeated keys are errors
+        data = loads_toml(read_text(path, what="scenario"), what=str(path))
+    except InputFileError as err:
+        raise ScenarioError(str(err)) from err
     return _resolve(data, path, str(path), (*chain, path.resolve()))
 
 
@@ -621,9 +617,9 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
 def load_scenario_text(text: str, *, source: str = "<text>") -> Scenario:
     """Validate a scenario given as TOML text (used by tests and the GUI's scenario editor)."""
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{source}: not valid TOML ({err})") from err
+        raw = loads_toml(text, what=source)
+    except InputFileError as err:
+        raise ScenarioError(str(err)) from err
     raw = _resolve(raw, None, source, ())
     try:
         return Scenario.model_validate(raw, context={"now": terminal_now(raw)})

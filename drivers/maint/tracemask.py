@@ -1,0 +1,34 @@
+"""Login proofs hidden in traces: one implementation for the CLI's ``--trace`` file and the window's traffic log.
+
+A trace line with the challenge (terminal nonce, serial number, iteration count) and both
+HMAC proofs would let anyone holding the file guess the password offline. With the proofs
+masked nothing in the trace depends on the password: the nonces, serial number and iteration
+count are public and useless without a proof, so they stay readable for troubleshooting.
+"""
+
+from __future__ import annotations
+
+from .protocol import Tag, decode_message
+
+#: Fields of a maintenance message that are derived from the password.
+SECRET_TAGS = frozenset({Tag.CLIENT_PROOF, Tag.TERMINAL_PROOF})
+#: What replaces each secret byte in the hex.
+MASKED_BYTE = "**"
+
+
+def secret_values(raw: bytes) -> list[bytes]:
+    """The password-derived values in one maintenance message (empty when it is none or does not decode)."""
+    try:
+        msg = decode_message(raw)
+    except Exception:  # noqa: BLE001 - noise or another protocol: nothing of ours to hide
+        return []
+    return [bytes(v) for tag, v in msg.fields if tag in SECRET_TAGS and isinstance(v, bytes | bytearray) and v]
+
+
+def masked_hex(raw: bytes, extra: list[bytes] | None = None) -> str:
+    """``raw`` as spaced upper-case hex with every secret byte shown as ``**``."""
+    hexed = raw.hex(" ").upper()
+    for secret in [*secret_values(raw), *(extra or [])]:
+        if secret and secret in raw:
+            hexed = hexed.replace(secret.hex(" ").upper(), " ".join([MASKED_BYTE] * len(secret)))
+    return hexed
