@@ -1350,9 +1350,9 @@ def _network(b: _Builder) -> None:
             "high",
             T("The site's network works, the terminal's comms do not", "现场网络正常，终端通讯异常"),
             T(
-                "The laptop reaches the host from this site, the terminal does not: its host, port, DNS or APN "
-                "settings, or its modem.",
-                "笔记本在同一现场可连通主机，终端不能：检查终端主机、端口、DNS、APN 设置或通讯模块。",
+                f"The laptop reaches {_hosts_of(r)} from this site, the terminal does not: its host, port, DNS or "
+                "APN settings, or its modem.",
+                f"笔记本在同一现场可连通 {_hosts_of(r)}，终端不能：检查终端主机、端口、DNS、APN 设置或通讯模块。",
             ),
             ["network.terminal", "network.laptop", "network.compare", "params.hosts"],
             [
@@ -1368,17 +1368,20 @@ def _network(b: _Builder) -> None:
             "high" if v == "site-or-host-down" else "medium",
             T("Host unreachable from this site", "从本现场无法连接主机"),
             T(
-                "Neither the terminal nor the laptop reaches the acquirer's hosts from this site, though the "
-                "terminal's link is up: the shop's router, VPN or firewall, or the acquirer's host is down.",
-                "终端和笔记本都连不上收单行主机（终端网络连接正常）：商户路由器、专线/VPN、防火墙，或收单行主机故障。",
+                f"Neither the terminal nor the laptop reaches the acquirer's hosts ({_hosts_of(r)}) from this site, "
+                "though the terminal's link is up: the shop's router, VPN or firewall, or the acquirer's host is down.",
+                f"终端和笔记本都连不上收单行主机（{_hosts_of(r)}），但终端网络连接正常：商户路由器、专线/VPN、防火墙，"
+                "或收单行主机故障。",
             )
             if v == "site-or-host-down"
             else T(
-                "The terminal's link is up but it reaches none of its hosts. The laptop did not check them "
+                f"The terminal's link is up but it reaches none of its hosts ({_hosts_of(r)}). The laptop did not "
+                "check them "
                 "(run with --real-network on site to compare): the shop's router, VPN or firewall, the terminal's "
                 "host settings, or the acquirer's host.",
-                "终端网络连接正常但连不上任何主机。笔记本未检查（现场请加 --real-network 比对）：商户路由器、专线/VPN、"
-                "防火墙、终端主机设置或收单行主机。",
+                f"终端网络连接正常但连不上任何主机（{_hosts_of(r)}）。"
+                "笔记本未检查（现场请加 --real-network 比对）："
+                "商户路由器、专线/VPN、防火墙、终端主机设置或收单行主机。",
             ),
             ["network.terminal", "network.laptop", "network.compare"],
             [
@@ -1623,6 +1626,12 @@ def _host_words(outcome: str | None) -> Text:
     if outcome == "ok":
         return T("reached", "可连通")
     return T(en.get(outcome, outcome), zh.get(outcome, outcome))
+
+
+def _hosts_of(r: Readings) -> str:
+    """The terminal's hosts as its comm test tried them ("10.20.30.40:5000, 10.20.30.41:5000")."""
+    hosts = r.comm_test.hosts if r.comm_test is not None else []
+    return ", ".join(f"{h.address}:{h.port}" for h in hosts if h.address) or "?"
 
 
 def _dead_host(b: _Builder) -> None:
