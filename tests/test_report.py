@@ -423,3 +423,17 @@ render_pdf(report, {str(tmp_path / "r.pdf")!r}, lang="zh")
     assert "终端号输入错误" in pdf_text(tmp_path / "r.pdf")
     fonts = subprocess.run([_tool("pdffonts"), str(tmp_path / "r.pdf")], capture_output=True, text=True).stdout
     assert "CJK" in fonts, fonts
+
+
+def test_the_report_page_pictures_can_be_made(tmp_path):
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    script = ROOT / "docs" / "screenshots" / "make_report_pages.py"
+    ran = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert ran.returncode == 0, ran.stderr
+    for lang in ("en", "zh"):
+        png = (tmp_path / f"report-{lang}.png").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 50_000  # a page with text, not a blank one
