@@ -349,7 +349,8 @@ def test_a_real_terminal_is_not_marked_training(tmp_path):
 
 
 def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    gone = ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", "TECHAPP_CONFIG_DIR")
+    env = {k: v for k, v in os.environ.items() if k not in gone}
     env.update(TECHAPP_DATA_DIR=str(tmp_path / "data"), TECHAPP_PASSWORD=DEMO_PASSWORD, PYTHONIOENCODING="utf-8")
     return subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
 

@@ -25,6 +25,7 @@ def main(out_dir: Path) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         os.environ["TECHAPP_DATA_DIR"] = str(work / "data")
+        os.environ["TECHAPP_CONFIG_DIR"] = str(work / "data")  # the sample technician stays out of the real settings
         os.environ["TECHAPP_PASSWORD"] = "demo-2026"
 
         import ui.report_render as report_render

@@ -26,7 +26,8 @@ def _text(pdf) -> str:
     return " ".join(unicodedata.normalize("NFKC", out.decode("utf-8")).split())
 
 
-def test_report_after_a_diagnosis_in_chinese_from_an_english_window(qtbot, make_window, tmp_path):
+def test_report_after_a_diagnosis_in_chinese_from_an_english_window(qtbot, make_window, tmp_path, monkeypatch):
+    monkeypatch.delenv("TECHAPP_CONFIG_DIR", raising=False)  # the settings go to the test's TECHAPP_DATA_DIR
     w = make_window("en")
     assert not w.report.act_report.isEnabled() and not w.report.button.isVisible()
     file_items = [a.text() for a in w.menu_file.actions()]
