@@ -12,8 +12,9 @@ area is an error, as is any exception: the script then exits non-zero
 
 For each language: connected to the simulated 97 terminal, the diagnosis
 running, the 97 finding with its actions, the terminal's values the checks
-marked, the Logs tab, the guide (F1) and the response codes, the repair
-confirmation, after the fix, the backups and the restore confirmation, a
+marked, the Logs tab, the guide (F1) and the response codes, the traffic log
+with a host message decoded, the repair confirmation, after the fix, the
+backups and the restore confirmation, the visit report and history, a
 healthy terminal whose person tests were skipped (the prompt, then the verdict
 naming what was not tested), a wrong maintenance password, and the link lost
 half-way (a simulated terminal on a pty whose cable drops). PNG files land
@@ -168,6 +169,11 @@ def connected_to_the_97_and_fixed(app, window, shots: Shooter, lang: str, only: 
     settle(app)
     shots.shoot(codes, "9b-response-codes")
     codes.close()
+    window.tabs.setCurrentWidget(window.traffic)  # the last host message, decoded field by field
+    settle(app)
+    window.traffic.view.selectRow(window.traffic.proxy.rowCount() - 1)
+    settle(app)
+    shots.shoot(window, "12-traffic-decoded")
     window.tabs.setCurrentIndex(0)
 
     window.findings.buttons["fix-tid"].click()
@@ -190,6 +196,20 @@ def connected_to_the_97_and_fixed(app, window, shots: Shooter, lang: str, only: 
     restore.confirm.reject()
     restore.reject()
     wait(app, lambda: not window.busy, what="the window to be idle")
+
+    report = window.report.open()  # Ctrl+P: the visit report to save as PDF or print
+    if report is None:
+        raise RuntimeError("no report after a diagnosis")
+    wait(app, report.isVisible, what="the report dialog")
+    settle(app, 300)
+    shots.shoot(report, "13-report")
+    report.reject()
+    history = window.history.show()  # this visit in the history, compared with the last one
+    wait(app, lambda: history.isVisible() and history.list.topLevelItemCount() > 0, what="the visit history")
+    history.list.setCurrentItem(history.list.topLevelItem(0))
+    settle(app, 300)
+    shots.shoot(history, "14-history")
+    history.close()
 
 
 def cable_pulled(app, shots: Shooter, lang: str) -> None:

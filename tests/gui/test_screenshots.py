@@ -54,6 +54,9 @@ def test_the_screenshot_generator_takes_every_shot_in_both_languages(tmp_path):
             "10-restore",
             "10b-confirm-restore",
             "11-wrong-password",
+            "12-traffic-decoded",
+            "13-report",
+            "14-history",
         ):
             assert f"{lang}-{name}.png" in taken
         assert f"{lang}-1920x1080-150-3-finding-97.png" in taken
