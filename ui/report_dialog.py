@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 import ui.report_render as report_render
 from techapp.report import PAPERS, RenderError, RenderUnavailable
-from techapp.report.commands import make_report, write_outputs
+from techapp.report.commands import attach, make_report, write_outputs
 from techapp.settings import SettingsError, load_settings, save_settings
 
 from .i18n import lang
@@ -42,10 +42,13 @@ from .i18n import lang
 class ReportDialog(QDialog):
     """One report of one diagnosis: language, paper, technician; Save PDF..., Print preview..., Print...."""
 
-    def __init__(self, diagnosis: Any, parent: QWidget | None = None, *, report: dict | None = None) -> None:
+    def __init__(
+        self, diagnosis: Any, parent: QWidget | None = None, *, report: dict | None = None, visit_id: int | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("reportDialog")
         self.diagnosis = diagnosis
+        self.visit_id = visit_id  # the visit in the history: a report saved or printed is kept with it
         self.report: dict | None = report  # a stored report (history) is shown as it is, never rebuilt
         self.fixed = report is not None
         try:
@@ -165,6 +168,7 @@ class ReportDialog(QDialog):
             )
             return None
         self.summary.setText(self.summary.text() + "\n" + self.tr("Saved: %1").replace("%1", path))
+        attach(self.visit_id, self.report)
         return path
 
     def _printer(self) -> QPrinter:
@@ -193,6 +197,7 @@ class ReportDialog(QDialog):
         dlg.setObjectName("reportPrintDialog")
         if exec_ and dlg.exec() == QDialog.DialogCode.Accepted:
             self._paint(printer)
+            attach(self.visit_id, self.report)
         return dlg
 
 
@@ -239,7 +244,9 @@ class ReportHooks(QObject):
     def open(self) -> ReportDialog | None:
         if self.window.diagnosis is None:
             return None
-        self.dialog = ReportDialog(self.window.diagnosis, self.window)
+        # the visit the window recorded for this diagnosis (ui/service.py's worker keeps its number)
+        visit_id = getattr(getattr(self.window.session, "worker", None), "visit_id", None)
+        self.dialog = ReportDialog(self.window.diagnosis, self.window, visit_id=visit_id)
         self.dialog.setModal(True)
         self.dialog.show()
         return self.dialog

@@ -59,6 +59,12 @@ def test_report_after_a_diagnosis_in_chinese_from_an_english_window(qtbot, make_
     text = _text(tmp_path / "visit.pdf")
     assert "维修服务报告" in text and "终端号输入错误" in text and "Li Na" in text and "培训" in text
     assert verify(tmp_path / "visit.json", tmp_path / "visit.pdf").ok
+    # the window recorded the visit; the saved report is kept with it
+    from techapp.history import History
+
+    assert dlg.visit_id is not None
+    with History.open() as h:
+        assert h.visit(dlg.visit_id).report["fingerprint"] == dlg.report["fingerprint"]
     assert w.menu_file.title() == "&File"  # the window stayed English
 
     # print preview paints the same renderer on the preview's printer
