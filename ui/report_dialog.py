@@ -112,7 +112,12 @@ class ReportDialog(QDialog):
     # -- the report ---------------------------------------------------------------------------
     def _build(self) -> None:
         if not self.fixed:
-            self.report = make_report(self.diagnosis, settings=self.settings)
+            try:
+                self.report = make_report(self.diagnosis, settings=self.settings)
+            except ValueError as err:  # an unreadable signing key: the report goes out unsigned, and says so
+                why = self.tr("The report is not signed: %1").replace("%1", str(err))
+                QMessageBox.warning(self, self.tr("Service report"), why)
+                self.report = make_report(self.diagnosis, settings=self.settings, sign=False)
         r = self.report
         training = self.tr(" (training: simulated terminal)") if r.get("training") else ""
         self.summary.setText(

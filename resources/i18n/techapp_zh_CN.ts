@@ -1660,6 +1660,10 @@
         <translation>维修服务报告</translation>
     </message>
     <message>
+        <source>The report is not signed: %1</source>
+        <translation>报告未签名：%1</translation>
+    </message>
+    <message>
         <source> (training: simulated terminal)</source>
         <translation>（培训：模拟终端）</translation>
     </message>

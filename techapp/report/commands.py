@@ -216,7 +216,7 @@ def diagnose_report(result: Any, pdf: str, lang: str, visit_id: int | None = Non
     try:
         report = make_report(result)
         done = write_outputs(report, pdf=pdf, json_path=None, lang=lang)
-    except SettingsError as err:
+    except (SettingsError, ValueError) as err:
         _err(f"no report: {err}")
         return EXIT_CANNOT_RUN
     except OSError as err:
