@@ -438,3 +438,17 @@ def test_the_report_page_pictures_can_be_made(tmp_path):
     for lang in ("en", "zh"):
         png = (tmp_path / f"report-{lang}.png").read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 50_000  # a page with text, not a blank one
+
+
+def test_an_unreadable_signing_key_is_said_plainly(tmp_path, capsys):
+    key = Path(os.environ["TECHAPP_DATA_DIR"]) / "report-signing-key.pem"
+    key.parent.mkdir(parents=True, exist_ok=True)
+    key.write_text("not a key\n", encoding="utf-8")
+    code = cli.main(
+        ["diagnose", "--demo", "--fix", "none", "--no-prompts", "--no-history", "--report", str(tmp_path / "r.pdf")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no report: the signing key" in err and "cannot be read" in err and "Traceback" not in err
+    assert not (tmp_path / "r.pdf").exists()
+    assert key.read_text(encoding="utf-8") == "not a key\n"  # never overwritten
