@@ -22,7 +22,8 @@ README = ROOT / "README.md"
 def shots_in(markdown: Path) -> set[str]:
     import re
 
-    return set(re.findall(r"(?:docs/screenshots/)?([a-z]{2}-[\w-]+\.png)", markdown.read_text(encoding="utf-8")))
+    # the generator's names (en-..., zh-...), not other pictures in the folder (report-en.png ...)
+    return set(re.findall(r"(?<![\w-])((?:en|zh)-[\w-]+\.png)", markdown.read_text(encoding="utf-8")))
 
 
 @pytest.mark.timeout(300)
