@@ -37,6 +37,10 @@ class TerminalDriver(abc.ABC):
 
     #: registry name, e.g. "cup-maint"
     name: str = ""
+    #: ask the terminal for its host messages as they crossed the wire with every sign-on and
+    #: settlement (``SignOnResult.traffic``; evidence bundles, ``--host-trace``); terminals that
+    #: cannot give them leave the list empty
+    capture_host_traffic: bool = False
 
     @abc.abstractmethod
     def hello(self) -> HelloInfo: ...

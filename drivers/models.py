@@ -187,6 +187,35 @@ class SignOnCheck(_Model):
 
 
 @dataclass(frozen=True)
+class HostExchange(_Model):
+    """One TCP connection of a sign-on or settlement as it crossed the wire (HOST_EXCHANGE, protocol §6).
+
+    Only when the laptop asked for it (``TerminalDriver.capture_host_traffic``).
+    Times are milliseconds from when the terminal started the operation; the
+    laptop dates them with its own clock (``started_ms``, Unix milliseconds,
+    taken when it sent the maintenance request). ``sent``/``received`` are the
+    bytes as written and read: 2-byte length, TPDU, header, ISO 8583 (inside
+    TLS when ``tls`` is not "off").
+    """
+
+    role: str  # "primary" | "backup"
+    local_address: str  # the terminal's own IP address
+    local_port: int | None  # its source port; None when no connection stood
+    remote_address: str  # the address dialled (HOST_ADDRESS, or what it resolved to)
+    remote_port: int
+    outcome: str  # CommOutcome in words, for this connection
+    tls: str
+    connect_at_ms: int  # when the terminal started the connection (its SYN)
+    connect_ms: int  # until the connection stood, was refused, or the terminal gave up
+    sent_at_ms: int | None
+    sent: bytes
+    received_at_ms: int | None
+    received: bytes
+    closed_at_ms: int
+    started_ms: int = 0
+
+
+@dataclass(frozen=True)
 class SignOnResult(_Model):
     """The terminal's own account of a sign-on (0800/0810) to its host."""
 
@@ -208,6 +237,8 @@ class SignOnResult(_Model):
     detail: str
     attempts: list[HostReach]
     checks: list[SignOnCheck]
+    #: the 0800/0810 as they crossed the wire, when asked for (``TerminalDriver.capture_host_traffic``)
+    traffic: list[HostExchange] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -234,3 +265,5 @@ class SettlementResult(_Model):
     detail: str
     attempts: list[HostReach]
     checks: list[SignOnCheck]
+    #: the 0500/0510 as they crossed the wire, when asked for (``TerminalDriver.capture_host_traffic``)
+    traffic: list[HostExchange] = field(default_factory=list)

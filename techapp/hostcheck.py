@@ -42,6 +42,13 @@ class EchoResult:
     detail: str
     request_hex: str = ""
     answer_hex: str = ""
+    #: the connection as it crossed the wire (techapp.evidence writes it to a pcap): the laptop's
+    #: address and port, the host's address as dialled, when it started (Unix ms) and how long the connect took
+    local_address: str = ""
+    local_port: int | None = None
+    remote_address: str = ""
+    started_ms: int = 0
+    connect_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -66,10 +73,14 @@ def echo_test(
     if stan is None:
         stan = secrets.randbelow(LAPTOP_STAN_RANGE[1] - LAPTOP_STAN_RANGE[0]) + LAPTOP_STAN_RANGE[0]
     started = time.perf_counter()
+    started_ms = time.time_ns() // 1_000_000
     wire = b""
+    where: dict[str, Any] = {}
 
     def result(outcome: str, detail: str, answer: cup.HostMessage | None = None, raw: bytes = b"") -> EchoResult:
         return EchoResult(
+            **where,
+            started_ms=started_ms,
             host=host,
             port=port,
             outcome=outcome,
@@ -103,6 +114,7 @@ def echo_test(
         return result("dns-failure", f"{host} does not resolve ({err})")
     except OSError as err:
         return result("unreachable", f"{host}:{port}: {err.strerror or err}")
+    where.update(_endpoints(sock, host, dialer), connect_ms=round((time.perf_counter() - started) * 1000, 1))
     try:
         if tls:
             context = ssl.create_default_context(cafile=cafile)
@@ -130,6 +142,27 @@ def echo_test(
         )
     code = answer.get(39) or ""
     return result("ok" if code == "00" else "declined", "" if code == "00" else f"response code {code}", answer, raw)
+
+
+def _endpoints(sock: socket.socket, host: str, dialer: Dialer) -> dict[str, Any]:
+    """The laptop's address and port and the host's address, for the pcap (techapp.evidence).
+
+    Through the simulator's network map the socket really goes to loopback: the host's
+    address is then what the map resolves the name to, and the laptop's is left to the evidence.
+    """
+    from .netcheck import is_ip_address
+
+    try:
+        local = sock.getsockname()
+    except OSError:
+        local = ("", None)
+    remote = host
+    if not is_ip_address(host):
+        try:
+            remote = (dialer.resolve(host) or [""])[0]
+        except (OSError, NotAllowed):
+            remote = ""
+    return {"local_address": str(local[0]), "local_port": int(local[1]) if local[1] else None, "remote_address": remote}
 
 
 # -- the comparison -----------------------------------------------------------------------
@@ -397,6 +430,7 @@ def gather(
         params = driver.parameters()
         terminal_view = driver.comm_test(on_progress=on_progress)
         if sign_on:
+            driver.capture_host_traffic = True  # the 0800/0810 as on the wire (--host-trace, techapp.evidence)
             signed = driver.sign_on(on_progress=on_progress)
     except TerminalError as err:
         errors.append(str(err))

@@ -231,6 +231,16 @@ class Tag(enum.IntEnum):
     SETTLED_COUNT = 0xB8
     SETTLED_AMOUNT = 0xB9
     RECONCILIATION = 0xBA
+    # host traffic 0xD0-0xDF (SIGN_ON / SETTLE with HOST_TRAFFIC)
+    HOST_TRAFFIC = 0xD0
+    HOST_EXCHANGE = 0xD1
+    LOCAL_PORT = 0xD2
+    CONNECT_AT_MS = 0xD3
+    SENT_AT_MS = 0xD4
+    SENT_BYTES = 0xD5
+    RECEIVED_AT_MS = 0xD6
+    RECEIVED_BYTES = 0xD7
+    CLOSED_AT_MS = 0xD8
 
 
 K = Kind
@@ -365,6 +375,15 @@ TAG_KINDS: dict[Tag, Kind] = {
     Tag.SETTLED_COUNT: K.UINT,
     Tag.SETTLED_AMOUNT: K.UINT,
     Tag.RECONCILIATION: K.UINT,
+    Tag.HOST_TRAFFIC: K.BOOL,
+    Tag.HOST_EXCHANGE: K.LIST,
+    Tag.LOCAL_PORT: K.UINT,
+    Tag.CONNECT_AT_MS: K.UINT,
+    Tag.SENT_AT_MS: K.UINT,
+    Tag.SENT_BYTES: K.BYTES,
+    Tag.RECEIVED_AT_MS: K.UINT,
+    Tag.RECEIVED_BYTES: K.BYTES,
+    Tag.CLOSED_AT_MS: K.UINT,
 }
 assert set(TAG_KINDS) == set(Tag), "every tag needs a kind"
 

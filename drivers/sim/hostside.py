@@ -162,7 +162,9 @@ class _ClosedBeforeAnswer(Exception):
     """The host closed or reset the connection before sending a single byte of an answer."""
 
 
-def _await_answer(session: Session, sock, timeout: float) -> tuple[bytes, cup.HostMessage]:
+def _await_answer(
+    session: Session, sock, timeout: float, received: bytearray | None = None
+) -> tuple[bytes, cup.HostMessage]:
     """Read the 0810 (length prefix and body, decoded by :func:`cup.decode`) in short slices.
 
     Between slices the maintenance link is serviced and the laptop gets progress,
@@ -176,7 +178,7 @@ def _await_answer(session: Session, sock, timeout: float) -> tuple[bytes, cup.Ho
     :class:`cup.HostProtocolError` (impossible length, undecodable answer).
     """
     end = time.monotonic() + timeout
-    data = bytearray()
+    data = bytearray() if received is None else received  # the caller keeps what came, also on failure
     need = 2  # the length prefix, then the whole message
     while len(data) < need:
         left = end - time.monotonic()
@@ -267,8 +269,10 @@ def _exchange(
     sent_at = t.now()
     started = time.monotonic()
     answer = None
+    traffic: list[list[tuple[Tag, Any]]] = []  # HOST_EXCHANGE entries, when the laptop asked for them
     for role, host, port in _hosts(session):
         session.progress(0, f"{doing} at {_where(host, port)}")
+        dialled_at = time.monotonic()
         outcome, resolved, ms, tls, detail, sock = _reach(session, host, port)
         reached = _Attempt(role, host, port, outcome, detail, resolved, ms, tls)
         if sock is None:
@@ -291,7 +295,11 @@ def _exchange(
         except OSError as err:
             attempts.append(reached._replace(outcome=CommOutcome.RESET, detail=f"connection lost: {err}"))
         finally:
+            local_port = _local_port(sock)
             sock.close()
+            traffic.append(
+                _traffic(session, attempts[-1], started, dialled_at, (sent_ms, got_ms), wire, local_port, received)
+            )
         if answer is None:
             last = attempts[-1]
             t.log("error", "COM-03", f"数据接收失败 {last.host}:{last.port}: {last.detail}")
@@ -327,11 +335,65 @@ def _exchange(
                 ],
             )
         )
+    if getattr(session, "host_traffic", False):
+        items += [(Tag.HOST_EXCHANGE, entry) for entry in traffic]
     if answer is None:
         if not attempts:
             t.log("error", "COM-01", "联接失败 no host configured")
         items += [(Tag.OUTCOME, int(outcome)), (Tag.DETAIL, detail)]
     return items, answer
+
+
+#: HOST_EXCHANGE carries at most this many bytes of each message (a garbage answer may be longer)
+TRAFFIC_BYTES_MAX = 512
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _local_port(sock) -> int | None:
+    try:
+        return int(sock.getsockname()[1])
+    except (OSError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _traffic(
+    session: Session,
+    a: _Attempt,
+    started: float,
+    dialled_at: float,
+    times: tuple[int | None, int | None],
+    wire: bytes,
+    local_port: int | None,
+    received: bytearray,
+) -> list[tuple[Tag, Any]]:
+    """One HOST_EXCHANGE (docs/protocol.md §6, 0xD0-0xDF): a connection as it crossed the wire."""
+    closed_ms = _ms_since(started)
+    sent_ms, got_ms = times
+    dialled_ms = int((dialled_at - started) * 1000)
+    entry: list[tuple[Tag, Any]] = [
+        (Tag.HOST_ROLE, int(a.role)),
+        (Tag.LOCAL_ADDRESS, session.t.scenario.network.ip_address),
+        (Tag.RESOLVED_ADDRESS, a.resolved),
+        (Tag.HOST_PORT, a.port),
+        (Tag.OUTCOME, int(a.outcome)),
+        (Tag.TLS_OUTCOME, int(a.tls)),
+        (Tag.CONNECT_AT_MS, min(dialled_ms, closed_ms)),
+        (Tag.CONNECT_MS, a.connect_ms or 0),
+    ]
+    if local_port is not None:
+        entry.append((Tag.LOCAL_PORT, local_port))
+    if sent_ms is not None and wire:
+        entry += [(Tag.SENT_AT_MS, sent_ms), (Tag.SENT_BYTES, bytes(wire[:TRAFFIC_BYTES_MAX]))]
+    if received:
+        entry += [
+            (Tag.RECEIVED_AT_MS, got_ms if got_ms is not None else closed_ms),
+            (Tag.RECEIVED_BYTES, bytes(received[:TRAFFIC_BYTES_MAX])),
+        ]
+    entry.append((Tag.CLOSED_AT_MS, closed_ms))
+    return entry
 
 
 class _Attempt(NamedTuple):

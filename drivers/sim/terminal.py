@@ -304,6 +304,7 @@ class Session:
         self.staged: dict[int, dict[Tag, Any]] = {}
         self._cache: tuple[int, bytes, bytes] | None = None  # seq, request, final response
         self.frames_received = 0
+        self.host_traffic = False  # the laptop asked for HOST_EXCHANGE (SIGN_ON / SETTLE with HOST_TRAFFIC)
         self.handlers: dict[int, Callable[[Fields], list[tuple[Tag, Any]]]] = {
             Command.HELLO: self._hello,
             Command.LOGIN_CHALLENGE: self._challenge,
@@ -857,6 +858,7 @@ class Session:
 
     def _sign_on(self, f: Fields):
         self._refuse_if_tampered()
+        self.host_traffic = bool(f.get(Tag.HOST_TRAFFIC, False))  # HOST_EXCHANGE in the answer (hostside)
         self.t.lock.release()
         try:
             return hostside.sign_on(self)
@@ -865,6 +867,7 @@ class Session:
 
     def _settle(self, f: Fields):
         self._refuse_if_tampered()
+        self.host_traffic = bool(f.get(Tag.HOST_TRAFFIC, False))
         self.t.lock.release()
         try:
             return hostside.settle(self)

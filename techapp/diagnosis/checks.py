@@ -1345,6 +1345,8 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
             "answered_by": s.acquirer_id,
             "failed_checks": [f"{c.name}: {c.detail}" for c in s.checks if not c.ok],
         }
+        if getattr(s, "traffic", None):  # the 0800/0810 as on the wire: the evidence bundle's pcap
+            observed["traffic"] = [x.to_dict() for x in s.traffic]
         out.append(_sign_on_check(s, r, ctx, stitle, observed))
     return out
 

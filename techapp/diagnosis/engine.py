@@ -67,6 +67,7 @@ class Diagnoser:
         person_timeout_s: int = PERSON_TIMEOUT_S,
     ) -> None:
         self.driver = driver
+        driver.capture_host_traffic = True  # the sign-on's 0800/0810 for the evidence (techapp.evidence)
         self.password = password
         self.port = port
         self.ctx = Context(work_order, profile)
