@@ -141,3 +141,46 @@ def test_a_login_during_the_lockout_is_not_called_a_wrong_password(pty_sim, tmp_
     assert "密码错误次数过多，维护模式已锁定" in report
     assert "等待 300 秒后再登录" in report
     assert "密码错误" not in report.split("原因：", 1)[1].split("\n", 1)[0].replace("密码错误次数", "")
+
+
+def test_a_write_the_open_batch_blocks_comes_after_the_settlement_and_says_so(pty_sim, tmp_path, monkeypatch, capsys):
+    server = pty_sim("unsettled-batch")
+    netmap = tmp_path / "netmap.json"
+    server.terminal.world.write_laptop_netmap(netmap)
+    monkeypatch.setenv("TECHAPP_NETMAP", str(netmap))
+    order = ROOT / "resources" / "work-orders" / "tid-change.toml"
+    out = tmp_path / "result.json"
+    code = main(["diagnose", "--port", server.path, "--work-order", str(order), "--no-prompts", "--fix", "none"]
+                + ["--json", str(out)])  # fmt: skip
+    assert code == 1
+    top = json.loads(out.read_text(encoding="utf-8"))["findings"][0]
+    assert top["id"] == "tid-mismatch"
+    assert [a["id"] for a in top["actions"]] == ["settle-batch", "fix-tid"]
+    assert top["actions"][1]["blocked"]["en"].startswith("waits for the batch to be settled first: 23 unsettled")
+
+
+def test_the_sign_on_line_says_what_happened_to_the_keys(pty_sim, tmp_path, monkeypatch, capsys):
+    _, doc, _ = diagnose(pty_sim, tmp_path, monkeypatch, capsys, "wrong-tmk-a0")
+    signon = next(c for c in doc["checks"] if c["id"] == "signon")
+    assert signon["status"] == "fail"
+    assert (
+        "answered 00 by 10.20.30.40:5000, but the new working keys failed their check values" in signon["summary"]["en"]
+    )
+    assert "verified" not in signon["summary"]["en"] and "校验通过" not in signon["summary"]["zh"]
+
+
+def test_the_sign_on_through_the_backup_says_so(pty_sim, tmp_path, monkeypatch, capsys):
+    _, doc, _ = diagnose(pty_sim, tmp_path, monkeypatch, capsys, "primary-host-down")
+    signon = next(c for c in doc["checks"] if c["id"] == "signon")
+    assert signon["summary"]["en"] == (
+        "approved (00) by 10.20.30.41:5000 (the backup host); new working keys loaded and verified under the TMK"
+    )
+
+
+def test_a_tampered_terminals_escalation_ends_at_the_vendor(pty_sim, tmp_path, monkeypatch, capsys):
+    _, doc, _ = diagnose(pty_sim, tmp_path, monkeypatch, capsys, "tampered")
+    top = doc["findings"][0]
+    assert [a["id"] for a in top["actions"]] == ["escalate-tamper", "rma"]
+    for action in top["actions"]:
+        assert "sign" not in (action["verify"]["en"] or "").lower()
+    assert "vendor" in top["actions"][-1]["verify"]["en"]
