@@ -228,6 +228,11 @@ class MaintenanceDriver(TerminalDriver):
         return dict(self._link.stats)
 
     @property
+    def baudrate(self) -> int | None:
+        """The line speed of the open port (None for a port without one)."""
+        return getattr(self._port, "baudrate", None)
+
+    @property
     def logged_in(self) -> bool:
         """True after a successful LOGIN until LOGOUT, REBOOT or the link closes."""
         return self._logged_in and not self._closed
@@ -277,7 +282,7 @@ class MaintenanceDriver(TerminalDriver):
         while (quiet := self._quiet_until - time.monotonic()) > 0:
             time.sleep(min(quiet, 0.5))
         if command != Command.HELLO and not self._greeted:
-            self.hello()
+            self._hello(action)  # a failure here is the failure of what the caller asked for
         seq = self._next_seq()
         raw = encode_message(command, seq, items or [])
         timeout = self.response_timeout if timeout is None else timeout
@@ -408,16 +413,19 @@ class MaintenanceDriver(TerminalDriver):
 
     # -- session -----------------------------------------------------------
     def hello(self) -> HelloInfo:
+        return self._hello("greeting the terminal")
+
+    def _hello(self, action: str) -> HelloInfo:
         f = self._request(
             Command.HELLO,
             [(Tag.SUPPORTED_VERSIONS, bytes(SUPPORTED_VERSIONS)), (Tag.CLIENT_NAME, self.client_name)],
-            action="greeting the terminal",
+            action=action,
         )
         version = f.require(Tag.PROTOCOL_VERSION, "HELLO response")
         if version != PROTOCOL_VERSION:
             raise ProtocolError(
                 f"terminal chose protocol version {version}",
-                action="greeting the terminal",
+                action=action,
                 msg_id="protocol-version",
                 action_id="greet",
                 params={"version": version},
@@ -685,7 +693,16 @@ class MaintenanceDriver(TerminalDriver):
                 action_id=err.action_id,
                 params={**err.params, "commit_unconfirmed": True},
             ) from err
-        return self.parameters()
+        try:
+            return self.parameters()
+        except TerminalError as err:
+            # the terminal confirmed the commit: it holds the new values, only their read-back is missing
+            err.params["commit_confirmed"] = True
+            err.message = (
+                f"{err.message}; the commit was confirmed, so the terminal holds the new values, "
+                "but reading them back failed"
+            )
+            raise
 
     def _abort_quietly(self, txn: int, action: str) -> None:
         if self.is_open:

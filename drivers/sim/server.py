@@ -19,7 +19,7 @@ from pathlib import Path
 from ..framing import FrameLink
 from .ports import ConditionedPort, FdPort, QueuePort, SocketPort, cable
 from .scenario import load_scenario
-from .terminal import Session, SimulatedTerminal
+from .terminal import MaintState, Session, SimulatedTerminal
 
 _BAUD_CONSTANTS = {
     getattr(termios, f"B{rate}"): rate
@@ -35,13 +35,19 @@ def run_session(
     raw_port,
     stop: threading.Event,
     client_baud: Callable[[], int | None] = lambda: None,
+    state: MaintState | None = None,
 ) -> SessionEnd:
-    """Serve one connection until the client leaves, a fault cuts it, or ``stop``."""
+    """Serve one connection until the client leaves, a fault cuts it, or ``stop``.
+
+    ``state`` None: a serial line, whose maintenance session (login, staged values, duplicate
+    cache) is the terminal's own and outlives the connection (docs/protocol.md §3.5); a
+    transport that reports its end (TCP) passes a fresh :class:`MaintState` per connection.
+    """
     port = ConditionedPort(
         raw_port, terminal.scenario.link, client_baud, muted=lambda: time.monotonic() < terminal.busy_until
     )
     link = FrameLink(port, refuse_good_frame=port.refuse_good_frame)
-    session = Session(terminal, link)
+    session = Session(terminal, link, state)
     faults = terminal.scenario.link.faults
     cut = False
 
@@ -176,7 +182,8 @@ class TcpServer:
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             port = SocketPort(client)
             try:
-                run_session(self.terminal, port, self.stop_event)
+                # the login ends with the TCP connection (a transport that reports its end)
+                run_session(self.terminal, port, self.stop_event, state=MaintState())
             finally:
                 port.close()
 

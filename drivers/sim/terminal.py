@@ -58,6 +58,7 @@ PRINTER_COLUMNS = 32  # characters per line on 58 mm paper
 PRINT_SECONDS_PER_LINE = 0.02
 MAX_PRINT_LINES = 200
 PROGRESS_INTERVAL = 0.5
+PROOF_LEN = 32  # HMAC-SHA256
 
 TID_RE = re.compile(r"^[0-9A-Za-z]{8}$")
 MID_RE = re.compile(r"^[0-9]{15}$")
@@ -200,6 +201,7 @@ class SimulatedTerminal:
         self.next_txn = 1
         self.printed: list[list[str]] = []
         self.commits = 0
+        self.maint = MaintState()  # the serial line's maintenance session (survives reconnects, not reboots)
 
     def scenario_scheme(self) -> KeyScheme:
         return enum_from_text(KeyScheme, self.scenario.keys.scheme)
@@ -292,17 +294,47 @@ class LinkState(NamedTuple):
 SendFn = Callable[[bytes], None]
 
 
-class Session:
-    """One connection to the terminal (ends when the cable is pulled)."""
+class MaintState:
+    """The terminal's maintenance session (docs/protocol.md §3.5): login, challenge, staged values, duplicate cache.
 
-    def __init__(self, terminal: SimulatedTerminal, link: FrameLink) -> None:
-        self.t = terminal
-        self.link = link
+    On a serial line the terminal cannot see a laptop come or go (no modem lines), so this
+    state belongs to the terminal, not to a cable connection: it ends only with LOGOUT, a
+    failed or new LOGIN, REBOOT (volatile memory) or SESSION_TIMEOUT seconds without a
+    request. A transport that does report its end (a TCP connection) gets a state of its own.
+    """
+
+    def __init__(self) -> None:
         self.logged_in = False
         self.challenge: bytes | None = None
         self.last_activity = time.monotonic()
         self.staged: dict[int, dict[Tag, Any]] = {}
-        self._cache: tuple[int, bytes, bytes] | None = None  # seq, request, final response
+        self.cache: tuple[int, bytes, bytes] | None = None  # seq, request, final response
+
+    def end(self) -> None:
+        """The session ends: no login, no challenge, nothing staged, no cached answer."""
+        self.logged_in = False
+        self.challenge = None
+        self.staged.clear()
+        self.cache = None
+
+
+def _shared(name: str) -> property:
+    return property(lambda s: getattr(s.state, name), lambda s, value: setattr(s.state, name, value))
+
+
+class Session:
+    """One stretch of serving a link; the maintenance state it works on is :class:`MaintState`."""
+
+    logged_in = _shared("logged_in")
+    challenge = _shared("challenge")
+    last_activity = _shared("last_activity")
+    staged = _shared("staged")
+
+    def __init__(self, terminal: SimulatedTerminal, link: FrameLink, state: MaintState | None = None) -> None:
+        self.t = terminal
+        self.link = link
+        # a serial line (pty, in-process cable) shares the terminal's one session across reconnects
+        self.state = terminal.maint if state is None else state
         self.frames_received = 0
         self.host_traffic = False  # the laptop asked for HOST_EXCHANGE (SIGN_ON / SETTLE with HOST_TRAFFIC)
         self.handlers: dict[int, Callable[[Fields], list[tuple[Tag, Any]]]] = {
@@ -388,12 +420,23 @@ class Session:
             return
         try:
             msg = decode_message(data)
+            if msg.status != Status.OK:
+                raise ProtocolError(f"STATUS byte of a request must be 00, not {msg.status:02X}")
         except ProtocolError as err:
             self._send(data[1], data[2], [(Tag.ERROR_TEXT, f"malformed request: {err.message}")], Status.MALFORMED)
             return
-        if self._cache and self._cache[0] == msg.seq and self._cache[1] == data:
+        state = self.state
+        now = time.monotonic()
+        if now - state.last_activity > self.t.scenario.maintenance.session_timeout_s:
+            # an unattended session lapses whole: login, challenge, staged values and the cached answer
+            # (a late retry must not be answered with what only a login could read)
+            state.end()
+        state.last_activity = now
+        if msg.command == Command.HELLO:
+            state.cache = None  # HELLO starts a conversation: never answered from an earlier program's cache
+        if state.cache and state.cache[0] == msg.seq and state.cache[1] == data:
             try:
-                self.link.send(self._cache[2])  # a retry: answer again, do not act twice
+                self.link.send(state.cache[2])  # a retry: answer again, do not act twice
             except (LinkTimeout, ProtocolError):
                 pass
             return
@@ -403,11 +446,6 @@ class Session:
         )
         if latency:
             self.link.service(latency / 1000)
-        now = time.monotonic()
-        if self.logged_in and now - self.last_activity > self.t.scenario.maintenance.session_timeout_s:
-            self.logged_in = False
-            self.staged.clear()  # an unattended session loses what it had staged
-        self.last_activity = now
         handler = self.handlers.get(msg.command)
         self._current = (msg.command, msg.seq, data)
         try:
@@ -428,10 +466,11 @@ class Session:
         except Exception as err:  # a bug in the simulator must not look like a dead terminal
             text = f"internal error: {type(err).__name__}: {err}"[:200]
             raw = self._send(msg.command, msg.seq, [(Tag.ERROR_TEXT, text)], Status.INTERNAL_ERROR)
-        self._cache = (msg.seq, data, raw)
+        state.cache = (msg.seq, data, raw)
         if self.reboot_pending is not None:  # the answer is out; now the terminal goes dark
             self.t.busy_until = time.monotonic() + self.reboot_pending
             self.reboot_pending = None
+            state.end()  # RAM does not survive a restart: a REBOOT sent afterwards is a new request
 
     def progress(self, percent: int, text: str) -> None:
         assert self._current is not None
@@ -468,6 +507,10 @@ class Session:
         return fields.get(tag)
 
     def _refuse_if_tampered(self) -> None:
+        """A tamper-locked terminal reads and reboots but acts on nothing (docs/protocol.md, TamperState).
+
+        Refused: SELF_TEST, PARAM_BEGIN, SET_CLOCK, PRINT_TEXT, COMM_TEST, SIGN_ON, SETTLE.
+        """
         if self.t.tampered:
             raise Refusal(Status.DEVICE_FAULT, "terminal is tamper-locked; keys erased, service required")
 
@@ -508,12 +551,22 @@ class Session:
         ]
 
     def _login(self, f: Fields):
+        # any LOGIN ends the login in force first: after AUTH_FAILED nobody is logged in, whoever was before
+        self.logged_in = False
+        self.staged.clear()
         self._locked()
         if self.challenge is None:
             raise Refusal(Status.NO_CHALLENGE, "ask for a login challenge first")
         nonce_t, self.challenge = self.challenge, None  # one use only
         nonce_c = self._need(f, Tag.NONCE_CLIENT)
         proof = self._need(f, Tag.CLIENT_PROOF)
+        # a malformed LOGIN is not a guess at the password: refused, no attempt counted
+        if len(nonce_c) != auth.NONCE_LEN:
+            why = f"NONCE_CLIENT must be {auth.NONCE_LEN} bytes, not {len(nonce_c)}"
+            raise Refusal(Status.INVALID_VALUE, why, Tag.NONCE_CLIENT)
+        if len(proof) != PROOF_LEN:
+            why = f"CLIENT_PROOF must be {PROOF_LEN} bytes, not {len(proof)}"
+            raise Refusal(Status.INVALID_VALUE, why, Tag.CLIENT_PROOF)
         m = self.t.scenario.maintenance
         key = auth.derive_key(m.password, self.t.scenario.identity.serial_number, m.kdf_iterations)
         if not auth.proofs_equal(proof, auth.client_proof(key, nonce_t, nonce_c)):
@@ -804,6 +857,7 @@ class Session:
         return []
 
     def _set_clock(self, f: Fields):
+        self._refuse_if_tampered()
         text = self._need(f, Tag.CLOCK)
         try:
             when = datetime.strptime(text, TIME_FORMAT)
@@ -816,6 +870,7 @@ class Session:
         return []
 
     def _print_text(self, f: Fields):
+        self._refuse_if_tampered()  # a locked device prints nothing (no slip can pass for a receipt)
         lines = f.all(Tag.TEXT_LINE)
         if not lines:
             raise Refusal(Status.MISSING_FIELD, "nothing to print", Tag.TEXT_LINE)
