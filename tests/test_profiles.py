@@ -88,7 +88,9 @@ def test_demo_loads(demo: AcquirerProfile) -> None:
     assert [(h.address, h.port, h.tls) for h in demo.production_hosts] == [
         ("10.20.30.40", 5000, False),
         ("10.20.30.41", 5000, False),
+        ("fd00:20::40", 5000, False),  # the same front-end over IPv6 (issue 17)
     ]
+    assert str(demo.production_hosts[2]) == "[fd00:20::40]:5000"
     assert [(h.address, h.port) for h in demo.test_hosts] == [("10.20.99.40", 5000), ("10.20.99.41", 5000)]
     assert demo.helpdesk.phone and demo.helpdesk.name.zh and demo.helpdesk.name.en
 

@@ -619,6 +619,7 @@ def capture() -> Captured:
             refused(lambda: d.print_text(["TECHAPP TEST PRINT"]))
 
         with connection(rec) as d:
+            d.hello()  # a client greets first (docs/protocol.md §3.5)
             ex("login_wrong")
             refused(lambda: d.login("demo-2025"))
             ex(None)

@@ -91,6 +91,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..addr import hostport, is_ipv6
 from ..hostlink import cup
 from ..hostlink.cup import HostMessage
 from .scenario import Acquirer, AcquirerHost, AcquirerTerminal
@@ -100,6 +101,14 @@ from .scenario import Acquirer, AcquirerHost, AcquirerTerminal
 Trace = Callable[[str, str, bytes], None]
 
 LOOPBACK = "127.0.0.1"
+LOOPBACK6 = "::1"
+
+
+def loopback_for(address: str) -> str:
+    """The loopback address that serves an emulated host: ``::1`` for an IPv6 host, else 127.0.0.1."""
+    return LOOPBACK6 if is_ipv6(address) else LOOPBACK
+
+
 SLOW_DEFAULT_DELAY_MS = 5000
 IDLE_TIMEOUT_S = 60.0
 MESSAGE_TIMEOUT_S = 10.0
@@ -130,7 +139,7 @@ class SignOn:
 
 
 def host_label(host: AcquirerHost) -> str:
-    return f"{host.address}:{host.port}"
+    return hostport(host.address, host.port)
 
 
 def reply_mti(mti: str) -> str | None:
@@ -319,13 +328,15 @@ class AcquirerServer:
             for host in self.acquirer.hosts:
                 if host.behaviour == "down":
                     continue  # nothing listens: the caller treats the address as refused
-                listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                loopback = loopback_for(host.address)  # an IPv6 host is served on ::1, IPv4 on 127.0.0.1
+                family = socket.AF_INET6 if loopback == LOOPBACK6 else socket.AF_INET
+                listener = socket.socket(family, socket.SOCK_STREAM)
                 self._listeners.append(listener)
                 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                listener.bind((LOOPBACK, 0))
+                listener.bind((loopback, 0))
                 listener.listen(8)
                 listener.settimeout(_POLL_S * 2)
-                self.endpoints[(host.address, host.port)] = (LOOPBACK, listener.getsockname()[1])
+                self.endpoints[(host.address, host.port)] = (loopback, listener.getsockname()[1])
                 thread = threading.Thread(
                     target=self._accept_loop, args=(host, listener), name=f"acquirer-{host_label(host)}", daemon=True
                 )
@@ -381,7 +392,9 @@ class AcquirerServer:
         if endpoint is None:
             host = self.host_for(address, port)
             why = "the host is down" if host is not None else "no host of this acquirer there"
-            raise ConnectionRefusedError(errno.ECONNREFUSED, f"{address}:{port} refused the connection ({why})")
+            raise ConnectionRefusedError(
+                errno.ECONNREFUSED, f"{hostport(address, port)} refused the connection ({why})"
+            )
         return socket.create_connection(endpoint, timeout=timeout)
 
     def client_context(self) -> ssl.SSLContext:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..addr import hostport
 from .scenario import HostRule, Network, Scenario
 
 Wait = Callable[[float], None]
@@ -129,24 +130,30 @@ class SimWorld:
         # any answer to a connect (accept or refusal) takes a round trip: a slower path times out
         if rule.result == "timeout" or latency >= timeout:
             wait(timeout)
-            return Dialled("timeout", address, int(timeout * 1000), detail=f"no answer from {address}:{port}")
+            return Dialled("timeout", address, int(timeout * 1000), detail=f"no answer from {hostport(address, port)}")
         wait(min(latency, timeout))
         if rule.result in ("refused", "dns-failure"):
-            return Dialled("refused", address, rule.latency_ms, detail=f"{address}:{port} refused the connection")
+            return Dialled(
+                "refused", address, rule.latency_ms, detail=f"{hostport(address, port)} refused the connection"
+            )
         if rule.result == "reset":
-            return Dialled("reset", address, rule.latency_ms, detail=f"{address}:{port} reset the connection")
+            return Dialled("reset", address, rule.latency_ms, detail=f"{hostport(address, port)} reset the connection")
         endpoint = self.endpoint(address, port)
         if endpoint is None:
-            return Dialled("refused", address, rule.latency_ms, detail=f"nothing listens on {address}:{port}")
+            return Dialled("refused", address, rule.latency_ms, detail=f"nothing listens on {hostport(address, port)}")
         started = time.perf_counter()
         try:
             sock = socket.create_connection(endpoint, timeout=max(0.1, timeout - latency))
         except ConnectionRefusedError:
-            return Dialled("refused", address, rule.latency_ms, detail=f"{address}:{port} refused the connection")
+            return Dialled(
+                "refused", address, rule.latency_ms, detail=f"{hostport(address, port)} refused the connection"
+            )
         except TimeoutError:
-            return Dialled("timeout", address, int(timeout * 1000), detail=f"no answer from {address}:{port}")
+            return Dialled("timeout", address, int(timeout * 1000), detail=f"no answer from {hostport(address, port)}")
         except OSError as err:
-            return Dialled("reset", address, rule.latency_ms, detail=f"{address}:{port}: {err.strerror or err}")
+            return Dialled(
+                "reset", address, rule.latency_ms, detail=f"{hostport(address, port)}: {err.strerror or err}"
+            )
         spent = int((time.perf_counter() - started) * 1000)
         return Dialled("ok", address, rule.latency_ms + spent, sock)
 
@@ -162,12 +169,12 @@ class SimWorld:
         for (address, port), (host, real) in endpoints.items():
             rule = network.rule_for(address, port)
             if rule.result == "ok":
-                routes[f"{address}:{port}"] = {"to": f"{host}:{real}", "latency_ms": rule.latency_ms}
+                routes[hostport(address, port)] = {"to": hostport(host, real), "latency_ms": rule.latency_ms}
             else:
-                routes[f"{address}:{port}"] = {"fail": _LAPTOP_FAIL[rule.result]}
+                routes[hostport(address, port)] = {"fail": _LAPTOP_FAIL[rule.result]}
         for rule in network.hosts:
-            if rule.port is not None and f"{rule.address}:{rule.port}" not in routes:
-                routes[f"{rule.address}:{rule.port}"] = {"fail": _LAPTOP_FAIL[rule.result]}
+            if rule.port is not None and hostport(rule.address, rule.port) not in routes:
+                routes[hostport(rule.address, rule.port)] = {"fail": _LAPTOP_FAIL[rule.result]}
         names = dict(network.dns)
         return {"names": names, "routes": routes, "default": _LAPTOP_FAIL[network.default], **ca}
 

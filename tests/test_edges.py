@@ -1,0 +1,157 @@
+"""Issue 17, correct at the edges: IPv6 hosts, repairs in dependency order, odd identities, signal, DUKPT key sets.
+
+The end-to-end tests run as a technician would in two shells: ``techapp sim
+NAME --pty --netmap FILE`` in one process and ``techapp diagnose --port
+/dev/pts/N`` in another (``TECHAPP_NETMAP`` names the simulator's map), and
+assert what the technician reads: the top finding, the outcome and the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drivers.addr import hostport, split_hostport
+from drivers.sim.scenario import load_scenario
+from drivers.sim.world import SimWorld
+from techapp.netcheck import MappedDialer
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK_ORDER = ROOT / "resources" / "work-orders" / "demo-97.toml"
+PASSWORD = "demo-2026"
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if k not in ("TECHAPP_PASSWORD", "TECHAPP_SCENARIO_PATH")}
+    e["PYTHONIOENCODING"] = "utf-8"
+    e.update(extra)
+    return e
+
+
+class Served:
+    """``techapp sim NAME --pty --netmap FILE`` in the background, as in a second shell."""
+
+    def __init__(self, scenario: str, netmap: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "techapp", "sim", scenario, "--pty", "--netmap", str(netmap)],
+            cwd=ROOT,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        assert self.proc.stdout is not None
+        lines = [self.proc.stdout.readline(), self.proc.stdout.readline()]
+        paths = [line.removeprefix("pty ").strip() for line in lines if line.startswith("pty ")]
+        assert paths, f"no pty in {lines!r}; stderr: {self.stop()}"
+        self.path = paths[0]
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err
+
+
+@pytest.fixture
+def diagnose_pty(tmp_path) -> Iterator[Callable[..., tuple[int, dict[str, Any], str]]]:
+    """``diagnose_pty(scenario, *args)`` -> (exit code, JSON, printed report), over a real pty."""
+    served: list[Served] = []
+
+    def run(scenario: str, *extra: str, work_order: Path = WORK_ORDER) -> tuple[int, dict[str, Any], str]:
+        netmap = tmp_path / f"{Path(scenario).stem}.netmap.json"
+        sim = Served(scenario, netmap)
+        served.append(sim)
+        out = tmp_path / f"{Path(scenario).stem}.json"
+        result = subprocess.run(
+            [sys.executable, "-m", "techapp", "diagnose", "--port", sim.path, "--work-order", str(work_order)]
+            + ["--no-prompts", "--lang", "en", "--json", str(out), *extra],
+            cwd=ROOT,
+            env=_env(TECHAPP_PASSWORD=PASSWORD, TECHAPP_NETMAP=str(netmap), TECHAPP_DATA_DIR=str(tmp_path / "d")),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=80,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        return result.returncode, json.loads(out.read_text(encoding="utf-8")), result.stdout
+
+    yield run
+    for sim in served:
+        sim.stop()
+
+
+# -- IPv6 host addresses ---------------------------------------------------------------------------
+
+
+def test_an_ipv6_address_is_written_in_brackets_and_read_back():
+    assert hostport("fd00:20::40", 5000) == "[fd00:20::40]:5000"
+    assert hostport("10.20.30.40", 5000) == "10.20.30.40:5000"
+    assert split_hostport("[fd00:20::40]:5000") == ("fd00:20::40", 5000)
+    assert split_hostport("10.20.30.40:5000") == ("10.20.30.40", 5000)
+    with pytest.raises(ValueError, match="brackets"):
+        split_hostport("fd00:20::40:5000")  # another address, or this one with a port: nobody can tell
+
+
+def test_the_simulators_network_map_writes_ipv6_routes_in_brackets_to_a_real_socket_on_ipv6_loopback():
+    world = SimWorld(load_scenario("ipv6-primary-down"))
+    try:
+        doc = world.laptop_netmap()
+        assert "[fd00:20::40]:5000" in doc["routes"] and "fd00:20::40:5000" not in doc["routes"]
+        assert doc["routes"]["[fd00:20::40]:5000"] == {"fail": "refused"}  # the primary is down
+        backup = doc["routes"]["10.20.30.41:5000"]["to"]
+        assert backup.startswith("127.0.0.1:")
+        MappedDialer.from_dict(doc)  # what techapp diagnose loads: accepted
+    finally:
+        world.close()
+
+
+def test_ipv6_primary_and_ipv4_backup_sign_on_through_the_ipv6_host_on_loopback(diagnose_pty, tmp_path):
+    scenario = tmp_path / "ipv6-both-up.toml"
+    scenario.write_text(
+        f'extends = "{ROOT / "resources" / "scenarios" / "ipv6-primary-down.toml"}"\n'
+        'name = "IPv6 primary up"\ndescription = "both hosts answer"\n'
+        '[[acquirer.hosts]]\nrole = "production"\naddress = "fd00:20::40"\nport = 5000\n'
+        '[[acquirer.hosts]]\nrole = "production"\naddress = "10.20.30.41"\nport = 5000\n',
+        encoding="utf-8",
+    )
+    world = SimWorld(load_scenario(str(scenario)))
+    try:
+        doc = world.laptop_netmap()
+        assert doc["routes"]["[fd00:20::40]:5000"]["to"].startswith("[::1]:")  # a real socket on ::1
+    finally:
+        world.close()
+    code, doc, report = diagnose_pty(str(scenario), "--fix", "none")
+    assert doc["findings"] == [], report
+    assert (code, doc["outcome"]) == (3, "incomplete")  # nobody at the terminal for the person tests
+    sign_on = next(c for c in doc["checks"] if c["id"] == "signon")
+    assert sign_on["status"] == "pass" and "[fd00:20::40]:5000" in sign_on["summary"]["en"]
+    hosts = next(c for c in doc["checks"] if c["id"] == "params.hosts")
+    assert hosts["status"] == "pass" and "[fd00:20::40]:5000, 10.20.30.41:5000" in hosts["summary"]["en"]
+    assert "Terminal reaches its hosts: primary [fd00:20::40]:5000 ok; backup 10.20.30.41:5000 ok" in report
+
+
+def test_a_dead_ipv6_primary_is_diagnosed_out_of_process_with_the_address_in_brackets(diagnose_pty):
+    code, doc, report = diagnose_pty("ipv6-primary-down", "--fix", "none")
+    assert (code, doc["outcome"], doc["exit_code"]) == (1, "faults", 1)
+    top = doc["findings"][0]
+    assert top["id"] == "primary-host-down"
+    assert top["title"]["en"] == "Primary host [fd00:20::40]:5000 does not answer; the terminal works through its backup"
+    assert "Primary host (dead):     [fd00:20::40]:5000" in top["actions"][0]["text"]["en"]
+    assert "fd00:20::40:5000" not in json.dumps(doc) + report  # never the ambiguous form
