@@ -23,6 +23,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
+from drivers.addr import hostport
 from drivers.errors import TerminalError
 from drivers.maint.tracemask import masked_hex
 from drivers.ports import list_ports
@@ -783,7 +784,7 @@ def cmd_acquirer(args: argparse.Namespace) -> int:
                 _err(f"cannot write CA file {args.ca}: {err.strerror or err}")
                 return EXIT_CANNOT_RUN
         for host in scenario.acquirer.hosts:
-            name = f"host {host.role} {host.address}:{host.port}"
+            name = f"host {host.role} {hostport(host.address, host.port)}"
             endpoint = server.endpoints.get((host.address, host.port))
             if endpoint is None:
                 print(f"{name} -> down: nothing listens (connections are refused)", flush=True)

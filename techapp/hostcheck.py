@@ -20,6 +20,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from drivers.addr import hostport
 from drivers.hostlink import cup
 from drivers.models import CommTestResult, SignOnResult
 
@@ -105,15 +106,15 @@ def echo_test(
     except NotAllowed as err:
         return result("not-allowed", str(err))
     except TimeoutError:
-        return result("timeout", f"no TCP answer from {host}:{port}")
+        return result("timeout", f"no TCP answer from {hostport(host, port)}")
     except ConnectionRefusedError:
-        return result("refused", f"{host}:{port} refused the connection")
+        return result("refused", f"{hostport(host, port)} refused the connection")
     except ConnectionResetError:
-        return result("reset", f"{host}:{port} reset the connection")
+        return result("reset", f"{hostport(host, port)} reset the connection")
     except socket.gaierror as err:
         return result("dns-failure", f"{host} does not resolve ({err})")
     except OSError as err:
-        return result("unreachable", f"{host}:{port}: {err.strerror or err}")
+        return result("unreachable", f"{hostport(host, port)}: {err.strerror or err}")
     where.update(_endpoints(sock, host, dialer), connect_ms=round((time.perf_counter() - started) * 1000, 1))
     try:
         if tls:
@@ -125,7 +126,7 @@ def echo_test(
     except ssl.SSLError as err:
         return result("tls-failure", f"TLS: {err}")
     except TimeoutError:
-        return result("no-answer", f"{host}:{port} did not complete the exchange in {timeout:g} s")
+        return result("no-answer", f"{hostport(host, port)} did not complete the exchange in {timeout:g} s")
     except cup.HostTimeout as err:
         return result("no-answer", str(err))
     except cup.HostClosed as err:
@@ -308,11 +309,13 @@ def compare(
     """Combine both ends' evidence (decision table in docs/diagnosis.md). Order matters: first match wins."""
     evidence: list[str] = []
     if terminal is not None:
-        evidence += [f"terminal -> {h.address}:{h.port}: {h.outcome} {h.detail}".rstrip() for h in terminal.hosts]
-    evidence += [f"laptop -> {c.host}:{c.port}: {c.outcome} {c.detail}".rstrip() for c in laptop]
+        evidence += [
+            f"terminal -> {hostport(h.address, h.port)}: {h.outcome} {h.detail}".rstrip() for h in terminal.hosts
+        ]
+    evidence += [f"laptop -> {hostport(c.host, c.port)}: {c.outcome} {c.detail}".rstrip() for c in laptop]
     if sign_on is not None:
         code = f", response code {sign_on.response_code}" if sign_on.response_code else ""
-        evidence.append(f"sign-on via {sign_on.host_address}:{sign_on.host_port}: {sign_on.outcome}{code}")
+        evidence.append(f"sign-on via {hostport(sign_on.host_address, sign_on.host_port)}: {sign_on.outcome}{code}")
         if sign_on.outcome == "ok":
             return _verdict(_partial(terminal, laptop) or "healthy", evidence)
         if sign_on.outcome == "declined":
@@ -461,12 +464,14 @@ def render_report(report: NetworkReport, profile=None) -> str:
         for h in report.terminal.hosts:
             ms = f" {h.connect_ms} ms" if h.connect_ms is not None else ""
             tls = f", TLS {h.tls}" if h.tls != "off" else ""
-            out.append(f"  {h.role:<8} {h.address}:{h.port}  {h.outcome}{ms}{tls}  {h.detail}".rstrip())
+            out.append(f"  {h.role:<8} {hostport(h.address, h.port)}  {h.outcome}{ms}{tls}  {h.detail}".rstrip())
     if report.sign_on is not None:
         s = report.sign_on
         code = f" response code {s.response_code}" if s.response_code else ""
         out += ["", "Sign-on by the terminal (签到)"]
-        out.append(f"  {s.host_address}:{s.host_port}  {s.outcome}{code}  STAN {s.stan:06d}  {s.elapsed_ms} ms")
+        out.append(
+            f"  {hostport(s.host_address, s.host_port)}  {s.outcome}{code}  STAN {s.stan:06d}  {s.elapsed_ms} ms"
+        )
         if s.acquirer_id:
             out.append(f"  answered by institution {s.acquirer_id}, processing requirement {s.processing_requirement}")
         if s.response_code and profile is not None:
@@ -484,7 +489,9 @@ def render_report(report: NetworkReport, profile=None) -> str:
     out.append(f"  interfaces up: {', '.join(up) or 'none'}; default route: {route}")
     for c, e in zip(report.laptop, report.echo, strict=False):
         code = f" ({e.response_code})" if e.response_code else ""
-        out.append(f"  {c.host}:{c.port}  connect {c.outcome}; echo 0820 {e.outcome}{code}  {c.detail}".rstrip())
+        out.append(
+            f"  {hostport(c.host, c.port)}  connect {c.outcome}; echo 0820 {e.outcome}{code}  {c.detail}".rstrip()
+        )
     v = report.verdict
     out += ["", f"Verdict: {v.code}", f"  {v.summary_en}", f"  {v.summary_zh}"]
     out += [f"  note: {e}" for e in report.errors]

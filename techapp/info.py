@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from drivers.addr import hostport
 from drivers.base import TerminalDriver
 from drivers.errors import Disconnected, LinkTimeout, TerminalError
 from drivers.models import Counters, Hardware, Identity, KeyStatus, LogEntry, Parameters
@@ -174,8 +175,8 @@ def render_text(info: TerminalInfo) -> str:
         )
     p = info.parameters
     if p:
-        primary = f"{p.primary_host}:{p.primary_port}" if p.primary_host else f"(blank), port {p.primary_port}"
-        backup = f"{p.backup_host}:{p.backup_port}" if p.backup_host else "(none)"
+        primary = f"{hostport(p.primary_host, p.primary_port)}" if p.primary_host else f"(blank), port {p.primary_port}"
+        backup = f"{hostport(p.backup_host, p.backup_port)}" if p.backup_host else "(none)"
         out += ["", "Payment parameters"] + _rows(
             [
                 ("TID (终端号)", p.tid or "(blank)"),

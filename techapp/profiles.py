@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from drivers.addr import hostport
 from drivers.resources import is_path, named_files, resource_dirs, toml_value
 from drivers.safeio import InputFileError, loads_toml, read_text
 
@@ -138,7 +139,7 @@ class Host(_Strict):
         return _host_key(address) == _host_key(self.address) and (port is None or port == self.port)
 
     def __str__(self) -> str:
-        return f"{self.address}:{self.port}" + (" (TLS)" if self.tls else "")
+        return f"{hostport(self.address, self.port)}" + (" (TLS)" if self.tls else "")
 
 
 class Name(_Strict):

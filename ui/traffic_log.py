@@ -41,6 +41,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from drivers.addr import hostport
+
 from .service import TraceLine
 
 MAX_ROWS = 50_000
@@ -369,7 +371,7 @@ class TrafficLog(QWidget):
         when = diagnosis.finished_at.strftime("~%H:%M:%S") if diagnosis.finished_at else ""
         rows: list[tuple[str, str, str, tuple]] = []
         for e in echoes:
-            host = f"{e.get('host')}:{e.get('port')}"
+            host = hostport(str(e.get("host")), str(e.get("port")))
             code = str(e.get("response_code") or e.get("outcome", ""))
             if e.get("request_hex"):
                 rows.append((when, "to-host", _spaced(e["request_hex"]), ("echo-request", host)))

@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..addr import hostport
 from ..hostlink import cup
 from ..maint.protocol import (
     CommOutcome,
@@ -123,7 +124,7 @@ def _reach(session: Session, host: str, port: int):
 
 
 def _where(host: str, port: int) -> str:
-    return f"{host}:{port}" if host else "(no host configured)"
+    return hostport(host, port) if host else "(no host configured)"
 
 
 def comm_test(session: Session) -> list[tuple[Tag, Any]]:
@@ -302,7 +303,7 @@ def _exchange(
             )
         if answer is None:
             last = attempts[-1]
-            t.log("error", "COM-03", f"数据接收失败 {last.host}:{last.port}: {last.detail}")
+            t.log("error", "COM-03", f"数据接收失败 {hostport(last.host, last.port)}: {last.detail}")
         break  # a connection was made: real terminals do not retry the backup after sending
     elapsed = int((time.monotonic() - started) * 1000)
     role, host, port, outcome, detail, resolved, _ms, _tls = (
@@ -416,8 +417,8 @@ def _log_connection_failure(t, a: _Attempt) -> None:
     elif a.outcome == CommOutcome.NO_LINK and "Wi-Fi" in a.detail:
         t.log("error", "COM-07", f"WiFi连接失败 Wi-Fi connection failed: {a.detail}")
     elif a.outcome == CommOutcome.TLS_FAILURE:
-        t.log("error", "TLS-02", f"TLS握手失败 {a.host}:{a.port}: {a.detail}")
-    t.log("error", "COM-01", f"联接失败 connection to {a.host}:{a.port} failed: {a.detail}")
+        t.log("error", "TLS-02", f"TLS握手失败 {hostport(a.host, a.port)}: {a.detail}")
+    t.log("error", "COM-01", f"联接失败 connection to {hostport(a.host, a.port)} failed: {a.detail}")
 
 
 def _judge_answer(session: Session, request: cup.HostMessage, answer: cup.HostMessage, nmc: str):

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..addr import hostport, same_address
 from ..resources import is_path, named_files, resource_dirs, toml_value
 from ..safeio import InputFileError, loads_toml, read_text
 
@@ -344,7 +345,7 @@ class Network(_Strict):
     def rule_for(self, address: str, port: int) -> HostRule:
         """The first rule matching ``address:port`` (a rule without port matches every port)."""
         for rule in self.hosts:
-            if rule.address == address and rule.port in (None, port):
+            if same_address(rule.address, address) and rule.port in (None, port):
                 return rule
         return HostRule(address=address, port=port, result=self.default, latency_ms=0)
 
@@ -486,9 +487,8 @@ class Scenario(_Strict):
         for acquirer in (self.acquirer, *self.other_acquirers):
             for h in acquirer.hosts:
                 if (h.address, h.port) in seen and seen[(h.address, h.port)] != acquirer.name:
-                    raise ValueError(
-                        f"{h.address}:{h.port} is a host of both {seen[(h.address, h.port)]!r} and {acquirer.name!r}"
-                    )
+                    other = seen[(h.address, h.port)]
+                    raise ValueError(f"{hostport(h.address, h.port)} is a host of both {other!r} and {acquirer.name!r}")
                 seen[(h.address, h.port)] = acquirer.name
         return self
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drivers.addr import hostport
 from drivers.models import Parameters
 
 from ..profiles import AcquirerProfile
@@ -253,7 +254,7 @@ def escalation_facts(r: Readings, wo: WorkOrder | None) -> list[tuple[str, str, 
         ]
     if s is not None:
         facts += [
-            ("Host", "主机", f"{s.host_address}:{s.host_port}"),
+            ("Host", "主机", f"{hostport(s.host_address, s.host_port)}"),
             ("STAN", "流水号", f"{s.stan:06d}"),
             ("Sign-on time", "签到时间", f"{s.sent_at:%Y-%m-%d %H:%M:%S}" if s.sent_at else "-"),
             ("Response code", "应答码", s.response_code or s.outcome),
@@ -270,7 +271,7 @@ def escalation_facts(r: Readings, wo: WorkOrder | None) -> list[tuple[str, str, 
             )
         )
         if p is not None:
-            facts.append(("Host", "主机", f"{p.primary_host}:{p.primary_port}"))
+            facts.append(("Host", "主机", f"{hostport(p.primary_host, p.primary_port)}"))
     if p is not None:
         facts.append(("TPDU", "TPDU", p.tpdu))
     return facts

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from drivers.addr import hostport
+
 from ..profiles import AcquirerProfile
 from ..workorder import MID_RE, TID_RE, WorkOrder
 from .model import CheckResult, Status, T, Text
@@ -402,8 +404,11 @@ def parameter_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     ]
     # hosts
     hosts = [("primary", p.primary_host, p.primary_port), ("backup", p.backup_host, p.backup_port)]
-    shown = ", ".join(f"{h}:{port}" for _, h, port in hosts if h) or "-"
-    observed = {"primary": f"{p.primary_host}:{p.primary_port}", "backup": f"{p.backup_host}:{p.backup_port}"}
+    shown = ", ".join(f"{hostport(h, port)}" for _, h, port in hosts if h) or "-"
+    observed = {
+        "primary": f"{hostport(p.primary_host, p.primary_port)}",
+        "backup": f"{hostport(p.backup_host, p.backup_port)}",
+    }
     htitle = ids[2][1]
     if not p.primary_host or not p.primary_port:
         out.append(
@@ -458,9 +463,9 @@ def parameter_checks(r: Readings, ctx: Context) -> list[CheckResult]:
                     htitle,
                     "fail",
                     T(
-                        f"{', '.join(f'{h}:{port}' for _, h, port in unknown_ips)} is not a host of "
+                        f"{', '.join(f'{hostport(h, port)}' for _, h, port in unknown_ips)} is not a host of "
                         f"{prof.name.en}; its production hosts are {', '.join(expected['production'])}",
-                        f"{', '.join(f'{h}:{port}' for _, h, port in unknown_ips)} 不是{prof.name.zh}的主机；"
+                        f"{', '.join(f'{hostport(h, port)}' for _, h, port in unknown_ips)} 不是{prof.name.zh}的主机；"
                         f"生产主机为 {', '.join(expected['production'])}",
                     ),
                     {**observed, "roles": roles},
@@ -1246,13 +1251,16 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     else:
         ct = r.comm_test
         hosts = [
-            {"role": h.role, "host": f"{h.address}:{h.port}", "outcome": h.outcome, "tls": h.tls} for h in ct.hosts
+            {"role": h.role, "host": f"{hostport(h.address, h.port)}", "outcome": h.outcome, "tls": h.tls}
+            for h in ct.hosts
         ]
-        lines = "; ".join(f"{h.role} {h.address}:{h.port} {OUTCOMES_EN.get(h.outcome, h.outcome)}" for h in ct.hosts)
+        lines = "; ".join(
+            f"{h.role} {hostport(h.address, h.port)} {OUTCOMES_EN.get(h.outcome, h.outcome)}" for h in ct.hosts
+        )
         lines = lines or "no hosts"
         lines_zh = (
             "；".join(
-                f"{ROLES_ZH.get(h.role, h.role)} {h.address}:{h.port} {OUTCOMES_ZH.get(h.outcome, h.outcome)}"
+                f"{ROLES_ZH.get(h.role, h.role)} {hostport(h.address, h.port)} {OUTCOMES_ZH.get(h.outcome, h.outcome)}"
                 for h in ct.hosts
             )
             or "无主机"
@@ -1289,12 +1297,14 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
             )
         )
     else:
-        lines = "; ".join(f"{c.host}:{c.port} {OUTCOMES_EN.get(c.outcome, c.outcome)}" for c in r.laptop_hosts)
+        lines = "; ".join(f"{hostport(c.host, c.port)} {OUTCOMES_EN.get(c.outcome, c.outcome)}" for c in r.laptop_hosts)
         echo = "; ".join(
             f"echo test {OUTCOMES_EN.get(e.outcome, e.outcome)}" + (f" {e.response_code}" if e.response_code else "")
             for e in r.echo or []
         )
-        lines_zh = "；".join(f"{c.host}:{c.port} {OUTCOMES_ZH.get(c.outcome, c.outcome)}" for c in r.laptop_hosts)
+        lines_zh = "；".join(
+            f"{hostport(c.host, c.port)} {OUTCOMES_ZH.get(c.outcome, c.outcome)}" for c in r.laptop_hosts
+        )
         echo_zh = "；".join(
             f"回响测试{OUTCOMES_ZH.get(e.outcome, e.outcome)}" + (f" {e.response_code}" if e.response_code else "")
             for e in r.echo or []
@@ -1339,7 +1349,7 @@ def network_checks(r: Readings, ctx: Context) -> list[CheckResult]:
         observed = {
             "outcome": s.outcome,
             "response_code": s.response_code,
-            "host": f"{s.host_address}:{s.host_port}",
+            "host": f"{hostport(s.host_address, s.host_port)}",
             "stan": s.stan,
             "sent_at": s.sent_at,
             "answered_by": s.acquirer_id,
@@ -1443,7 +1453,7 @@ def terminal_link_checks(r: Readings, ctx: Context) -> list[CheckResult]:
 
 def _sign_on_check(s, r: Readings, ctx: Context, title: Text, observed: dict) -> CheckResult:
     """The sign-on line, worded from the facts: answered or not, the code, keys loaded, keys verified."""
-    host = f"{s.host_address}:{s.host_port}"
+    host = f"{hostport(s.host_address, s.host_port)}"
     if s.host_role == "backup":
         host_en, host_zh = f"{host} (the backup host)", f"{host}（备用主机）"
     else:

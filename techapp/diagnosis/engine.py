@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from drivers.addr import hostport
 from drivers.base import TerminalDriver
 from drivers.errors import TerminalError
 from drivers.models import Parameters
@@ -342,7 +343,7 @@ class Diagnoser:
         outcome.sign_on = {
             "outcome": s.outcome,
             "response_code": s.response_code,
-            "host": f"{s.host_address}:{s.host_port}",
+            "host": f"{hostport(s.host_address, s.host_port)}",
             "stan": s.stan,
             "sent_at": s.sent_at,
         }

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from drivers.addr import hostport
+
 from ..hostcheck import dead_hosts
 from . import actions as act
 from .checks import CLOCK_WARN_S, Context, current_log, drift_text, expected_apn, recent_codes
@@ -552,8 +554,8 @@ def procedure_97(b: _Builder, code: str, source: str) -> None:
     s = r.sign_on
     where = (
         T(
-            f"the terminal's sign-on now ({s.host_address}:{s.host_port})",
-            f"本次终端签到（{s.host_address}:{s.host_port}）",
+            f"the terminal's sign-on now ({hostport(s.host_address, s.host_port)})",
+            f"本次终端签到（{hostport(s.host_address, s.host_port)}）",
         )
         if source == "sign-on" and s is not None
         else T("the terminal's response-code log (no sign-on answered now)", "终端应答码日志（本次签到未获应答）")
@@ -1086,7 +1088,7 @@ def _keys_renewed(b: _Builder) -> None:
     listed_zh = "；".join(f"{e.time:%Y-%m-%d %H:%M:%S} {e.code}" for e in recent)
     old_en, old_zh = _key_line(r.keys, "en"), _key_line(r.keys, "zh")
     new_en, new_zh = _key_line(r.keys_after_sign_on, "en"), _key_line(r.keys_after_sign_on, "zh")
-    host = f"{s.host_address}:{s.host_port}"
+    host = f"{hostport(s.host_address, s.host_port)}"
     b.add(
         "keys-out-of-sync",
         "medium",
@@ -1631,7 +1633,7 @@ def _host_words(outcome: str | None) -> Text:
 def _hosts_of(r: Readings) -> str:
     """The terminal's hosts as its comm test tried them ("10.20.30.40:5000, 10.20.30.41:5000")."""
     hosts = r.comm_test.hosts if r.comm_test is not None else []
-    return ", ".join(f"{h.address}:{h.port}" for h in hosts if h.address) or "?"
+    return ", ".join(f"{hostport(h.address, h.port)}" for h in hosts if h.address) or "?"
 
 
 def _dead_host(b: _Builder) -> None:
@@ -1656,8 +1658,8 @@ def _dead_host(b: _Builder) -> None:
     p = r.parameters
     alive = [h for h in r.comm_test.hosts if h.outcome == "ok"]
     other = alive[0] if alive else None
-    other_at = f"{other.address}:{other.port}" if other else "?"
-    at = f"{d.address}:{d.port}"
+    other_at = f"{hostport(other.address, other.port)}" if other else "?"
+    at = f"{hostport(d.address, d.port)}"
     role_en, role_zh = ("primary", "主主机") if d.role == "primary" else ("backup", "备用主机")
     other_en, other_zh = ("backup", "备用主机") if d.role == "primary" else ("primary", "主主机")
     terminal_says, laptop_says = _host_words(d.terminal), _host_words(d.laptop)
@@ -1665,8 +1667,8 @@ def _dead_host(b: _Builder) -> None:
     via = ""
     via_zh = ""
     if s is not None and s.outcome in ("ok", "declined", "key-verify-failed"):
-        via = f"; this run's sign-on was answered through {s.host_address}:{s.host_port}"
-        via_zh = f"；本次签到经 {s.host_address}:{s.host_port} 获得应答"
+        via = f"; this run's sign-on was answered through {hostport(s.host_address, s.host_port)}"
+        via_zh = f"；本次签到经 {hostport(s.host_address, s.host_port)} 获得应答"
     wait = p.connect_timeout_s if p is not None and p.connect_timeout_s else 30
     if d.role == "primary":
         effect_en = (
@@ -2617,7 +2619,7 @@ def _test_status_answered(b: _Builder, code: str) -> bool:
     routed = prof.header.test_status == "route-to-test" and code == "97"
     if not (refused or routed):
         return False
-    host = f"{s.host_address}:{s.host_port}"
+    host = f"{hostport(s.host_address, s.host_port)}"
     how = (
         T(
             f"{prof.name.en} refuses messages marked test at its production hosts with {code} (acquirer profile)",
@@ -2675,8 +2677,8 @@ def _other_institution(b: _Builder) -> None:
         "high",
         T("Answered by another acquirer's system", "应答来自其他收单机构"),
         T(
-            f"The terminal's sign-on at {s.host_address}:{s.host_port} was answered {s.response_code}",
-            f"终端在 {s.host_address}:{s.host_port} 的签到返回 {s.response_code}",
+            f"The terminal's sign-on at {hostport(s.host_address, s.host_port)} was answered {s.response_code}",
+            f"终端在 {hostport(s.host_address, s.host_port)} 的签到返回 {s.response_code}",
         )
         + _institution_words(s, prof)
         + (
