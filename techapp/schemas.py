@@ -155,6 +155,7 @@ class WorkOrder(TypedDict):
     notes: str
     apn: Annotated[str, Field(description="the APN the terminal's SIM needs (cellular); '' when not given")]
     complaint: Annotated[str, Field(description="what the merchant reported; its test is marked when untested")]
+    site: Annotated[str, Field(description="where the terminal is (the shop's address), for the service report")]
     source: Annotated[str, Field(description="the file the work order was read from")]
 
 
@@ -245,6 +246,8 @@ class ActionOutcome(TypedDict):
 
     action: str
     finding: FindingId
+    title: Annotated[Text | None, Field(description="the action's title as a person reads it")]
+    finding_title: Annotated[Text | None, Field(description="the title of the finding the action was for")]
     result: OutcomeResult
     message: Text
     backup_path: Annotated[str, Field(description="the parameter backup written before the write ('' if none)")]

@@ -27,6 +27,7 @@ KCV_RE = re.compile(r"[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8}")
 FIELDS = (
     "id",
     "merchant_name",
+    "site",
     "mid",
     "tid",
     "serial_number",
@@ -69,6 +70,8 @@ class WorkOrder:
     apn: str = ""  # the APN the terminal's SIM needs (cellular); "" = not given
     #: what the merchant reported ("card not read", "刷卡显示无效终端 97"): the matching untested test stands out
     complaint: str = ""
+    #: where the terminal is (the shop's address): printed on the service report
+    site: str = ""
     source: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +144,7 @@ def from_mapping(raw: dict[str, Any], *, where: str) -> WorkOrder:
         notes=values["notes"],
         apn=values["apn"],
         complaint=values["complaint"],
+        site=values["site"],
         source=where,
     )
 

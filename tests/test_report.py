@@ -130,6 +130,7 @@ def test_a_faulty_terminal_reported_in_english_and_chinese(tmp_path, capsys):
         "王伟 Wang Wei",
         "T-0042",
         "示例便利店 Demo Corner Shop",
+        "广州市天河区体育西路 1 号",  # the site, from the work order
         "WO-2026-1125-0042",
         "PAX S90",
         "82412345",

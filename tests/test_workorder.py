@@ -13,6 +13,7 @@ DEMO = resource_root() / "work-orders" / "demo-97.toml"
 FIELDS = {
     "id": "WO-1",
     "merchant_name": "示例便利店",
+    "site": "广州市天河区体育西路 1 号",
     "mid": "123456789012345",
     "tid": "12345678",
     "serial_number": "82412345",
@@ -42,6 +43,7 @@ def test_the_three_formats_give_the_same_order(tmp_path):
     assert orders[0] == orders[1] == orders[2]
     assert orders[0].tmk_kcv == "08D7B4" and orders[0].tmk_index == 0
     assert orders[0].complaint == "刷卡没反应 card not read"  # the complaint reads the same in every format
+    assert {o.site for o in orders} == {"广州市天河区体育西路 1 号"}
 
 
 def test_a_csv_list_needs_the_id_of_the_job(tmp_path):

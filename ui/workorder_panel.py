@@ -279,6 +279,7 @@ class WorkOrderPanel(QGroupBox):
         names = {
             "id": self.tr("Order no.:"),
             "merchant_name": self.tr("Merchant:"),
+            "site": self.tr("Site:"),
             "mid": self.tr("MID:"),
             "tid": self.tr("TID:"),
             "serial_number": self.tr("Serial no.:"),

@@ -495,6 +495,10 @@
         <translation>故障所在</translation>
     </message>
     <message>
+        <source>echo tests</source>
+        <translation>回响测试</translation>
+    </message>
+    <message>
         <source>what was seen</source>
         <translation>所见记录</translation>
     </message>
@@ -573,6 +577,27 @@
     <message>
         <source>nobody presented a card or pressed the keys</source>
         <translation>无人刷卡或按键</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>production host</source>
+        <extracomment>Keys whose values are outcome or scheme ids (hosts, links, TLS, keys, tests).</extracomment>
+        <translation>生产主机</translation>
+    </message>
+    <message>
+        <source>sign-on via %1: %2</source>
+        <translation>签到（经 %1）：%2</translation>
+    </message>
+    <message>
+        <source>, response code %1</source>
+        <translation>，应答码 %1</translation>
+    </message>
+    <message>
+        <source>terminal</source>
+        <translation>终端</translation>
     </message>
 </context>
 <context>
@@ -1927,7 +1952,6 @@ Fingerprint (SHA-256): %4</source>
     </message>
     <message>
         <source>Wi-Fi</source>
-        <extracomment>Keys whose values are outcome or scheme ids (hosts, links, TLS, keys, tests).</extracomment>
         <translation>Wi-Fi</translation>
     </message>
     <message>
@@ -2613,6 +2637,10 @@ Fingerprint (SHA-256): %4</source>
     <message>
         <source>Merchant:</source>
         <translation>商户：</translation>
+    </message>
+    <message>
+        <source>Site:</source>
+        <translation>地址：</translation>
     </message>
     <message>
         <source>MID:</source>
