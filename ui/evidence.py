@@ -9,6 +9,8 @@ stay as they are (they are the terminal's or the host's own words).
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QCoreApplication
 
 from .i18n import lang
@@ -87,6 +89,7 @@ def key_labels() -> dict[str, str]:
         "version": QCoreApplication.translate("Evidence", "version"),
         "working_keys": QCoreApplication.translate("Evidence", "working keys"),
         "verdict": QCoreApplication.translate("Evidence", "where the fault lies"),
+        "echo": QCoreApplication.translate("Evidence", "echo tests"),
         "evidence": QCoreApplication.translate("Evidence", "what was seen"),
     }
 
@@ -128,6 +131,7 @@ def _value_words() -> dict[str, str]:
             "dukpt-tdes": QCoreApplication.translate("Evidence", "DUKPT (TDES)"),
             # self-tests
             "no-input": QCoreApplication.translate("Evidence", "nobody presented a card or pressed the keys"),
+            "none": QCoreApplication.translate("Evidence", "none"),
         }
     )
     return words
@@ -142,6 +146,7 @@ def _state_words() -> dict[str, str]:
     words = ("ok", "fault", "absent", "low", "out", "open", "closed", "normal", "test", "tampered", "ethernet")
     out = {w: QCoreApplication.translate("TerminalView", w) for w in words}
     out.update(
+        production=QCoreApplication.translate("Evidence", "production host"),
         wifi=QCoreApplication.translate("TerminalView", "Wi-Fi"),
         cellular=QCoreApplication.translate("TerminalView", "cellular"),
         dialup=QCoreApplication.translate("TerminalView", "dial-up"),
@@ -157,12 +162,38 @@ def _verdict(code: str) -> str:
     return zh if lang() == "zh" else en
 
 
-def _ids_in_words(line: str) -> str:
-    """A line of the network comparison's evidence with its outcome ids put in words."""
-    import re
+_ID = re.compile(r"(?<![\w.:/-])[a-z]+(?:-[a-z0-9]+)+(?![\w.:/-])")
+_EVIDENCE_LINE = re.compile(
+    r"^(?P<who>terminal|laptop) -> (?P<where>\S+): (?P<outcome>[a-z-]+)(?: (?P<detail>.*))?$"
+    r"|^sign-on via (?P<via>\S+): (?P<signon>[a-z-]+)(?:, response code (?P<code>\w+))?$"
+)
 
+
+def _ids_in_words(line: str) -> str:
+    """A line of the network comparison's evidence (techapp.hostcheck.compare) said in the window's language.
+
+    ``terminal -> host:port: outcome detail``, ``laptop -> ...`` and ``sign-on via host:port: outcome, response
+    code NN``: the outcome in words; in Chinese without the English detail (the outcome says it).
+    """
     words = _value_words()
-    return re.sub(r"(?<![\w.:/-])[a-z]+(?:-[a-z0-9]+)+(?![\w.:/-])", lambda m: words.get(m.group(0), m.group(0)), line)
+    m = _EVIDENCE_LINE.match(line)
+    if m is None:
+        return _ID.sub(lambda x: words.get(x.group(0), x.group(0)), line)
+    if m.group("via"):
+        said = QCoreApplication.translate("Evidence", "sign-on via %1: %2").replace("%1", m.group("via"))
+        said = said.replace("%2", words.get(m.group("signon"), m.group("signon")))
+        if m.group("code"):
+            said += QCoreApplication.translate("Evidence", ", response code %1").replace("%1", m.group("code"))
+        return said
+    who = (
+        QCoreApplication.translate("Evidence", "terminal")
+        if m.group("who") == "terminal"
+        else QCoreApplication.translate("Evidence", "laptop")
+    )
+    outcome = words.get(m.group("outcome"), m.group("outcome"))
+    if lang() == "zh":
+        return f"{who} → {m.group('where')}：{outcome}"
+    return f"{who} → {m.group('where')}: {outcome}" + (f" {m.group('detail')}" if m.group("detail") else "")
 
 
 def value_word(text: str, key: str | None = None, words: dict[str, str] | None = None) -> str:
