@@ -99,6 +99,15 @@ def _add_real_network_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_host_trace_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--host-trace",
+        metavar="FILE.pcap",
+        help="write the host traffic as a pcap: the terminal's sign-on 0800/0810 and the laptop's echo tests "
+        "0820/0830 (open with Wireshark, see docs/evidence.md)",
+    )
+
+
 def _person_seconds(text: str) -> int:
     try:
         value = int(text)
@@ -139,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also have the TERMINAL sign on to its host (it takes new working keys); the laptop never signs on",
     )
     network.add_argument("--json", action="store_true", help="print JSON (schema techapp.network/1)")
+    _add_host_trace_arg(network)
     _add_real_network_arg(network)
     network.add_argument(
         "--profile",
@@ -196,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--report",
         metavar="FILE.pdf",
         help="also write the service report as PDF (in --lang) and its canonical JSON beside it (FILE.json)",
+    )
+    _add_host_trace_arg(diag)
+    diag.add_argument(
+        "--bundle",
+        metavar="FILE.zip",
+        help="also write the evidence bundle for escalation (report, diagnosis, maintenance log, host traffic pcap; "
+        "a folder: SN_YYYYMMDD-HHMM.zip in it; docs/evidence.md)",
     )
 
     restore = sub.add_parser(
@@ -363,6 +380,11 @@ def cmd_network(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_report(report, profile))
+    if args.host_trace:
+        from .evidence import cli_host_trace, from_network_report
+
+        if cli_host_trace(from_network_report(report), args.host_trace) != 0:
+            return EXIT_CANNOT_RUN
     fine = report.verdict.code in ("healthy", "reachable")
     return EXIT_OK if fine and not report.errors else EXIT_FINDINGS
 
@@ -533,8 +555,12 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
     opened: list = []  # every driver opened: closed (and so logged out) whatever happens
 
+    from .evidence import MaintenanceLog
+
+    maintenance_log = MaintenanceLog() if args.bundle else None  # the bundle's maintenance traffic log
+
     def open_driver(baud: int):
-        driver = open_terminal(port, args.driver, baudrate=baud)
+        driver = open_terminal(port, args.driver, baudrate=baud, trace=maintenance_log)
         opened.append(driver)
         return driver
 
@@ -597,6 +623,11 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         from .report.commands import diagnose_report
 
         if diagnose_report(result, args.report, lang, visit_id=visit_id) != 0:
+            return EXIT_CANNOT_RUN
+    if args.host_trace or args.bundle:
+        from .evidence import cli_evidence
+
+        if cli_evidence(result, args, lang, maintenance_log, before=before) != 0:
             return EXIT_CANNOT_RUN
     return result.exit_code
 

@@ -65,6 +65,11 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--print", action="store_true", help="print on the default printer (or --printer NAME)")
     p.add_argument("--printer", metavar="NAME", default="", help="with --print: the printer to use")
     p.add_argument("--no-sign", action="store_true", help="do not sign the report with the technician's key")
+    p.add_argument(
+        "--bundle",
+        metavar="FILE.zip",
+        help="also write the evidence bundle for escalation (a folder: SN_YYYYMMDD-HHMM.zip in it; docs/evidence.md)",
+    )
 
 
 def report_lang(explicit: str | None, settings=None) -> str:
@@ -173,6 +178,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         where = f"visit {visit_id}"
         if stored and verify_report(stored).verdict in ("valid", "unsigned"):
             doc = stored  # the report already made for this visit: the same number and fingerprint again
+    diagnosis_doc = doc if isinstance(doc, dict) and doc.get("schema") == "techapp.diagnosis/1" else None
+    if not args.from_json and diagnosis_doc is None:
+        diagnosis_doc = source[0] if isinstance(source[0], dict) else None  # the visit's diagnosis
     if isinstance(doc, dict) and doc.get("schema") == SCHEMA:
         check = verify_report(doc)
         if check.verdict in ("modified", "bad-signature"):
@@ -192,6 +200,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     code = emit(report, args, settings)
     if code == EXIT_OK and visit_id is not None:
         attach(visit_id, report)
+    if code == EXIT_OK and getattr(args, "bundle", None):  # techapp/evidence.py
+        from ..evidence import cli_bundle
+
+        if diagnosis_doc is None:
+            _err("--bundle needs a diagnosis: a visit, or --from-json with a diagnosis (techapp diagnose --json)")
+            return EXIT_CANNOT_RUN
+        code = cli_bundle(diagnosis_doc, args.bundle, lang=report_lang(args.lang, settings), report=report)
     return code
 
 
