@@ -180,7 +180,9 @@ def _actions_taken(
             {
                 "action": a["action"],
                 "finding": a.get("finding", ""),
-                "title": _text(titles[a["action"]]) if titles.get(a["action"]) else _action_title(a["action"], written),
+                "title": _text(a.get("title") or titles.get(a["action"]))
+                if (a.get("title") or titles.get(a["action"]))
+                else _action_title(a["action"], written),
                 "result": a.get("result", ""),
                 "message": _text(a.get("message")),
                 "values": values,
