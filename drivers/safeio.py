@@ -162,29 +162,29 @@ def check_output_path(path: str | os.PathLike[str], *, what: str = "output") -> 
     except FileNotFoundError:
         info = None
     except OSError as err:
-        raise OutputPathError(f"cannot write {what} {shown}: {_why(err)}") from err
+        raise OutputPathError(f"cannot write {shown}: {_why(err)}") from err
     except ValueError as err:
-        raise OutputPathError(f"cannot write {what} {shown!r}: {err}") from err
+        raise OutputPathError(f"cannot write {shown!r}: {err}") from err
     if info is not None:
         if stat.S_ISLNK(info.st_mode):
             raise OutputPathError(
-                f"cannot write {what} {shown}: it is a symbolic link (techapp does not write through links; "
+                f"cannot write {shown}: it is a symbolic link (techapp does not write through links; "
                 "give the real file's path)"
             )
         if stat.S_ISDIR(info.st_mode):
-            raise OutputPathError(f"cannot write {what} {shown}: it is a folder")
+            raise OutputPathError(f"cannot write {shown}: it is a folder")
         if not stat.S_ISREG(info.st_mode):
             raise OutputPathError(
-                f"cannot write {what} {shown}: it exists and is not a regular file (a device, FIFO or socket)"
+                f"cannot write {shown}: it exists and is not a regular file (a device, FIFO or socket)"
             )
     folder = target.parent
     try:
         if not folder.is_dir():
-            raise OutputPathError(f"cannot write {what} {shown}: folder {folder} does not exist")
+            raise OutputPathError(f"cannot write {shown}: folder {folder} does not exist")
     except OSError as err:
-        raise OutputPathError(f"cannot write {what} {shown}: {_why(err)}") from err
+        raise OutputPathError(f"cannot write {shown}: {_why(err)}") from err
     if not os.access(folder, os.W_OK):
-        raise OutputPathError(f"cannot write {what} {shown}: folder {folder} is not writable")
+        raise OutputPathError(f"cannot write {shown}: folder {folder} is not writable")
     return target
 
 
@@ -195,11 +195,11 @@ def open_private_append(path: str | os.PathLike[str], *, what: str = "trace file
     try:
         fd = os.open(target, flags, 0o600)
     except OSError as err:
-        raise OutputPathError(f"cannot write {what} {os.fspath(path)}: {_why(err)}") from err
+        raise OutputPathError(f"cannot write {os.fspath(path)}: {_why(err)}") from err
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise OutputPathError(f"cannot write {what} {os.fspath(path)}: not a regular file")
+            raise OutputPathError(f"cannot write {os.fspath(path)}: not a regular file")
         if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
             os.fchmod(fd, 0o600)
         os.set_blocking(fd, True)

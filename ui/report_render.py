@@ -126,6 +126,7 @@ RESULT = {
     "declined": ("not confirmed", "未确认"),
     "blocked": ("blocked", "无法执行"),
     "restored": ("undone (backup restored)", "已撤销（已恢复备份）"),
+    "unverified": ("written, not verified", "已写入，未验证"),
 }
 TRAINING_COLOUR = "#6a1b9a"
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")

@@ -85,6 +85,8 @@ class Diagnoser:
         self.baud_mismatch: tuple[int, int] | None = None  # set by run_with_baud_probe
         self._last_backup = ""
         self._withheld: set[str] = set()  # actions whose proving sign-on --no-sign-on withheld
+        #: opens a new link to the terminal when a write's read-back was lost (default: the same port again)
+        self.reopen: Callable[[], TerminalDriver] | None = None
 
     def _gatherer(self, *, ask_person: AskPerson | None, sign_on: bool) -> Gatherer:
         return Gatherer(
@@ -211,6 +213,7 @@ class Diagnoser:
                 outcomes.append(outcome)
         except KeyboardInterrupt:  # Ctrl-C at a confirmation: keep what was done, re-check nothing more
             self.cancel.set()
+        _name_outcomes(outcomes, diagnosis.findings)
         if self.cancel.is_set() or not any(o.result in ("done", "failed", "restored") for o in outcomes):
             # nothing changed on the terminal (or a cancel): the same checklist, with what was tried
             return dataclasses.replace(
@@ -414,7 +417,12 @@ class Diagnoser:
                 ),
                 backup_path=str(path),
             )
-        read = self.driver.set_parameters(wanted)
+        try:
+            read = self.driver.set_parameters(wanted)
+        except TerminalError as err:
+            if not (err.params.get("commit_confirmed") or err.params.get("commit_unconfirmed")):
+                raise  # failed before the commit: nothing was written (the caller says so, with the backup)
+            return self._after_lost_read_back(action, finding, wanted, current, str(path), err)
         read_back = {k: getattr(read, k) for k in wanted}
         wrong = {k: v for k, v in read_back.items() if v != wanted[k]}
         if wrong:
@@ -444,6 +452,104 @@ class Diagnoser:
             "done",
             T("written and read back", "已写入并回读一致"),
             backup_path=str(path),
+            written=wanted,
+            read_back=read_back,
+        )
+
+    def _reopen(self) -> TerminalDriver:
+        """A new link to the same terminal, logged in (after the old one was lost)."""
+        old = self.driver
+        if self.reopen is not None:
+            driver = self.reopen()
+        else:
+            from drivers.registry import open_terminal
+
+            baud = self.baud_mismatch[1] if self.baud_mismatch else getattr(old, "baudrate", None)
+            options = {"baudrate": baud} if baud else {}
+            driver = open_terminal(getattr(old, "port_name", self.port), getattr(old, "name", "cup-maint"), **options)
+        try:
+            driver.login(self.password or "")
+        except BaseException:
+            driver.close()
+            raise
+        old.close()
+        self.driver = driver
+        return driver
+
+    def _after_lost_read_back(
+        self, action: Action, finding: Finding, wanted: dict[str, Any], current: Parameters, backup: str, err
+    ) -> ActionOutcome:
+        """The commit was sent (and maybe confirmed) but its read-back was lost: read back on a new link.
+
+        Three honest answers: the new values are there ("done", read back after reconnecting); the old
+        values are there (the commit did not happen: "failed", nothing written); or nothing could be read
+        ("unverified": the commit was confirmed or may have happened, the values are not known, restore
+        from the backup if in doubt). Never "failed, nothing written" for a confirmed commit.
+        """
+        confirmed = bool(err.params.get("commit_confirmed"))
+        try:
+            driver = self.driver if self.driver.is_open else self._reopen()
+            try:
+                read = driver.parameters()
+            except TerminalError:
+                read = self._reopen().parameters()
+        except TerminalError as again:
+            said = "the commit was confirmed" if confirmed else "the commit was sent but its answer was lost"
+            said_zh = "终端已确认提交" if confirmed else "提交已发出但未收到确认"
+            return ActionOutcome(
+                action.id,
+                finding.id,
+                "unverified",
+                T(
+                    f"written, not verified: {said}, then the link failed and reading the values back failed "
+                    f"after reconnecting too ({again.message}); the terminal probably holds the new values; "
+                    f"check them, or restore the ones before it from {backup} (techapp restore)",
+                    f"已写入，未验证：{said_zh}，随后连接中断，重新连接后回读也失败（{again.message}）；"
+                    f"终端很可能已是新值；请核对，或从 {backup} 恢复原值（techapp restore）",
+                ),
+                backup_path=backup,
+                written=wanted,
+            )
+        read_back = {k: getattr(read, k) for k in wanted}
+        if read_back == wanted:
+            return ActionOutcome(
+                action.id,
+                finding.id,
+                "done",
+                T(
+                    "written and read back (the link failed after the commit; read back after reconnecting)",
+                    "已写入并回读一致（提交后连接中断，重新连接后回读）",
+                ),
+                backup_path=backup,
+                written=wanted,
+                read_back=read_back,
+            )
+        old = {k: getattr(current, k) for k in wanted}
+        if read_back == old and not confirmed:
+            return ActionOutcome(
+                action.id,
+                finding.id,
+                "failed",
+                T(
+                    "not written: the commit's answer was lost and the terminal still holds the old values "
+                    "(read back after reconnecting)",
+                    "未写入：提交的应答丢失，重新连接后回读，终端仍是原值",
+                ),
+                backup_path=backup,
+                written=wanted,
+                read_back=read_back,
+            )
+        return ActionOutcome(
+            action.id,
+            finding.id,
+            "unverified",
+            T(
+                f"written, not verified: after the lost read-back the terminal reads {read_back}, neither the new "
+                f"values nor all the old ones; restore the ones before it from {backup} (techapp restore)",
+                f"已写入，未验证：回读丢失后重新读取为 {read_back}，既非新值也非原值；"
+                f"请从 {backup} 恢复（techapp restore）",
+            ),
+            backup_path=backup,
             written=wanted,
             read_back=read_back,
         )
@@ -509,3 +615,15 @@ def run_with_baud_probe(
     diagnoser = make(open_driver(found))
     diagnoser.baud_mismatch = (baud, found)
     return diagnoser, diagnoser.run()
+
+
+def _name_outcomes(outcomes: list[ActionOutcome], findings: list) -> None:
+    """Give each outcome the titles of its action and finding, so a report never shows their ids."""
+    for o in outcomes:
+        for f in findings:
+            if f.id != o.finding:
+                continue
+            o.finding_title = o.finding_title or f.title
+            action = next((a for a in f.actions if a.id == o.action), None)
+            if action is not None:
+                o.title = o.title or action.title

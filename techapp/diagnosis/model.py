@@ -119,6 +119,9 @@ class Action:
     after_manual: bool = False  # only useful once the finding's manual steps are done (print a test page)
     text: Text | None = None  # escalation text
     recipient: str = ""  # escalation: who to send it to
+    # automatic only (techapp.diagnosis.plan): conditions it needs / puts right; the repair order follows them
+    needs: tuple[str, ...] = ()
+    restores: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +137,8 @@ class Action:
             "blocked": self.blocked.to_dict() if self.blocked else None,
             "text": self.text.to_dict() if self.text else None,
             "recipient": self.recipient,
+            "needs": list(self.needs),
+            "restores": list(self.restores),
         }
 
 
@@ -179,7 +184,9 @@ class ActionOutcome:
 
     action: str
     finding: str
-    result: Literal["done", "failed", "declined", "blocked", "restored"]
+    #: "unverified": the commit was confirmed (or may have happened) but no read-back succeeded, even after
+    #: reconnecting: the terminal probably holds the new values; the backup undoes it (never "failed")
+    result: Literal["done", "failed", "declined", "blocked", "restored", "unverified"]
     message: Text
     backup_path: str = ""
     written: dict[str, Any] = field(default_factory=dict)
@@ -188,12 +195,16 @@ class ActionOutcome:
     after: dict[str, Status] = field(default_factory=dict)  # check id -> status after the re-run
     sign_on: dict[str, Any] | None = None  # the sign-on that proves the fix (outcome, response code)
     sign_on_result: Any = field(default=None, repr=False, compare=False)  # drivers.models.SignOnResult
+    title: Text | None = None  # the action's title, as the report names it (set by the engine)
+    finding_title: Text | None = None  # the title of the finding it was for
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(
             {
                 "action": self.action,
                 "finding": self.finding,
+                "title": self.title,
+                "finding_title": self.finding_title,
                 "result": self.result,
                 "message": self.message,
                 "backup_path": self.backup_path,

@@ -30,6 +30,12 @@ SEVERITY = {
 }
 CONFIDENCE = {"high": T("sure", "确定"), "medium": T("likely", "很可能"), "low": T("possible", "可能")}
 #: A finding's state when it is not simply open (the diagnosis's own steps repaired it).
+#: what a repair writes or reports besides payment parameters (those go by parameter_label)
+WRITTEN_NAMES = {
+    "clock": T("clock", "时钟"),
+    "unsettled_transactions": T("unsettled transactions", "未结算笔数"),
+    "batch": T("batch number", "批次号"),
+}
 STATE = {"fixed-during-diagnosis": T("FIXED during this diagnosis", "本次诊断中已修复")}
 KIND = {"automatic": T("automatic", "自动"), "manual": T("manual", "手动"), "escalation": T("escalate", "上报")}
 RESULT = {
@@ -38,6 +44,7 @@ RESULT = {
     "declined": T("not confirmed", "未确认"),
     "blocked": T("blocked", "无法执行"),
     "restored": T("undone (backup restored)", "已撤销（恢复备份）"),
+    "unverified": T("WRITTEN, NOT VERIFIED", "已写入，未验证"),
 }
 
 
@@ -176,23 +183,38 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
     if d.actions_taken:
         out.append(t(T("Repairs", "修复")))
         for o in d.actions_taken:
-            out.append(f"  {o.action} ({o.finding}): {t(RESULT[o.result])}: {t(o.message)}")
+            name = t(o.title) if o.title is not None else o.action
+            why = f"（{t(o.finding_title)}）" if lang == "zh" and o.finding_title else ""
+            why = why or (f" ({t(o.finding_title)})" if o.finding_title else "")
+            colon = "：" if lang == "zh" else ": "
+            out.append(f"  {name}{why}{colon}{t(RESULT[o.result])}{colon}{t(o.message)}")
             if o.backup_path:
                 out.append("    " + t(T("backup: ", "备份：")) + o.backup_path)
-            for name, value in o.written.items():
-                back = o.read_back.get(name, "-")
+            for key, value in o.written.items():
+                back = o.read_back.get(key, "-")
+                label = t(WRITTEN_NAMES[key]) if key in WRITTEN_NAMES else parameter_label(key, lang)
+                comma = "，" if lang == "zh" else ", "
                 out.append(
-                    f"    {name}: {t(T('written', '写入'))} {_value(value)}, {t(T('read back', '回读'))} {_value(back)}"
+                    f"    {label}{colon}{t(T('written', '写入'))} {_value(value)}{comma}"
+                    f"{t(T('read back', '回读'))} {_value(back)}"
                 )
             if o.sign_on:
                 code = o.sign_on.get("response_code") or o.sign_on.get("outcome")
-                out.append("    " + t(T("sign-on afterwards: ", "之后签到：")) + f"{code} ({o.sign_on.get('host')})")
+                host = o.sign_on.get("host")
+                where = f"（{host}）" if lang == "zh" else f" ({host})"
+                out.append("    " + t(T("sign-on afterwards: ", "之后签到：")) + f"{code}{where}")
             changed = [i for i in o.before if o.before[i] != o.after.get(i)]
             for i in o.before:
                 flag = " *" if i in changed else ""
-                out.append(f"    {i}: {MARK[lang][o.before[i]]} -> {MARK[lang][o.after.get(i, 'skipped')]}{flag}")
+                check = d.check(i)
+                label = t(check.title) if check is not None else i
+                after = MARK[lang][o.after.get(i, "skipped")]
+                out.append(f"    {label}{colon}{MARK[lang][o.before[i]]} -> {after}{flag}")
         if d.findings_before:
-            out.append("  " + t(T("Findings before the repair: ", "修复前的发现：")) + ", ".join(d.findings_before))
+            titles = {o.finding: t(o.finding_title) for o in d.actions_taken if o.finding_title is not None}
+            named = [titles.get(i, i) for i in d.findings_before]
+            sep = "；" if lang == "zh" else "; "
+            out.append("  " + t(T("Findings before the repair: ", "修复前的发现：")) + sep.join(named))
         out.append("")
     if d.findings:
         out.append(

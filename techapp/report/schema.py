@@ -126,7 +126,7 @@ class ActionTaken(TypedDict):
     action: str
     finding: str
     title: Text
-    result: Literal["done", "failed", "declined", "blocked", "restored"]
+    result: Literal["done", "failed", "declined", "blocked", "restored", "unverified"]
     message: Text
     values: list[WrittenValue]
     checks: list[CheckChange]
