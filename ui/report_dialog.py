@@ -178,7 +178,7 @@ class ReportDialog(QDialog):
 
     def _printer(self) -> QPrinter:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setPageLayout(report_render._page_layout(self.paper))
+        printer.setPageLayout(report_render.page_layout(self.paper))
         printer.setDocName(f"{self.tr('Service report')} {self.report['report_no']}")
         return printer
 

@@ -728,7 +728,7 @@ def xmp(report: dict[str, Any]) -> bytes:
     ).encode()
 
 
-def _page_layout(paper: str) -> QPageLayout:
+def page_layout(paper: str) -> QPageLayout:
     size = QPageSize(QPageSize.PageSizeId.A4 if paper == "A4" else QPageSize.PageSizeId.Letter)
     return QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(15, 12, 15, 12), QPageLayout.Unit.Millimeter)
 
@@ -746,7 +746,7 @@ class QtReportRenderer:
         tmp = path.with_name(f".{path.name}.tmp")
         writer = QPdfWriter(str(tmp))
         writer.setResolution(300)
-        writer.setPageLayout(_page_layout(paper))
+        writer.setPageLayout(page_layout(paper))
         writer.setTitle(f"{_w('title', lang)} {report['report_no']}")
         writer.setCreator(report.get("generator", "techapp"))
         tech = report.get("technician") or {}
@@ -798,7 +798,7 @@ def print_report(report: dict[str, Any], *, lang: str, paper: str = "A4", printe
             f"no printer named {printer_name!r}" if printer_name else "no printer is set up (no default printer)"
         )
     printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
-    printer.setPageLayout(_page_layout(paper))
+    printer.setPageLayout(page_layout(paper))
     printer.setDocName(f"{_w('title', lang)} {report['report_no']}")
     paint(report, printer, lang=lang)
     return info.printerName()
@@ -813,4 +813,14 @@ def register() -> None:
 
 register()
 
-__all__ = ["RENDERER", "QtReportRenderer", "ensure_app", "paint", "print_report", "qr_payload", "register", "xmp"]
+__all__ = [
+    "RENDERER",
+    "QtReportRenderer",
+    "ensure_app",
+    "page_layout",
+    "paint",
+    "print_report",
+    "qr_payload",
+    "register",
+    "xmp",
+]
