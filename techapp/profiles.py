@@ -4,7 +4,7 @@ The format is documented in ``docs/acquirer-profiles.md``. A profile is the
 only source of the meaning of a response code (field 39): techapp never
 infers a meaning from a terminal's display text, and a code the profile
 does not list is explained as *unknown*, not guessed
-(``../shared/reference/pos-domain.md`` §1). Unknown keys and bad values are
+(``docs/payment-facts.md`` §1). Unknown keys and bad values are
 refused with the file, the key and what was expected (:class:`ProfileError`).
 
 Pure Python: no Qt, usable from the CLI, the GUI and the simulated acquirer.
@@ -32,7 +32,7 @@ from pydantic import (
 
 from drivers.addr import hostport
 from drivers.resources import is_path, named_files, resource_dirs, toml_value
-from drivers.safeio import InputFileError, loads_toml, read_text
+from drivers.safeio import InputFileError, is_file, loads_toml, read_text
 
 FORMAT_VERSION = 1
 
@@ -413,12 +413,12 @@ def find_profile(name: str) -> Path:
     """``NAME`` looked up as ``NAME.toml`` in :func:`profile_dirs`, or a path (``*.toml`` or containing ``/``)."""
     if is_path(name):
         candidate = Path(name)
-        if candidate.is_file():
+        if is_file(candidate):  # False for a name the file system refuses (too long), not a traceback
             return candidate
-        raise ProfileError(f"{name}: acquirer profile not found (looked for {candidate.resolve()})")
+        raise ProfileError(f"{name}: acquirer profile not found (looked for {candidate.absolute()})")
     for directory in profile_dirs():
         path = directory / f"{name}.toml"
-        if path.is_file():
+        if is_file(path):
             return path
     known = ", ".join(stem for stem, _ in list_profiles()) or "none"
     raise ProfileError(f"unknown acquirer profile {name!r}; profiles found: {known}")

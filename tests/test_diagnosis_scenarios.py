@@ -594,7 +594,7 @@ def test_tamper_report_names_the_terminal_for_the_acquirer(diagnose):
 # -- scenarios the rules have never seen ------------------------------------------------------------
 #
 # Written from docs/scenarios.md alone, each a fault combination no shipped scenario has.
-# The expected answer was fixed from the domain (pos-domain.md) before the engine was run.
+# The expected answer was fixed from the domain (docs/payment-facts.md) before the engine was run.
 
 FOREIGN = UNSEEN_DIR / "foreign-template-blank-tid.toml"
 WIFI = UNSEEN_DIR / "wifi-no-ssid.toml"

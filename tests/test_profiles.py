@@ -26,8 +26,8 @@ from techapp.profiles import (
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "resources" / "acquirers" / "demo.toml"
 
-# Every code of the table in ../shared/reference/pos-domain.md §2 ("41 / 43" is
-# one row there), copied here because CI does not have the reference.
+# Every code of CUP's public response-code table (sources in docs/payment-facts.md §1;
+# "41 / 43" is one row there), copied here so the demo profile is checked against it.
 REFERENCE_CODES = [
     "00", "01", "03", "04", "05", "12", "13", "14", "15", "21", "22", "25", "30", "34", "38", "40",
     "41", "43", "45", "51", "54", "55", "57", "58", "59", "61", "62", "64", "65", "68", "75", "77",

@@ -79,7 +79,7 @@ REQUIRED = {
     "dns-failure",
     *LINK_FAULTS,
 }
-#: Field 39 codes a scenario log may use (../shared/reference/pos-domain.md §2).
+#: Field 39 codes a scenario log may use (docs/payment-facts.md §1).
 CUP_RESPONSE_CODES = {
     "00", "01", "03", "04", "05", "12", "13", "14", "15", "21", "22", "25", "30", "34", "38", "40", "41", "43",
     "45", "51", "54", "55", "57", "58", "59", "61", "62", "64", "65", "68", "75", "77", "90", "91", "92", "94",

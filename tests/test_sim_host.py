@@ -79,7 +79,7 @@ def _said(finding) -> str:
 
 
 def test_cup_mac_matches_the_reference_vector():
-    # pos-domain.md §4.5: MAK 0123456789ABCDEF, MAB 02 00 + "1234567890" -> "A4CECD2F"
+    # docs/payment-facts.md §3: MAK 0123456789ABCDEF, MAB 02 00 + "1234567890" -> "A4CECD2F"
     assert cup.cup_mac(bytes.fromhex("0123456789ABCDEF"), bytes.fromhex("0200") + b"1234567890") == b"A4CECD2F"
 
 

@@ -1041,7 +1041,7 @@ GOLDEN_DESCRIPTION = (
 )
 
 FRAMING_VECTORS = [
-    ("reference-hello", b"HELLO", "pos-domain.md section 7.1 reference vector: DATA is ASCII HELLO, LRC 44", True),
+    ("reference-hello", b"HELLO", "payment-facts.md section 4 reference vector: DATA is ASCII HELLO, LRC 44", True),
     ("empty", b"", "no DATA: LEN 00 00, LRC = 00^00^03 = 03", True),
     (
         "control-bytes-in-data",
