@@ -8,7 +8,8 @@ test fails when a committed schema differs from what the code produces.
   ``Diagnosis.to_dict()``); its enumerations come from the code: the check ids the judge
   emits, ``rules.PRIORITY``, the model's literals and the parameter names;
 * ``backup-v1``: the parameter backups of :mod:`techapp.backups` (:class:`BackupDocument`);
-* ``report-v1``: the service reports of :mod:`techapp.report` (:mod:`techapp.report.schema`).
+* ``report-v1``: the service reports of :mod:`techapp.report` (:mod:`techapp.report.schema`);
+* ``network-v1``: ``techapp network --json`` (:class:`NetworkDocument`, from the dataclasses).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Annotated, Any, Literal, get_type_hints
 from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import TypedDict
 
-from drivers.models import Counters, Hardware, Identity, KeyStatus, LogEntry, Parameters
+from drivers.models import CommTestResult, Counters, Hardware, Identity, KeyStatus, LogEntry, Parameters, SignOnResult
 
 from .backups import SCHEMA as BACKUP_SCHEMA
 from .diagnosis import model as diagnosis_model
@@ -31,7 +32,9 @@ from .diagnosis.checks import Context, judge
 from .diagnosis.model import STATUSES, Confidence, FindingState, Outcome, Severity, Status
 from .diagnosis.rules import PRIORITY
 from .diagnosis.runner import Readings
+from .hostcheck import VERDICTS, EchoResult, NetworkVerdict
 from .info import SCHEMA as INFO_SCHEMA
+from .netcheck import HostCheck, LocalNetwork
 from .report.schema import report_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "docs" / "schemas"
@@ -190,6 +193,9 @@ class Change(TypedDict):
     after: Any
 
 
+Condition = Literal["host-link", "clock", "settled-batch", "unlocked", "keys"]
+
+
 @with_config(CLOSED)
 class Action(TypedDict):
     """A repair: automatic (done through the driver after confirmation), manual (steps) or escalation (text)."""
@@ -208,6 +214,11 @@ class Action(TypedDict):
     blocked: Annotated[Text | None, Field(description="why it cannot be done now")]
     text: Annotated[Text | None, Field(description="escalation: the text to send")]
     recipient: Annotated[str, Field(description="escalation: the helpdesk's e-mail or phone ('' if unknown)")]
+    needs: Annotated[
+        list[Condition],
+        Field(description="automatic: what it needs to run and be proven (repairs run in dependency order)"),
+    ]
+    restores: Annotated[list[Condition], Field(description="automatic: what it puts right for the actions after it")]
 
 
 @with_config(CLOSED)
@@ -408,7 +419,52 @@ def backup_schema() -> dict[str, Any]:
     return schema
 
 
+# -- techapp.network/1 ----------------------------------------------------------------------------
+# The JSON of ``NetworkReport.to_dict()`` (techapp/hostcheck.py), written by ``techapp network --json``;
+# generated from the dataclasses themselves (docs/diagnosis.md "techapp network").
+
+
+class NetworkLaptop(TypedDict):
+    """The laptop's view from the same site: its interfaces and routes, its checks of the hosts, its echo tests."""
+
+    local: LocalNetwork
+    hosts: Annotated[list[HostCheck], Field(description="DNS, TCP and TLS to each host of the terminal's")]
+    echo: Annotated[list[EchoResult], Field(description="one 0820/0830 echo test per host (docs/diagnosis.md)")]
+
+
+class NetworkDocument(TypedDict):
+    """Output of ``techapp network --json``: the terminal's comm test (and sign-on), the laptop's view, a verdict."""
+
+    schema: Literal["techapp.network/1"]
+    terminal: Annotated[CommTestResult | None, Field(description="the terminal's comm test; null when not read")]
+    sign_on: Annotated[SignOnResult | None, Field(description="the terminal's sign-on (--sign-on); else null")]
+    laptop: NetworkLaptop
+    verdict: NetworkVerdict
+    errors: Annotated[list[str], Field(description="what could not be read from the terminal")]
+
+
+_HEX = {"type": "string", "pattern": "^([0-9A-F]{2})*$"}
+
+
+def network_schema() -> dict[str, Any]:
+    schema = TypeAdapter(NetworkDocument).json_schema(mode="serialization")
+    defs = schema["$defs"]
+    # the terminal reports its own local time (no zone); the laptop's times carry their offset
+    for name in ("SignOnResult", "HostExchange"):
+        defs[name] = _local_times(defs[name])
+    for name in ("sent", "received"):
+        defs["HostExchange"]["properties"][name] = {
+            **_HEX,
+            "description": f"the bytes {name} as on the wire (length, TPDU, header, ISO 8583), in hex",
+        }
+    defs["NetworkVerdict"]["properties"]["code"]["enum"] = sorted(VERDICTS)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "techapp.network/1"
+    return schema
+
+
 SCHEMAS = {
+    "network-v1.schema.json": network_schema,
     "info-v1.schema.json": info_schema,
     "diagnosis-v1.schema.json": diagnosis_schema,
     "backup-v1.schema.json": backup_schema,
