@@ -42,10 +42,13 @@ def test_demo_fix_auto_repairs_and_shows_before_and_after(capsys, tmp_path):
     assert main(["diagnose", "--demo", "--fix", "auto"]) == 3
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("Incomplete: no fault found in what ran, but not tested: " + NO_PERSON)
-    assert "fix-tid (tid-mismatch): done: written and read back" in out
-    assert "tid: written 12345678, read back 12345678" in out
+    # the repairs by the names a person reads, never the action, finding, field or check ids
+    assert "Set the TID from work order WO-2026-1125-0042 (TID keyed wrong): done: written and read back" in out
+    assert "TID: written 12345678, read back 12345678" in out
     assert "sign-on afterwards: 00" in out
-    assert "params.tid: [FAIL] -> [ ok ] *" in out
+    assert "Terminal ID (TID): [FAIL] -> [ ok ] *" in out
+    assert "Findings before the repair: TID keyed wrong" in out
+    assert "fix-tid" not in out and "tid-mismatch" not in out and "params.tid" not in out
     assert "No findings" in out
     assert len(list((tmp_path / "data" / "backups").glob("*.json"))) == 1
 
@@ -208,7 +211,7 @@ def test_no_sign_on_holds_through_a_repair(capsys):
 def test_fix_auto_leaves_the_test_page_for_after_the_paper(capsys):
     assert main(["diagnose", "--port", "sim://printer-no-paper", "--work-order", str(DEMO_ORDER), "--fix", "auto"]) == 1
     out = capsys.readouterr().out
-    assert "print-test-page (printer-paper): not confirmed: do the manual steps first, then run it" in out
+    assert "Print a test page (Printer out of paper): not confirmed: do the manual steps first, then run it" in out
     assert "Printer out of paper" in out
 
 
@@ -254,7 +257,10 @@ def test_no_sign_on_blocks_the_sign_on_repair_too(capsys):
     )
     out = capsys.readouterr().out
     assert code == 1
-    assert "sign-on (not-registered): blocked: sign-on not allowed in this run (--no-sign-on)" in out
+    assert (
+        "Have the terminal sign on (签到) to load new working keys (Terminal not registered at the acquirer (97)): "
+        "blocked: sign-on not allowed in this run (--no-sign-on)"
+    ) in out
     assert "then the terminal signs on" not in out and "the sign-on is answered 00" not in out
 
 

@@ -27,6 +27,7 @@ from . import actions as act
 from .checks import Context, judge
 from .model import Action, ActionOutcome, Diagnosis, Finding, T
 from .outcome import untested
+from .plan import declare, order
 from .rules import findings as find
 from .runner import PERSON_TIMEOUT_S, AskPerson, Gatherer, Readings, StepProgress, is_link_failure
 
@@ -134,6 +135,7 @@ class Diagnoser:
                         a.blocked = T(
                             "sign-on not allowed in this run (--no-sign-on)", "本次运行不允许签到（--no-sign-on）"
                         )
+        declare(result.findings)  # each automatic action's needs/restores: the repair's order (plan.py)
         if r.cancelled:
             pass  # a cancel explains every step that did not run; "cancelled" says so
         elif r.hello is None or r.identity is None:
@@ -179,9 +181,10 @@ class Diagnoser:
         done: set[str] = set()
         last_sign_on = None
         settled = False  # a settlement in this repair closed the batch: the writes it blocked may run
-        # a settlement first: the parameter writes an open batch blocks wait for it, whatever finding offers them
-        ordered = [(f, a) for f in diagnosis.findings for a in f.actions]
-        ordered.sort(key=lambda pair: pair[1].operation != "settle")
+        # dependency order (plan.py): what restores a condition runs before what needs it (the clock that
+        # breaks TLS before the TID whose proof is a sign-on, a settlement before the writes it unblocks)
+        ordered = order([(f, a) for f in diagnosis.findings for a in f.actions])
+        unproven: list[ActionOutcome] = []  # done; one sign-on after the last repair proves them together
         try:
             for finding, action in ordered:
                 skip = action.kind != "automatic" or action.id in done
@@ -203,16 +206,20 @@ class Diagnoser:
                     outcomes.append(ActionOutcome(action.id, finding.id, "declined", why))
                     continue
                 try:
-                    outcome = self._apply(action, finding)
+                    outcome = self._apply(action, finding, prove=False)
                 except KeyboardInterrupt:
                     outcomes.append(self._interrupted(action, finding))
                     raise
                 if outcome.sign_on_result is not None:
                     last_sign_on = outcome.sign_on_result
                 settled = settled or (action.operation == "settle" and outcome.result == "done")
+                if outcome.result == "done" and action.then_sign_on and action.operation != "sign-on":
+                    unproven.append(outcome)
                 outcomes.append(outcome)
         except KeyboardInterrupt:  # Ctrl-C at a confirmation: keep what was done, re-check nothing more
             self.cancel.set()
+        if unproven and not self.cancel.is_set():
+            last_sign_on = self._prove_together(unproven) or last_sign_on
         _name_outcomes(outcomes, diagnosis.findings)
         if self.cancel.is_set() or not any(o.result in ("done", "failed", "restored") for o in outcomes):
             # nothing changed on the terminal (or a cancel): the same checklist, with what was tried
@@ -287,7 +294,8 @@ class Diagnoser:
             return None
         return (entries[-1].time, entries[-1].code, entries[-1].text) if entries else ("", "", "")
 
-    def _apply(self, action: Action, finding: Finding) -> ActionOutcome:
+    def _apply(self, action: Action, finding: Finding, *, prove: bool = True) -> ActionOutcome:
+        """Run one action; ``prove=False`` leaves a write's proving sign-on to :meth:`_prove_together`."""
         self._last_backup = ""
         try:
             if action.operation == "write-parameters":
@@ -316,7 +324,7 @@ class Diagnoser:
                 outcome = self._settle(action, finding)
             else:
                 raise ValueError(f"unknown operation {action.operation!r}")
-            wants_sign_on = action.operation == "sign-on" or action.then_sign_on
+            wants_sign_on = action.operation == "sign-on" or (action.then_sign_on and prove)
             if outcome.result == "done" and wants_sign_on:
                 self._sign_on_into(outcome)
             elif outcome.result == "done" and action.id in self._withheld:
@@ -355,6 +363,30 @@ class Diagnoser:
             outcome.message = outcome.message + T(
                 f"; the sign-on afterwards still fails ({code})", f"；之后签到仍失败（{code}）"
             )
+
+    def _prove_together(self, unproven: list[ActionOutcome]) -> Any:
+        """One sign-on after the last repair proves every write that waits for one (issue 17).
+
+        The writes ran in dependency order, so the sign-on meets the terminal
+        with all of them done: a TID written while the clock still broke TLS is
+        proven here, after the clock was set. Returns the sign-on's result (None
+        when it could not run).
+        """
+        first = unproven[0]
+        before = first.message
+        self._sign_on_into(first)
+        said = T(first.message.en[len(before.en) :], first.message.zh[len(before.zh) :])
+        if len(unproven) > 1:
+            ids = ", ".join(o.action for o in unproven)
+            said = said + T(
+                f"; one sign-on after the last repair proves {ids}", f"；最后一次修复后的签到一并验证 {ids}"
+            )
+            first.message = before + said
+        for o in unproven[1:]:
+            o.sign_on_result = first.sign_on_result
+            o.sign_on = dict(first.sign_on) if first.sign_on else o.sign_on
+            o.message = o.message + said
+        return first.sign_on_result
 
     def _settle(self, action: Action, finding: Finding) -> ActionOutcome:
         """SETTLE, then read the batch counter back: the settlement counts only when it reads 0."""
