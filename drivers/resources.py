@@ -30,9 +30,12 @@ def named_files(dirs: list[Path]) -> list[tuple[str, Path]]:
     """Every ``*.toml`` in ``dirs`` as ``(name, path)``; a file in an earlier folder hides one of the same name."""
     seen: dict[str, Path] = {}
     for directory in dirs:
-        if directory.is_dir():
-            for path in sorted(directory.glob("*.toml")):
-                seen.setdefault(path.stem, path)
+        try:  # a folder named in an environment variable may be too long a name, or unreadable: skipped
+            found = sorted(directory.glob("*.toml")) if directory.is_dir() else []
+        except (OSError, ValueError):
+            found = []
+        for path in found:
+            seen.setdefault(path.stem, path)
     return sorted(seen.items())
 
 

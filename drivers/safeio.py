@@ -151,6 +151,12 @@ def loads_toml(text: str, *, what: str = "TOML") -> dict[str, Any]:
         raise InputFileError(f"{what}: {err}") from None
 
 
+def _refuse(shown: str, reason: str) -> OutputPathError:
+    err = OutputPathError(f"cannot write {shown}: {reason}")
+    err.strerror = reason  # callers that print "cannot write PATH: {strerror}" say it once
+    return err
+
+
 def check_output_path(path: str | os.PathLike[str], *, what: str = "output") -> Path:
     """The absolute path to write, after refusing what must not be replaced (see the module's docstring)."""
     shown = os.fspath(path)
@@ -162,29 +168,26 @@ def check_output_path(path: str | os.PathLike[str], *, what: str = "output") -> 
     except FileNotFoundError:
         info = None
     except OSError as err:
-        raise OutputPathError(f"cannot write {shown}: {_why(err)}") from err
+        raise _refuse(f"{shown}", f"{_why(err)}") from err
     except ValueError as err:
-        raise OutputPathError(f"cannot write {shown!r}: {err}") from err
+        raise _refuse(f"{shown!r}", f"{err}") from err
     if info is not None:
         if stat.S_ISLNK(info.st_mode):
-            raise OutputPathError(
-                f"cannot write {shown}: it is a symbolic link (techapp does not write through links; "
-                "give the real file's path)"
+            raise _refuse(
+                shown, "it is a symbolic link (techapp does not write through links; give the real file's path)"
             )
         if stat.S_ISDIR(info.st_mode):
-            raise OutputPathError(f"cannot write {shown}: it is a folder")
+            raise _refuse(f"{shown}", "it is a folder")
         if not stat.S_ISREG(info.st_mode):
-            raise OutputPathError(
-                f"cannot write {shown}: it exists and is not a regular file (a device, FIFO or socket)"
-            )
+            raise _refuse(shown, "it exists and is not a regular file (a device, FIFO or socket)")
     folder = target.parent
     try:
         if not folder.is_dir():
-            raise OutputPathError(f"cannot write {shown}: folder {folder} does not exist")
+            raise _refuse(f"{shown}", f"folder {folder} does not exist")
     except OSError as err:
-        raise OutputPathError(f"cannot write {shown}: {_why(err)}") from err
+        raise _refuse(f"{shown}", f"{_why(err)}") from err
     if not os.access(folder, os.W_OK):
-        raise OutputPathError(f"cannot write {shown}: folder {folder} is not writable")
+        raise _refuse(f"{shown}", f"folder {folder} is not writable")
     return target
 
 
@@ -195,11 +198,11 @@ def open_private_append(path: str | os.PathLike[str], *, what: str = "trace file
     try:
         fd = os.open(target, flags, 0o600)
     except OSError as err:
-        raise OutputPathError(f"cannot write {os.fspath(path)}: {_why(err)}") from err
+        raise _refuse(f"{os.fspath(path)}", f"{_why(err)}") from err
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise OutputPathError(f"cannot write {os.fspath(path)}: not a regular file")
+            raise _refuse(f"{os.fspath(path)}", "not a regular file")
         if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
             os.fchmod(fd, 0o600)
         os.set_blocking(fd, True)

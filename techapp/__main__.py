@@ -1,5 +1,11 @@
 """Entry point for ``python -m techapp`` and the PyInstaller build."""
 
-from techapp.cli import main
+import sys
+
+try:
+    from techapp.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the command line is loading: no traceback
+    print("techapp: interrupted", file=sys.stderr)
+    raise SystemExit(2) from None
 
 raise SystemExit(main())

@@ -360,6 +360,11 @@ def cmd_network(args: argparse.Namespace) -> int:
     password = _password(args)
     if password is None:
         return EXIT_CANNOT_RUN
+    try:  # a bad $TECHAPP_NETMAP is named before the terminal is touched (as diagnose does)
+        dialer = laptop_dialer(port, real_network=args.real_network)
+    except (ValueError, OSError) as err:
+        _err(f"laptop network: {err}")
+        return EXIT_CANNOT_RUN
     try:
         driver = open_terminal(port, args.driver, baudrate=args.baud)
     except TerminalError as err:
@@ -372,7 +377,6 @@ def cmd_network(args: argparse.Namespace) -> int:
             _err_terminal(err)
             return EXIT_CANNOT_RUN
         progress = (lambda p: print(f"  {p.text}", file=sys.stderr)) if sys.stderr.isatty() else None
-        dialer = laptop_dialer(port, real_network=args.real_network)
         with trusted_ca(getattr(dialer, "ca_pem", None)) as cafile:
             report = gather(driver, dialer, sign_on=args.sign_on, on_progress=progress, cafile=cafile)
     if args.json:
@@ -715,6 +719,26 @@ def _serve_until_stopped(stop: threading.Event) -> None:
         pass
 
 
+def _link_problem(link: str) -> str:
+    """Why ``sim --link PATH`` cannot keep its symlink there ("" when it can): only a link of its own is replaced."""
+    import stat as stat_
+
+    try:
+        info = os.lstat(link)
+    except FileNotFoundError:
+        info = None
+    except (OSError, ValueError) as err:
+        return getattr(err, "strerror", None) or str(err)
+    if info is not None and not stat_.S_ISLNK(info.st_mode):
+        return "it exists and is not a symbolic link (only a link is replaced)"
+    folder = os.path.dirname(os.path.abspath(link))
+    if not os.path.isdir(folder):
+        return f"folder {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"folder {folder} is not writable"
+    return ""
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from drivers.sim.scenario import ScenarioError, list_scenarios, load_scenario
     from drivers.sim.server import PtyServer, TcpServer
@@ -742,10 +766,20 @@ def cmd_sim(args: argparse.Namespace) -> int:
     if not (args.pty or args.tcp is not None):
         _err("sim: choose --pty or --tcp PORT")
         return EXIT_CANNOT_RUN
+    if args.link:
+        problem = _link_problem(args.link)
+        if problem:
+            _err(f"sim: cannot keep the link {args.link}: {problem}")
+            return EXIT_CANNOT_RUN
     terminal = SimulatedTerminal(scenario)
     if args.netmap:
         try:
+            check_output_path(args.netmap)
             terminal.world.write_laptop_netmap(args.netmap)
+        except OutputPathError as err:
+            terminal.close()
+            _err(f"sim: {err}")
+            return EXIT_CANNOT_RUN
         except OSError as err:
             terminal.close()
             _err(f"sim: cannot write {args.netmap}: {err.strerror or err}")
@@ -754,7 +788,12 @@ def cmd_sim(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if args.pty:
-        server = PtyServer(terminal, args.link, on_new_path=lambda p: print(f"pty {p}", flush=True)).start()
+        try:
+            server = PtyServer(terminal, args.link, on_new_path=lambda p: print(f"pty {p}", flush=True)).start()
+        except OSError as err:
+            terminal.close()
+            _err(f"sim: cannot make a pseudo-terminal or its link {args.link or ''}: {err.strerror or err}")
+            return EXIT_CANNOT_RUN
         where = f"on {server.path}" + (f" (link {args.link})" if args.link else "")
     else:
         try:
@@ -809,7 +848,7 @@ def cmd_acquirer(args: argparse.Namespace) -> int:
             return EXIT_CANNOT_RUN
         if args.ca and server.ca_pem is not None:
             try:
-                with open(args.ca, "wb") as out:
+                with open(check_output_path(args.ca), "wb") as out:
                     out.write(server.ca_pem)
             except OSError as err:
                 _err(f"cannot write CA file {args.ca}: {err.strerror or err}")
@@ -842,6 +881,17 @@ def _report_command(name: str):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while starting (imports, argument parsing) or at the very end
+        _err("interrupted")
+        return EXIT_CANNOT_RUN
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    if sys.stdout is None:  # started with standard output closed (`techapp info >&-`)
+        _err("standard output is closed: nothing could be shown (redirect it to a file instead)")
+        return EXIT_CANNOT_RUN
     args = build_parser().parse_args(argv)
     handlers = {
         "info": cmd_info,
@@ -857,7 +907,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "settings": _report_command("cmd_settings"),
     }
     try:
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # a full disk shows here, not as an "Exception ignored" at exit
+        return code
     except KeyboardInterrupt:
         _err("interrupted")
         return EXIT_CANNOT_RUN
@@ -866,3 +918,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         # point stdout at devnull so the interpreter's final flush does not fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FINDINGS
+    except OSError as err:
+        if not _is_output_error(err):
+            raise
+        # standard output cannot be written (disk full, closed, a device refusing): say so, exit 2
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        _err(f"cannot write the output: {err.strerror or err}")
+        return EXIT_CANNOT_RUN
+
+
+def _is_output_error(err: OSError) -> bool:
+    """True for a write error without a file name (disk full, closed or broken descriptor): standard output's."""
+    import errno as errno_
+
+    return err.errno in (errno_.ENOSPC, errno_.EBADF, errno_.EIO, errno_.EFBIG, errno_.EDQUOT) and (
+        err.filename is None
+    )

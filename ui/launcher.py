@@ -100,6 +100,14 @@ def make_qt_app():
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while Qt or the command line is still loading: no traceback
+        print("techapp: interrupted", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if wants_gui(args):
         if not has_display():

@@ -77,6 +77,8 @@ RESPONSE_TIMEOUT = 5.0
 #: A request whose answer never comes is sent again (same SEQ, so the terminal
 #: answers from its cache instead of executing twice) this many times in all.
 REQUEST_TRIES = 2
+#: Most log entries read_log() keeps (the newest ones); a terminal's logs hold a few hundred.
+MAX_LOG_ENTRIES = 2000
 #: Seconds close() waits for the LOGOUT's answer (one try): leaving must not hang on a dead link.
 LOGOUT_TIMEOUT = 1.0
 #: Longest silence accepted during a host operation: the terminal sends progress at least every
@@ -602,16 +604,23 @@ class MaintenanceDriver(TerminalDriver):
         action = f"reading the {kind} log"
         entries: list[LogEntry] = []
         total = None
-        while total is None or len(entries) < total:
+        start = 0  # offset of the first entry read: a log longer than MAX_LOG_ENTRIES is read from its newest part
+        while total is None or start + len(entries) < total:
             f = self._request(
                 Command.GET_LOG,
-                [(Tag.LOG_KIND, int(log_kind)), (Tag.LOG_OFFSET, len(entries))],
+                [(Tag.LOG_KIND, int(log_kind)), (Tag.LOG_OFFSET, start + len(entries))],
                 action=action,
                 action_params={"log": kind},
             )
             total = f.require(Tag.LOG_TOTAL, "log chunk")
-            chunk = f.all(Tag.LOG_ENTRY)
-            if not chunk and len(entries) < total:
+            if total - start > MAX_LOG_ENTRIES:
+                # never trust the count: a terminal (or a fake) claiming millions would fill memory
+                if start == 0:
+                    start, entries = total - MAX_LOG_ENTRIES, []
+                    continue
+                total = start + MAX_LOG_ENTRIES  # it grew again meanwhile: stop at the bound
+            chunk = f.all(Tag.LOG_ENTRY)[: total - start - len(entries)]
+            if not chunk and start + len(entries) < total:
                 raise ProtocolError(
                     f"log ended after {len(entries)} of {total} entries",
                     action=action,

@@ -29,7 +29,7 @@ from pydantic import (
 
 from ..addr import hostport, same_address
 from ..resources import is_path, named_files, resource_dirs, toml_value
-from ..safeio import InputFileError, loads_toml, read_text
+from ..safeio import InputFileError, is_file, loads_toml, read_text
 
 FORMAT_VERSION = 1
 
@@ -520,12 +520,12 @@ def find_scenario(name: str, relative_to: Path | None = None) -> Path:
         candidate = Path(name)
         if relative_to is not None and not candidate.is_absolute():
             candidate = relative_to / candidate
-        if candidate.is_file():
+        if is_file(candidate):  # False for a name the file system refuses (too long), not a traceback
             return candidate
-        raise ScenarioError(f"{name}: scenario file not found (looked for {candidate.resolve()})")
+        raise ScenarioError(f"{name}: scenario file not found (looked for {candidate.absolute()})")
     for directory in scenario_dirs():
         path = directory / f"{name}.toml"
-        if path.is_file():
+        if is_file(path):
             return path
     known = [name for name, _ in list_scenarios()]
     raise ScenarioError(f"unknown scenario {name!r}; shipped scenarios: {', '.join(known) or 'none'}")
