@@ -155,3 +155,68 @@ def test_a_dead_ipv6_primary_is_diagnosed_out_of_process_with_the_address_in_bra
     assert top["title"]["en"] == "Primary host [fd00:20::40]:5000 does not answer; the terminal works through its backup"
     assert "Primary host (dead):     [fd00:20::40]:5000" in top["actions"][0]["text"]["en"]
     assert "fd00:20::40:5000" not in json.dumps(doc) + report  # never the ambiguous form
+
+
+# -- repairs in dependency order ---------------------------------------------------------------------
+
+
+def _action(aid: str, operation: str, then_sign_on: bool = False, blocked: bool = False):
+    from techapp.diagnosis.model import Action, T
+
+    return Action(
+        aid,
+        "automatic",
+        T(aid, aid),
+        operation=operation,
+        then_sign_on=then_sign_on,
+        blocked=T("open batch", "未结算") if blocked else None,
+    )
+
+
+def _finding(fid: str, checks: list[str], *actions):
+    from techapp.diagnosis.model import Finding, T
+
+    return Finding(fid, "critical", "sure", T(fid, fid), T(fid, fid), [], checks, list(actions))
+
+
+def test_the_plan_puts_what_restores_a_condition_before_what_needs_it():
+    from techapp.diagnosis.plan import order
+
+    tid = _finding("tid-mismatch", ["params.tid"], _action("fix-tid", "write-parameters", then_sign_on=True))
+    clock = _finding("clock-drift", ["hardware.clock", "network.terminal"], _action("sync-clock", "sync-clock", True))
+    pairs = [(f, a) for f in (tid, clock) for a in f.actions]
+    assert [a.id for _, a in order(pairs)] == ["sync-clock", "fix-tid"]
+    # a clock that is off but does not break the host link: no dependency, the findings' order stands
+    mild = _finding("clock-drift", ["hardware.clock"], _action("sync-clock", "sync-clock", True))
+    assert [a.id for _, a in order([(tid, tid.actions[0]), (mild, mild.actions[0])])] == ["fix-tid", "sync-clock"]
+    # the settlement before the write an open batch blocks; a sign-on (new keys) before the settlement
+    blocked = _finding("tid-mismatch", ["params.tid"], _action("fix-tid", "write-parameters", True, blocked=True))
+    settle = _finding("open-batch", ["counters.unsettled"], _action("settle-batch", "settle"))
+    keys = _finding("keys-out-of-sync", ["keys.working"], _action("sign-on", "sign-on"))
+    pairs = [(f, f.actions[0]) for f in (blocked, settle, keys)]
+    assert [a.id for _, a in order(pairs)] == ["sign-on", "settle-batch", "fix-tid"]
+
+
+def test_clock_that_breaks_tls_is_set_before_the_tid_and_one_sign_on_proves_both(diagnose_pty):
+    code, doc, report = diagnose_pty("clock-tls-and-tid", "--fix", "none")
+    assert (code, doc["outcome"]) == (1, "faults")
+    assert [f["id"] for f in doc["findings"]] == ["tid-mismatch", "clock-drift"]  # by rank: the TID first
+    clock = doc["findings"][1]["actions"][0]
+    assert clock["id"] == "sync-clock" and "host-link" in clock["restores"]
+    assert "host-link" in doc["findings"][0]["actions"][0]["needs"]
+    plan = report[report.index("Repair order") :].splitlines()
+    assert plan[1].startswith("  1. Set the terminal's clock") and "which step 2 needs" in plan[1]
+    assert plan[2].startswith("  2. Set the TID")
+
+    code, doc, report = diagnose_pty("clock-tls-and-tid", "--fix", "auto")
+    taken = doc["actions_taken"]
+    assert [(a["action"], a["result"]) for a in taken] == [("sync-clock", "done"), ("fix-tid", "done")]
+    assert report.index("Set the terminal's clock") < report.index("Set the TID from work order", report.index("Repairs"))
+    # one sign-on after both, answered 00: the same proof on both repairs
+    assert taken[0]["sign_on"] == taken[1]["sign_on"]
+    assert (taken[1]["sign_on"]["outcome"], taken[1]["sign_on"]["response_code"]) == ("ok", "00")
+    assert "tls-failure" not in json.dumps(taken), "no sign-on ran before the clock was right"
+    assert doc["findings"] == [] and doc["findings_before_repair"] == ["tid-mismatch", "clock-drift"]
+    signon = next(c for c in doc["checks"] if c["id"] == "signon")
+    assert signon["status"] == "pass"
+    assert (code, doc["outcome"]) == (3, "incomplete")  # fixed; only the person tests did not run

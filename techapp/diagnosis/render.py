@@ -6,6 +6,7 @@ from typing import Any
 
 from .actions import parameter_label
 from .model import Action, Diagnosis, Finding, T
+from .plan import plan_lines
 
 MARK = {
     "en": {"pass": "[ ok ]", "warn": "[warn]", "fail": "[FAIL]", "skipped": "[skip]", "error": "[ERR ]"},
@@ -228,6 +229,8 @@ def render_text(d: Diagnosis, lang: str = "en") -> str:
         for n, f in enumerate(d.findings, start=1):
             out += render_finding(f, lang, n)
             out.append("")
+        if not d.actions_taken and (planned := plan_lines(d.findings, lang)):  # issue 17: dependency order
+            out += [*planned, ""]
     else:
         flagged = sum(1 for c in d.checks if c.status in ("warn", "fail"))
         if flagged:
