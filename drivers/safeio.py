@@ -26,6 +26,7 @@ import errno
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -134,7 +135,14 @@ def loads_json(text: str, *, what: str = "JSON") -> Any:
     except RecursionError:
         raise InputFileError(f"{what}: nested too deeply") from None
     except ValueError as err:  # "Exceeds the limit (4300 digits) for integer string conversion"
-        raise InputFileError(f"{what}: {err}") from None
+        raise InputFileError(f"{what}: {_plain(err)}") from None
+
+
+def _plain(err: ValueError) -> str:
+    text = str(err)
+    if "Exceeds the limit" in text and "digits" in text:
+        return f"a number is too long (more than {sys.get_int_max_str_digits()} digits)"
+    return text
 
 
 def loads_toml(text: str, *, what: str = "TOML") -> dict[str, Any]:
@@ -144,11 +152,13 @@ def loads_toml(text: str, *, what: str = "TOML") -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise InputFileError(f"{what}: not valid TOML ({err})") from None
+        again = "Cannot overwrite" in str(err) or "Cannot declare" in str(err)
+        twice = " (a key or table given twice)" if again else ""
+        raise InputFileError(f"{what}: not valid TOML ({err}){twice}") from None
     except RecursionError:
         raise InputFileError(f"{what}: nested too deeply") from None
     except ValueError as err:
-        raise InputFileError(f"{what}: {err}") from None
+        raise InputFileError(f"{what}: {_plain(err)}") from None
 
 
 def _refuse(shown: str, reason: str) -> OutputPathError:

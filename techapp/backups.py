@@ -162,6 +162,11 @@ def load_backup(path: str | Path) -> tuple[dict[str, Any], Parameters]:
         )
         if not ok:
             raise _not_a_backup(path, f"parameter '{name}' must be {kind}, got {value!r}")
+        if kind == "int" and not 0 <= value <= 0xFFFFFFFF:  # the protocol's UINT: anything else cannot be written
+            shown = str(value) if len(str(value)) <= 20 else str(value)[:20] + "..."
+            raise _not_a_backup(path, f"parameter '{name}' is out of range (0..4294967295): {shown}")
+        if kind == "str" and len(value) > 1000:
+            raise _not_a_backup(path, f"parameter '{name}' is longer than any terminal holds ({len(value)} characters)")
     return doc, Parameters(**raw)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -73,12 +72,14 @@ def settings_path() -> Path:
 def load_settings(path: Path | None = None) -> Settings:
     """The settings in ``path`` (default :func:`settings_path`); defaults when the file does not exist."""
     path = path or settings_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Settings()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise SettingsError(f"{path}: cannot read the settings: {err}") from None
+    from drivers.safeio import InputFileError, loads_toml, read_text
+
+    try:  # a regular file of bounded size; repeated keys, deep nesting and huge numbers are errors
+        data = loads_toml(read_text(path, what="settings file"), what=str(path))
+    except InputFileError as err:
+        if isinstance(err.__cause__, FileNotFoundError):
+            return Settings()
+        raise SettingsError(f"cannot read the settings: {err}") from None
     known = {f.name: f.type for f in fields(Settings)}
     unknown = sorted(set(data) - set(known))
     if unknown:

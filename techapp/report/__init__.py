@@ -76,12 +76,18 @@ def print_report(report: dict[str, Any], *, lang: str, paper: str = "A4", printe
 
 def load_report(path: str | Path) -> dict[str, Any]:
     """A report JSON file (``techapp.report/1``); ``ValueError`` when it is not one, ``OSError`` when unreadable."""
-    import json
+    from drivers.safeio import InputFileError, loads_json, read_text
 
+    try:  # a regular file of bounded size; repeated keys, deep nesting and huge numbers are refused
+        text = read_text(path, what="report")
+    except InputFileError as err:
+        if isinstance(err.__cause__, OSError):
+            raise OSError(err.__cause__.errno, str(err)) from None
+        raise ValueError(str(err)) from None
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path}: not a JSON file ({err})") from None
+        doc = loads_json(text, what=str(path))
+    except InputFileError as err:
+        raise ValueError(f"{path}: not a JSON file ({str(err).removeprefix(f'{path}: ')})") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
         raise ValueError(f"{path}: not a service report (schema {got!r}, expected {SCHEMA})")

@@ -118,11 +118,11 @@ def write_outputs(
         pdf = f"{report['report_no']}.pdf"
     if pdf and not json_path:
         json_path = str(Path(pdf).with_suffix(".json"))
+    from drivers.safeio import check_output_path
+
     for target in (pdf, json_path):
-        if target:
-            folder = Path(target).absolute().parent
-            if not folder.is_dir():
-                raise OSError(f"cannot write {target}: folder {folder} does not exist")
+        if target:  # never onto a link, a device, a FIFO or a folder; the folder must exist (an OSError)
+            check_output_path(target)
     if json_path:
         write_json_whole(Path(json_path).absolute(), report)
         done.append(f"report JSON: {json_path}")
@@ -136,7 +136,6 @@ def write_outputs(
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import json
 
     from ..settings import SettingsError, load_settings
     from . import SCHEMA, verify_report
@@ -151,13 +150,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         _err("report: give either --from-json FILE or a visit (VISIT or --last), not both")
         return EXIT_CANNOT_RUN
     if args.from_json:
-        try:
-            doc = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
-        except OSError as err:
-            _err(f"cannot read {args.from_json}: {err.strerror or err}")
-            return EXIT_CANNOT_RUN
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            _err(f"{args.from_json}: not a JSON file ({err})")
+        from drivers.safeio import InputFileError, loads_json, read_text
+
+        try:  # a regular file of bounded size; repeated keys, deep nesting and huge numbers are refused
+            doc = loads_json(read_text(args.from_json, what="diagnosis JSON"), what=args.from_json)
+        except InputFileError as err:
+            _err(str(err))
             return EXIT_CANNOT_RUN
         where = args.from_json
     else:
