@@ -289,6 +289,8 @@ class FindingsView(QScrollArea):
         self.buttons: dict[str, QPushButton] = {}
         #: steps the window's options switched off for the run shown -> the option's label
         self.switched_off: dict[str, str] = {}
+        # ``hook(action, row, copy_button)`` for an escalation's button row (ui/evidence_bundle.py)
+        self.escalation_hook = None
         self._render()
 
     def show_diagnosis(self, d: Diagnosis | None, *, after_repair: bool = False) -> None:
@@ -502,6 +504,8 @@ class FindingsView(QScrollArea):
             copy.clicked.connect(lambda _=False, s=escalation: QGuiApplication.clipboard().setText(s))
             row = QHBoxLayout()
             row.addWidget(copy)
+            if self.escalation_hook is not None:  # Copy escalation text, Save evidence bundle...
+                self.escalation_hook(a, row, copy)
             row.addStretch(1)
             lay.addLayout(row)
         if a.verify is not None:

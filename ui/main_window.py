@@ -40,6 +40,7 @@ from techapp.profiles import ProfileError, list_profiles, load_profile
 from . import service as svc
 from .connect_panel import ConnectPanel
 from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDialog, safe_buttons
+from .evidence_bundle import install_evidence
 from .history_view import install_history
 from .i18n import LANGUAGES, NATIVE_NAME, lang, languages
 from .report_dialog import install_report
@@ -349,6 +350,7 @@ class MainWindow(QMainWindow):
         install_tools(self)  # Logs tab, copy, restore, traffic save, help (ui/tools.py)
         install_history(self)  # File > Visit history, Ctrl+Shift+H (ui/history_view.py)
         install_report(self)  # File > Report... (Ctrl+P) and a Report... button (ui/report_dialog.py)
+        install_evidence(self)  # File > Save evidence bundle..., escalation buttons (ui/evidence_bundle.py)
         self._tab_order()
         self.retranslate()
         self._update_actions()

@@ -601,6 +601,41 @@
     </message>
 </context>
 <context>
+    <name>EvidenceHooks</name>
+    <message>
+        <source>Save evidence &amp;bundle...</source>
+        <translation>保存证据包(&amp;B)...</translation>
+    </message>
+    <message>
+        <source>One zip for the acquirer&apos;s help desk: report, diagnosis, traffic log, host traffic (pcap)</source>
+        <translation>给收单机构客服的一个压缩包：服务报告、诊断结果、通信日志、主机报文（pcap）</translation>
+    </message>
+    <message>
+        <source>Copy escalation text</source>
+        <translation>复制上报文本</translation>
+    </message>
+    <message>
+        <source>Save evidence bundle...</source>
+        <translation>保存证据包...</translation>
+    </message>
+    <message>
+        <source>Save evidence bundle</source>
+        <translation>保存证据包</translation>
+    </message>
+    <message>
+        <source>Zip files (*.zip)</source>
+        <translation>压缩文件 (*.zip)</translation>
+    </message>
+    <message>
+        <source>Evidence bundle saved: %1</source>
+        <translation>证据包已保存：%1</translation>
+    </message>
+    <message>
+        <source>The evidence bundle was not saved: %1</source>
+        <translation>证据包未保存：%1</translation>
+    </message>
+</context>
+<context>
     <name>FindingsView</name>
     <message>
         <source>Diagnosis running: the findings appear when every step has run.</source>
