@@ -109,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # answered before the command line's modules load (tests/test_startup.py)
+        from techapp import __version__
+
+        print(f"techapp {__version__}")
+        return 0
     if wants_gui(args):
         if not has_display():
             print(HEADLESS_HINT, file=sys.stderr)
