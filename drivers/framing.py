@@ -13,6 +13,7 @@ the ACK/NAK handshake on top of anything with pyserial's ``read``/``write``/
 
 from __future__ import annotations
 
+import select
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +35,10 @@ INTER_BYTE_TIMEOUT = 0.5
 ACK_TIMEOUT = 1.0
 #: Transmissions of one frame before giving up (first try included).
 MAX_TRIES = 3
-#: Granularity of blocking reads; bounds how late a deadline is noticed.
+#: Granularity of blocking reads on ports the link cannot wait on directly (rfc2217://,
+#: Windows COM ports): bounds how late a deadline is noticed there. Ports it can wait on
+#: (``wait_readable``, a file descriptor, a socket) are woken by the first byte and by the
+#: deadline itself, never rounded to a slice (see :func:`readable_waiter`).
 READ_SLICE = 0.02
 
 
@@ -49,6 +53,39 @@ class BytePort(Protocol):
     def read(self, size: int = 1) -> bytes: ...
 
     def write(self, data: bytes) -> int | None: ...
+
+
+WaitFn = Callable[[float], bool]
+"""wait(seconds) -> True as soon as the port has bytes to read, False when ``seconds`` passed without any."""
+
+
+def readable_waiter(port: object) -> WaitFn | None:
+    """How to wait on ``port`` until its first byte arrives, or None (then reads block one slice).
+
+    Our own ports (the simulator's, ``sim://``) offer ``wait_readable(seconds)``; a pyserial
+    POSIX port (a device, a pty) has a file descriptor and a ``socket://`` port a socket, both
+    waited on with ``select``. rfc2217:// reads from a queue filled by its own thread and Windows
+    ports have no descriptor: those keep the sliced reads.
+    """
+    wait = getattr(port, "wait_readable", None)
+    if callable(wait):
+        return wait
+    target: object | None = None
+    if type(port).__module__ == "serial.urlhandler.protocol_socket":
+        target = getattr(port, "_socket", None)  # pyserial's socket:// reads straight from it
+    elif type(port).__module__ == "serial.serialposix":
+        try:
+            target = port.fileno()  # type: ignore[attr-defined]
+        except (AttributeError, OSError, ValueError):
+            target = None
+    if target is None:
+        return None
+
+    def wait_fd(seconds: float) -> bool:
+        ready, _, _ = select.select([target], [], [], max(seconds, 0.0))
+        return bool(ready)
+
+    return wait_fd
 
 
 def lrc(data: bytes) -> int:
@@ -198,6 +235,7 @@ class FrameLink:
         #: Fault injection hook for the simulator: NAK an intact frame.
         self.refuse_good_frame = refuse_good_frame
         self._deframer = Deframer(max_data)
+        self._wait = readable_waiter(port)
         self._frames: list[bytes] = []
         self._controls: list[int] = []
         self._last_byte_at = 0.0
@@ -216,13 +254,25 @@ class FrameLink:
             raise Disconnected(f"link lost while sending ({err})") from err
 
     def _pump(self, wait: float) -> None:
-        """Read what is available (blocking at most one read slice if ``wait`` > 0) and parse it."""
+        """Read what is available and parse it; if nothing is, wait up to ``wait`` s for the first byte.
+
+        Returns as soon as bytes arrive, or when ``wait`` has passed (or, inside a frame, when
+        the inter-byte time-out falls due): no wait is rounded up to a read slice, except on
+        ports :func:`readable_waiter` cannot wait on.
+        """
         try:
-            if self.port.timeout != READ_SLICE:
-                self.port.timeout = READ_SLICE
             chunk = b""
-            if wait > 0:
-                chunk = self.port.read(1)
+            if self._wait is not None:
+                if wait > 0 and self._deframer.in_frame:
+                    due = self._last_byte_at + self.inter_byte_timeout - time.monotonic()
+                    wait = min(wait, max(due, 0.0) + 0.001)
+                if wait > 0 and self._wait(wait):
+                    chunk = self.port.read(1)  # readable: returns at once (or raises on a hang-up)
+            else:
+                if self.port.timeout != READ_SLICE:
+                    self.port.timeout = READ_SLICE
+                if wait > 0:
+                    chunk = self.port.read(1)
             waiting = self.port.in_waiting
             if waiting:
                 chunk += self.port.read(waiting)

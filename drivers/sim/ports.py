@@ -39,6 +39,12 @@ class _BufferedPort:
             self._fill(0)
         return len(self._buf)
 
+    def wait_readable(self, seconds: float) -> bool:
+        """True as soon as a byte can be read, False after ``seconds`` without one."""
+        if not self._buf:
+            self._fill(max(seconds, 0.0))
+        return bool(self._buf)
+
     def read(self, size: int = 1) -> bytes:
         if not self._buf:
             self._fill(self.timeout or 0)
@@ -125,6 +131,15 @@ class ByteQueue:
             del self._buf[:size]
             return out
 
+    def wait(self, timeout: float) -> bool:
+        """True as soon as bytes are queued, False after ``timeout`` without any."""
+        with self._cond:
+            if not self._buf and not self.closed and timeout > 0:
+                self._cond.wait_for(lambda: self._buf or self.closed, timeout)
+            if not self._buf and self.closed:
+                raise ConnectionResetError("cable pulled")
+            return bool(self._buf)
+
     def __len__(self) -> int:
         with self._cond:
             if not self._buf and self.closed:
@@ -147,6 +162,9 @@ class QueuePort:
     @property
     def in_waiting(self) -> int:
         return len(self.rx)
+
+    def wait_readable(self, seconds: float) -> bool:
+        return self.rx.wait(seconds)
 
     def read(self, size: int = 1) -> bytes:
         return self.rx.get(size, self.timeout or 0)
@@ -251,6 +269,9 @@ class ConditionedPort:
     @property
     def in_waiting(self) -> int:
         return self.raw.in_waiting
+
+    def wait_readable(self, seconds: float) -> bool:
+        return self.raw.wait_readable(seconds)
 
     def read(self, size: int = 1) -> bytes:
         data = self.noise_in.apply(self.raw.read(size))

@@ -71,6 +71,10 @@ class Serial(SerialBase):
     def in_waiting(self) -> int:
         return self._io(lambda: self._end.in_waiting)
 
+    def wait_readable(self, seconds: float) -> bool:
+        """True as soon as the terminal has sent a byte, False after ``seconds`` (drivers.framing waits with it)."""
+        return self._io(lambda: self._end.wait_readable(seconds))
+
     def read(self, size: int = 1) -> bytes:
         self._end.timeout = self._timeout
         return self._io(lambda: self._end.read(size))
