@@ -228,9 +228,11 @@ def conversations(diagnosis: Any, *, laptop: str | None = None, also: Any = None
         if check.get("id") == "network.laptop":
             out += [c for c in (from_echo(e, laptop=laptop) for e in observed.get("echo") or []) if c]
     for action in getattr(diagnosis, "actions_taken", []) or []:
-        result = getattr(action, "sign_on_result", None)
-        kind = "settlement" if getattr(action, "action", "") == "settle-batch" else "sign-on"
-        out += [c for c in (from_exchange(x, kind) for x in getattr(result, "traffic", []) or []) if c]
+        for kind, result in (
+            ("settlement", getattr(action, "settlement_result", None)),
+            ("sign-on", getattr(action, "sign_on_result", None)),
+        ):
+            out += [c for c in (from_exchange(x, kind) for x in getattr(result, "traffic", []) or []) if c]
     return sorted(out, key=lambda c: c.syn_at)
 
 

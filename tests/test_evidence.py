@@ -231,3 +231,26 @@ def test_a_refused_connection_is_a_syn_and_a_reset(tmp_path):
     assert flags == ["S", "RA"]
     assert packets[1][TCP].ack == packets[0][TCP].seq + 1
     assert float(packets[1].time) - float(packets[0].time) == pytest.approx(0.040, abs=0.002)
+
+
+@needs_tshark
+def test_the_settlement_a_repair_runs_is_in_the_host_trace(pty_sim, tmp_path, monkeypatch, capsys):
+    server = pty_sim("unsettled-batch")
+    netmap = tmp_path / "netmap.json"
+    server.terminal.world.write_laptop_netmap(netmap)
+    monkeypatch.setenv("TECHAPP_NETMAP", str(netmap))
+    pcap = tmp_path / "host.pcap"
+    main(
+        ["diagnose", "--port", server.path, "--work-order", str(DEMO_ORDER), "--fix", "auto", "--no-prompts"]
+        + ["--host-trace", str(pcap)]
+    )
+    assert "batch settled" in capsys.readouterr().out
+    rows = tshark_rows(pcap, [5000])
+    (request,) = [r for r in rows if r["iso8583.mti"] == "0500"]
+    (answer,) = [r for r in rows if r["iso8583.mti"] == "0510"]
+    assert request["ip.src"] == "192.168.1.50" and answer["ip.src"] == "10.20.30.40"
+    assert request["iso8583.bit11"] == answer["iso8583.bit11"] and answer["iso8583.bit39"] == "00"
+    assert nmc(request) == "201"
+    # the settlement came after the diagnosis's own sign-on
+    order = [r["iso8583.mti"] for r in rows if r["iso8583.mti"]]
+    assert order.index("0500") > order.index("0800")

@@ -70,6 +70,7 @@ class Diagnoser:
     ) -> None:
         self.driver = driver
         driver.capture_host_traffic = True  # the sign-on's 0800/0810 for the evidence (techapp.evidence)
+        self.settlement = None  # the last SETTLE's result (its 0500/0510 for techapp.evidence)
         self.password = password
         self.port = port
         self.ctx = Context(work_order, profile)
@@ -322,6 +323,7 @@ class Diagnoser:
                 outcome = ActionOutcome(action.id, finding.id, "done", T("sign-on run", "已签到"))
             elif action.operation == "settle":
                 outcome = self._settle(action, finding)
+                outcome.settlement_result = self.settlement  # its 0500/0510 on the wire (techapp.evidence)
             else:
                 raise ValueError(f"unknown operation {action.operation!r}")
             wants_sign_on = action.operation == "sign-on" or (action.then_sign_on and prove)
@@ -390,7 +392,7 @@ class Diagnoser:
 
     def _settle(self, action: Action, finding: Finding) -> ActionOutcome:
         """SETTLE, then read the batch counter back: the settlement counts only when it reads 0."""
-        s = self.driver.settle()
+        s = self.settlement = self.driver.settle()
         unsettled = self.driver.counters().unsettled_transactions
         batch = self.driver.parameters().batch
         # what the terminal says the settlement left, and the same read back on their own

@@ -195,6 +195,8 @@ class ActionOutcome:
     after: dict[str, Status] = field(default_factory=dict)  # check id -> status after the re-run
     sign_on: dict[str, Any] | None = None  # the sign-on that proves the fix (outcome, response code)
     sign_on_result: Any = field(default=None, repr=False, compare=False)  # drivers.models.SignOnResult
+    #: a settlement action's drivers.models.SettlementResult (its 0500/0510 for techapp.evidence); not in the JSON
+    settlement_result: Any = field(default=None, repr=False, compare=False)
     title: Text | None = None  # the action's title, as the report names it (set by the engine)
     finding_title: Text | None = None  # the title of the finding it was for
 
