@@ -36,7 +36,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -185,7 +185,7 @@ def from_echo(e: Any, *, laptop: str | None = None) -> Conversation | None:
         server=remote,
         server_port=int(_get(e, "port") or 0),
         outcome=_get(e, "outcome") or "",
-        tls="ok" if _get(e, "tls") else "off",
+        tls="off",  # the caller knows whether the host uses TLS (conversations, from_network_report)
         syn_at=base,
         connected_at=base + connect if port else None,
         sent_at=base + connect + 0.0005 if request and port else None,
@@ -226,7 +226,13 @@ def conversations(diagnosis: Any, *, laptop: str | None = None, also: Any = None
         if check.get("id") == "host.signon" or check.get("id", "").endswith("signon"):
             out += [c for c in (from_exchange(x, "sign-on") for x in observed.get("traffic") or []) if c]
         if check.get("id") == "network.laptop":
-            out += [c for c in (from_echo(e, laptop=laptop) for e in observed.get("echo") or []) if c]
+            tls = {(h.get("host"), h.get("port")): h.get("tls_requested") for h in observed.get("hosts") or []}
+            for e in observed.get("echo") or []:
+                c = from_echo(e, laptop=laptop)
+                if c is not None and tls.get((e.get("host"), e.get("port"))):
+                    c = replace(c, tls="ok")  # the laptop's echo went inside TLS, as the terminal's would
+                if c is not None:
+                    out.append(c)
     for action in getattr(diagnosis, "actions_taken", []) or []:
         for kind, result in (
             ("settlement", getattr(action, "settlement_result", None)),
@@ -241,7 +247,11 @@ def from_network_report(report: Any, *, laptop: str | None = None) -> list[Conve
     out: list[Conversation] = []
     if report.sign_on is not None:
         out += [c for c in (from_exchange(x, "sign-on") for x in report.sign_on.traffic) if c]
-    out += [c for c in (from_echo(e, laptop=laptop) for e in report.echo) if c]
+    tls = {(h.host, h.port): h.tls_requested for h in report.laptop}
+    for e in report.echo:
+        c = from_echo(e, laptop=laptop)
+        if c is not None:
+            out.append(replace(c, tls="ok") if tls.get((e.host, e.port)) else c)
     return sorted(out, key=lambda c: c.syn_at)
 
 
