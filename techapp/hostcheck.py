@@ -95,7 +95,12 @@ def echo_test(
 
     try:
         request = cup.echo_request(
-            tid=tid, mid=mid, stan=stan, batch=batch, tpdu=cup.Tpdu.from_hex(tpdu), header=header
+            tid=cup.as_sent(tid, 8),  # the terminal's identity as the terminal itself would send it
+            mid=cup.as_sent(mid, 15),
+            stan=stan,
+            batch=batch,
+            tpdu=cup.Tpdu.from_hex(tpdu),
+            header=header,
         )
         wire = cup.encode(request)
     except cup.HostProtocolError as err:

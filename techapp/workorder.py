@@ -93,6 +93,22 @@ def _text(raw: dict[str, Any], name: str, where: str) -> str:
     return str(value).strip()
 
 
+IDENTITIES = ("tid", "mid", "serial_number")
+
+
+def _identities_are_text(raw: dict[str, Any], where: str) -> None:
+    """A TID, MID or serial number given as a number (JSON ``1234567``) has already lost its leading zeros."""
+    for name in IDENTITIES:
+        value = raw.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise WorkOrderError(
+                f"{where}: field '{name}' must be text in quotes (\"01234567\"), got the number {value!r}: "
+                "a number loses its leading zeros",
+                field=name,
+                problem="not-text",
+            )
+
+
 def from_mapping(raw: dict[str, Any], *, where: str) -> WorkOrder:
     """Validate one work order given as a mapping of field names to values."""
     unknown = sorted(set(raw) - set(FIELDS))
@@ -102,6 +118,7 @@ def from_mapping(raw: dict[str, Any], *, where: str) -> WorkOrder:
             field=unknown[0],
             problem="unknown-field",
         )
+    _identities_are_text(raw, where)
     values = {name: _text(raw, name, where) for name in FIELDS if name != "tmk_index"}
     for name in REQUIRED:
         if not values[name]:

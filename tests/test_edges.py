@@ -152,7 +152,9 @@ def test_a_dead_ipv6_primary_is_diagnosed_out_of_process_with_the_address_in_bra
     assert (code, doc["outcome"], doc["exit_code"]) == (1, "faults", 1)
     top = doc["findings"][0]
     assert top["id"] == "primary-host-down"
-    assert top["title"]["en"] == "Primary host [fd00:20::40]:5000 does not answer; the terminal works through its backup"
+    assert (
+        top["title"]["en"] == "Primary host [fd00:20::40]:5000 does not answer; the terminal works through its backup"
+    )
     assert "Primary host (dead):     [fd00:20::40]:5000" in top["actions"][0]["text"]["en"]
     assert "fd00:20::40:5000" not in json.dumps(doc) + report  # never the ambiguous form
 
@@ -211,7 +213,9 @@ def test_clock_that_breaks_tls_is_set_before_the_tid_and_one_sign_on_proves_both
     code, doc, report = diagnose_pty("clock-tls-and-tid", "--fix", "auto")
     taken = doc["actions_taken"]
     assert [(a["action"], a["result"]) for a in taken] == [("sync-clock", "done"), ("fix-tid", "done")]
-    assert report.index("Set the terminal's clock") < report.index("Set the TID from work order", report.index("Repairs"))
+    assert report.index("Set the terminal's clock") < report.index(
+        "Set the TID from work order", report.index("Repairs")
+    )
     # one sign-on after both, answered 00: the same proof on both repairs
     assert taken[0]["sign_on"] == taken[1]["sign_on"]
     assert (taken[1]["sign_on"]["outcome"], taken[1]["sign_on"]["response_code"]) == ("ok", "00")
@@ -220,3 +224,58 @@ def test_clock_that_breaks_tls_is_set_before_the_tid_and_one_sign_on_proves_both
     signon = next(c for c in doc["checks"] if c["id"] == "signon")
     assert signon["status"] == "pass"
     assert (code, doc["outcome"]) == (3, "incomplete")  # fixed; only the person tests did not run
+
+
+# -- identities exactly as the terminal holds them --------------------------------------------------
+
+
+def test_a_terminal_sends_what_it_holds_padded_or_cut_as_a_cup_terminal_does():
+    from drivers.hostlink import cup
+
+    assert cup.as_sent("1234567", 8) == "1234567 "  # short: spaces on the right (jPOS IF_CHAR)
+    assert cup.as_sent("123456789", 8) == "12345678"  # long: cut to the field's length
+    assert cup.as_sent("01234567", 8) == "01234567"  # text: the zero stays
+    assert cup.as_sent("", 8) == ""  # blank: nothing to send, the terminal does not sign on
+
+
+def test_a_tid_that_lost_its_leading_zero_is_answered_97_and_written_back_as_text(diagnose_pty, tmp_path):
+    work_order = ROOT / "resources" / "work-orders" / "zero-tid.toml"
+    code, doc, report = diagnose_pty("tid-zero-stripped", "--fix", "none", work_order=work_order)
+    assert (code, doc["outcome"], doc["exit_code"]) == (1, "faults", 1)
+    top = doc["findings"][0]
+    assert top["id"] == "tid-mismatch"
+    said = "\n".join(e["en"] for e in top["evidence"])
+    assert "'1234567'" in said and "97" in said, "the host's answer to the short TID is in the evidence"
+    signon = next(c for c in doc["checks"] if c["id"] == "signon")
+    assert signon["status"] == "fail" and "97" in signon["summary"]["en"]
+    fix = top["actions"][0]
+    assert fix["changes"] == {"tid": {"before": "1234567", "after": "01234567"}}
+
+    code, doc, report = diagnose_pty("tid-zero-stripped", "--fix", "auto", work_order=work_order)
+    (taken,) = doc["actions_taken"]
+    assert (taken["written"], taken["read_back"]) == ({"tid": "01234567"}, {"tid": "01234567"})
+    assert taken["sign_on"]["response_code"] == "00"
+    assert doc["terminal"]["tid"] == "01234567" and "TID 01234567" in report
+    backup = json.loads(Path(taken["backup_path"]).read_text(encoding="utf-8"))
+    assert backup["parameters"]["tid"] == "1234567"  # the value before, as text
+    assert (code, doc["outcome"]) == (3, "incomplete")
+
+
+def test_identities_keep_their_leading_zeros_in_every_work_order_format(tmp_path):
+    from techapp.workorder import WorkOrderError, load_work_order
+
+    csv_file = tmp_path / "orders.csv"
+    csv_file.write_text(
+        "id,merchant_name,tid,mid,serial_number\nWO-1,Shop,01234567,012345678901234,00412345\n", encoding="utf-8"
+    )
+    wo = load_work_order(csv_file)
+    assert (wo.tid, wo.mid, wo.serial_number) == ("01234567", "012345678901234", "00412345")
+    js = tmp_path / "wo.json"
+    js.write_text(json.dumps({"id": "WO-1", "tid": "01234567", "mid": "012345678901234"}), encoding="utf-8")
+    assert load_work_order(js).tid == "01234567"
+    js.write_text('{"id": "WO-1", "tid": 1234567, "mid": "012345678901234"}', encoding="utf-8")
+    with pytest.raises(WorkOrderError, match="leading zeros"):
+        load_work_order(js)
+    toml_file = tmp_path / "wo.toml"
+    toml_file.write_text('id = "WO-1"\ntid = "01234567"\nmid = "012345678901234"\n', encoding="utf-8")
+    assert load_work_order(toml_file).to_dict()["tid"] == "01234567"

@@ -188,9 +188,13 @@ def test_lost_parameters_are_not_blamed_on_the_network(capsys, monkeypatch):
 
 
 def test_an_echo_the_terminals_parameters_cannot_make_is_named_not_a_traceback(world):
-    result = _echo(world(), tid="1234")
+    result = _echo(world(), tid="")  # a blank TID: nothing to send
     assert result.outcome == "bad-parameters"
     assert "field 41" in result.detail or "41" in result.detail
+    # a short one goes out as the terminal would send it (padded with spaces, issue 17), and is answered
+    short = _echo(world(), tid="1234")
+    assert cup.decode(bytes.fromhex(short.request_hex)[2:]).get(41) == "1234    "
+    assert short.outcome != "bad-parameters"
 
 
 def test_off_site_the_laptop_stays_on_loopback_unless_told_otherwise():

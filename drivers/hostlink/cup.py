@@ -490,6 +490,20 @@ def settlement_request(
     return with_mac(message, mak) if mak is not None else message
 
 
+def as_sent(value: str, length: int) -> str:
+    """A fixed-length ``ans`` identity (field 41 TID: 8, field 42 MID: 15) as a terminal application sends it.
+
+    Whatever the terminal holds goes out: a short value padded on the right with
+    spaces, a long one cut to ``length`` (what the jPOS ``IF_CHAR`` packager does,
+    which CUP terminal applications built on jPOS use for these fields; see
+    docs/scenarios.md "Identities as the terminal holds them"). Leading zeros are
+    kept (it is text). Blank stays blank: a terminal with no TID does not sign on.
+    """
+    if not value:
+        return value
+    return value[:length].ljust(length)
+
+
 def echo_request(*, tid: str, mid: str, stan: int, batch: int, tpdu: Tpdu, header: Header) -> HostMessage:
     """0820 echo test (60.3 = 301)."""
     return HostMessage(

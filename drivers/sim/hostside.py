@@ -228,8 +228,8 @@ def sign_on(session: Session) -> list[tuple[Tag, Any]]:
     header = cup.Header(terminal_status=1 if p[Tag.HEADER_STATUS] == HeaderStatus.TEST else 0)
     serial = t.scenario.identity.serial_number
     request = cup.sign_on_request(
-        tid=p[Tag.TID],
-        mid=p[Tag.MID],
+        tid=cup.as_sent(p[Tag.TID], 8),  # what it holds, padded or cut as a CUP terminal sends it
+        mid=cup.as_sent(p[Tag.MID], 15),
         stan=stan,
         batch=p[Tag.BATCH],
         nmc=nmc,
@@ -501,8 +501,8 @@ def settle(session: Session) -> list[tuple[Tag, Any]]:
     after = [(Tag.BATCH, batch), (Tag.UNSETTLED_COUNT, count)]
     try:  # a terminal that cannot build its 0500 never dials
         request = cup.settlement_request(
-            tid=p[Tag.TID],
-            mid=p[Tag.MID],
+            tid=cup.as_sent(p[Tag.TID], 8),
+            mid=cup.as_sent(p[Tag.MID], 15),
             stan=stan,
             batch=batch,
             totals=cup.SettlementTotals(debit_amount=amount, debit_count=count),
