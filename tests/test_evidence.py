@@ -254,3 +254,66 @@ def test_the_settlement_a_repair_runs_is_in_the_host_trace(pty_sim, tmp_path, mo
     # the settlement came after the diagnosis's own sign-on
     order = [r["iso8583.mti"] for r in rows if r["iso8583.mti"]]
     assert order.index("0500") > order.index("0800")
+
+
+def _small_diagnosis() -> dict:
+    """A diagnosis JSON with the fields a bundle reads (the bundle takes a stored diagnosis, as from the history)."""
+    return {
+        "schema": "techapp.diagnosis/1",
+        "started_at": "2026-12-04T09:05:00",
+        "terminal": {"serial_number": "82412345", "tid": "12345678", "mid": "123456789012345"},
+        "checks": [],
+        "findings": [],
+        "outcome": "faults",
+        "headline": {"en": "Faults found: card 6222021234567890128 declined", "zh": "发现故障"},
+    }
+
+
+def test_the_bundle_is_written_whole_or_not_at_all(tmp_path):
+    doc = _small_diagnosis()
+    report = {"schema": "techapp.report/1", "report_no": "TA-1"}
+    target = tmp_path / evidence.bundle_name(doc)
+    assert target.name == "82412345_20261204-0905.zip"
+    target.write_bytes(b"an older bundle")
+
+    def broken(report, path, lang):
+        path.write_bytes(b"%PDF-half")
+        raise RuntimeError("the printer driver crashed")
+
+    with pytest.raises(evidence.BundleError, match="service report"):
+        evidence.build_bundle(doc, target, report=report, render=broken)
+    assert target.read_bytes() == b"an older bundle"  # untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temporary file left
+    with pytest.raises(evidence.BundleError, match="does not exist"):
+        evidence.build_bundle(doc, tmp_path / "gone" / "x.zip", report=report, pdf=False)
+
+    def fine(report, path, lang):
+        path.write_bytes(b"%PDF-1.7 " + lang.encode())
+
+    written = evidence.build_bundle(doc, target, report=report, render=fine, lang="en", maintenance_log="log\n")
+    assert written == target and evidence.verify_manifest(target) == []
+    with zipfile.ZipFile(target) as z:
+        assert z.read("report.pdf") == b"%PDF-1.7 en"
+        diagnosis = json.loads(z.read("diagnosis.json"))
+        assert "622202*********0128" in diagnosis["headline"]["en"]  # masked like the report
+        assert diagnosis["terminal"]["mid"] == "123456789012345"  # identifiers kept
+        files = {name: z.read(name) for name in z.namelist()}
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as z:  # a changed file no longer matches the manifest
+        for name, data in files.items():
+            z.writestr(name, b"tampered" if name == "README.txt" else data)
+    assert evidence.verify_manifest(tampered) == ["README.txt"]
+
+
+def test_escalation_text_names_the_recipient_and_the_bundle_and_masks_cards():
+    from techapp.diagnosis.model import T
+
+    action = {
+        "kind": "escalation",
+        "recipient": "收单行客服 acquirer help desk",
+        "text": T("TID 12345678 answered 97; card 6222021234567890128", "终端号 12345678 应答 97"),
+    }
+    text = evidence.escalation_text(action, "en", bundle="82412345_20261204-0905.zip")
+    assert text.splitlines()[0] == "To: 收单行客服 acquirer help desk"
+    assert "6222021234567890128" not in text and "622202*********0128" in text and "12345678" in text
+    assert text.rstrip().endswith("Evidence attached: 82412345_20261204-0905.zip")
