@@ -317,3 +317,19 @@ def test_escalation_text_names_the_recipient_and_the_bundle_and_masks_cards():
     assert text.splitlines()[0] == "To: 收单行客服 acquirer help desk"
     assert "6222021234567890128" not in text and "622202*********0128" in text and "12345678" in text
     assert text.rstrip().endswith("Evidence attached: 82412345_20261204-0905.zip")
+
+
+def test_the_terminal_gives_its_host_traffic_only_when_asked(pty_sim, connect):
+    server = pty_sim("demo-97")
+    driver = connect(server.path)
+    driver.login(PASSWORD)
+    plain = driver.sign_on()
+    assert plain.traffic == []  # as before: the response carries no HOST_EXCHANGE
+    driver.capture_host_traffic = True
+    (x,) = driver.sign_on().traffic
+    assert (x.local_address, x.remote_address, x.remote_port, x.outcome) == ("192.168.1.50", "10.20.30.40", 5000, "ok")
+    assert x.local_port and x.connect_at_ms <= x.sent_at_ms <= x.received_at_ms <= x.closed_at_ms
+    request, answer = cup.decode(x.sent[2:]), cup.decode(x.received[2:])
+    assert int.from_bytes(x.sent[:2], "big") == len(x.sent) - 2
+    assert (request.mti, answer.mti, answer.get(39)) == ("0800", "0810", "97")
+    assert int(request.get(11)) == int(plain.stan) + 1  # the next STAN: this very sign-on's 0800
