@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -279,6 +279,14 @@ class _Filter(QSortFilterProxyModel):
         return not self.needle or any(self.needle in cell.lower() for cell in model.rows[row])
 
 
+def _button() -> QToolButton:
+    """A text button as narrow as its text (push buttons keep 80 px each: the tab would not fit 800 px)."""
+    b = QToolButton()
+    b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    return b
+
+
 class TrafficLog(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -295,11 +303,11 @@ class TrafficLog(QWidget):
         self.filter_label.setBuddy(self.filter)
         self.direction = QComboBox()
         self.direction.setObjectName("traceDirection")
-        self.copy_button = QPushButton()
+        self.copy_button = _button()
         self.copy_button.setObjectName("traceCopy")
-        self.save_button = QPushButton()
+        self.save_button = _button()
         self.save_button.setObjectName("traceSave")
-        self.clear_button = QPushButton()
+        self.clear_button = _button()
         self.follow = True
         top.addWidget(self.filter_label)
         top.addWidget(self.filter, 1)
