@@ -1,5 +1,6 @@
 """Entry point for ``python -m techapp`` and the PyInstaller build."""
 
+import os
 import signal
 import sys
 
@@ -22,8 +23,14 @@ try:
     from techapp.cli import main
 except BaseException as err:  # Ctrl-C while the command line is loading: no traceback
     if isinstance(err, KeyboardInterrupt) or (_interrupted and isinstance(err, ImportError)):
-        print("techapp: interrupted", file=sys.stderr)
-        raise SystemExit(2) from None
+        # exit at once: after an import cut short by Ctrl-C CPython would end the process by SIGINT (130)
+        print("techapp: interrupted", file=sys.stderr, flush=True)
+        os._exit(2)
     raise
 
-raise SystemExit(main())
+code = main()
+if _interrupted:  # handled (the command said "interrupted"): keep its exit code, not CPython's SIGINT status
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+raise SystemExit(code)

@@ -51,8 +51,9 @@ def _baud(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a line speed") from None
     if value not in STANDARD_BAUDS:
+        shown = text if len(text) <= 12 else text[:12] + "..."
         raise argparse.ArgumentTypeError(
-            f"{text} is not a standard line speed ({', '.join(map(str, STANDARD_BAUDS))})"
+            f"{shown} is not a standard line speed ({', '.join(map(str, STANDARD_BAUDS))})"
         ) from None
     return value
 
@@ -63,7 +64,8 @@ def _tcp_port(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port number") from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text} is outside the TCP port range 0..65535") from None
+        shown = text if len(text) <= 12 else text[:12] + "..."
+        raise argparse.ArgumentTypeError(f"{shown} is outside the TCP port range 0..65535") from None
     return value
 
 

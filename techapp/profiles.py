@@ -413,7 +413,9 @@ def find_profile(name: str) -> Path:
     """``NAME`` looked up as ``NAME.toml`` in :func:`profile_dirs`, or a path (``*.toml`` or containing ``/``)."""
     if is_path(name):
         candidate = Path(name)
-        if is_file(candidate):  # False for a name the file system refuses (too long), not a traceback
+        # is_file: False for a name the file system refuses (too long), not a traceback; something else that
+        # exists there (a folder, a device, a FIFO) is returned for the reader to name what it is
+        if is_file(candidate) or os.path.lexists(candidate):
             return candidate
         raise ProfileError(f"{name}: acquirer profile not found (looked for {candidate.absolute()})")
     for directory in profile_dirs():

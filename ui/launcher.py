@@ -100,11 +100,49 @@ def make_qt_app():
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    interrupted = _note_interrupts()
     try:
-        return _main(argv)
-    except KeyboardInterrupt:  # Ctrl-C while Qt or the command line is still loading: no traceback
-        print("techapp: interrupted", file=sys.stderr)
-        return 2
+        code = _main(argv)
+        if interrupted:  # handled (the command said "interrupted"): its exit code, not CPython's SIGINT status
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
+            os._exit(code)
+        return code
+    except BaseException as err:
+        # Ctrl-C while Qt or the command line is still loading: no traceback. An import cut short by
+        # Ctrl-C can also surface as an ImportError of a half-loaded module: the flag tells them apart.
+        if isinstance(err, KeyboardInterrupt) or (interrupted and isinstance(err, ImportError)):
+            _exit_interrupted()
+        raise
+
+
+def _exit_interrupted() -> None:
+    """Say so and exit 2 at once: after an import cut short by Ctrl-C, CPython would otherwise end the
+    process by SIGINT (status 130) even though the interrupt was handled; nothing has started yet."""
+    print("techapp: interrupted", file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(2)
+
+
+def _note_interrupts() -> list[bool]:
+    """Let Ctrl-C raise KeyboardInterrupt as usual, and remember that it came (a one-item list, truthy after)."""
+    import signal
+
+    seen: list[bool] = []
+
+    def on_sigint(signum, frame) -> None:
+        seen.append(True)
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_sigint)
+    return seen
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

@@ -309,6 +309,10 @@ class Cellular(_Strict):
     registered: bool = True  # the SIM is registered with the operator's network
     operator: str = "中国移动 China Mobile"
     signal_dbm: int = Field(default=-85, ge=-140, le=-30)
+    # the radio and its signal as the modem reports it (GET_HARDWARE): signal_dbm is the RSSI (2G/3G, also
+    # reported on LTE), rsrp_dbm the LTE reference signal power; CSQ is derived from the RSSI (TS 27.007)
+    radio: Literal["gsm", "wcdma", "lte"] = "lte"
+    rsrp_dbm: int = Field(default=-95, ge=-140, le=-44)
     # the APN the operator opens a data session for on this SIM (case does not matter); "" = any non-blank APN
     apn: str = ""
 
@@ -520,7 +524,9 @@ def find_scenario(name: str, relative_to: Path | None = None) -> Path:
         candidate = Path(name)
         if relative_to is not None and not candidate.is_absolute():
             candidate = relative_to / candidate
-        if is_file(candidate):  # False for a name the file system refuses (too long), not a traceback
+        # is_file: False for a name the file system refuses (too long), not a traceback; something else that
+        # exists there (a folder, a device, a FIFO) is returned for the reader to name what it is
+        if is_file(candidate) or os.path.lexists(candidate):
             return candidate
         raise ScenarioError(f"{name}: scenario file not found (looked for {candidate.absolute()})")
     for directory in scenario_dirs():

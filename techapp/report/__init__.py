@@ -81,8 +81,9 @@ def load_report(path: str | Path) -> dict[str, Any]:
     try:  # a regular file of bounded size; repeated keys, deep nesting and huge numbers are refused
         text = read_text(path, what="report")
     except InputFileError as err:
-        if isinstance(err.__cause__, OSError):
-            raise OSError(err.__cause__.errno, str(err)) from None
+        cause = err.__cause__
+        if isinstance(cause, OSError):
+            raise OSError(cause.errno, cause.strerror or str(cause)) from None
         raise ValueError(str(err)) from None
     try:
         doc = loads_json(text, what=str(path))
