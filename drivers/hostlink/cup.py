@@ -292,7 +292,7 @@ class Field60:
 
 
 def parse_field_60(value: str | None) -> Field60:
-    if not value or not value.isdigit() or len(value) < 2:
+    if not value or not (value.isascii() and value.isdigit()) or len(value) < 2:  # "²" is a digit to isdigit()
         raise HostProtocolError(f"field 60 must be digits (60.1 60.2 60.3 ...), got {value!r}")
     batch = int(value[2:8]) if len(value) >= 8 else None
     nmc = value[8:11] if len(value) >= 11 else None
@@ -437,7 +437,7 @@ class SettlementTotals:
 
     @classmethod
     def parse(cls, value: str | None) -> SettlementTotals:
-        if not value or len(value) != 62 or not value.isdigit():
+        if not value or len(value) != 62 or not (value.isascii() and value.isdigit()):
             raise HostProtocolError(f"field 48 must be 62 digits of settlement totals, got {value!r}")
         return cls(
             debit_amount=int(value[0:12]),
