@@ -354,3 +354,36 @@ def test_ctrl_c_while_starting(tmp_path, entry):
 def test_json_dash_and_bad_inputs_leave_no_files(tmp_path, capsys):
     code, said = _run(["diagnose", "--demo", "--fix", "none", "--no-history", "--json", "-"], capsys)
     assert code == 1 and json.loads(said[: said.rindex("}") + 1])["exit_code"] == 1
+
+
+# -- the terminal as a bad input: a log count nobody can hold --------------------------------------------------
+class _HugeLog:
+    """A terminal's log that claims ``n`` entries (and grows by ``grow`` at each look), answering any offset."""
+
+    def __init__(self, n: int, entry, grow: int = 0) -> None:
+        self.n, self.entry, self.grow = n, entry, grow
+        self.offsets: list[int] = []
+
+    def __len__(self) -> int:
+        self.n += self.grow
+        return self.n
+
+    def __getitem__(self, part: slice):
+        self.offsets.append(part.start or 0)
+        return [self.entry] * min(30, self.n - (part.start or 0))
+
+
+@pytest.mark.parametrize("grow", [0, 5000], ids=["a-billion-entries", "growing-at-every-request"])
+def test_read_log_keeps_at_most_its_limit_of_the_newest_entries(pty_sim, connect, grow):
+    from drivers.maint.driver import MAX_LOG_ENTRIES
+
+    server = pty_sim("demo-97")
+    log = _HugeLog(10**9, server.terminal.response_log[0], grow)
+    server.terminal.response_log = log
+    driver = connect(server.path)
+    driver.login("demo-2026")
+    started = time.monotonic()
+    entries = driver.read_log("response-codes")
+    assert len(entries) == MAX_LOG_ENTRIES
+    assert log.offsets[1] >= 10**9 - MAX_LOG_ENTRIES  # after the first answer it reads the newest part
+    assert time.monotonic() - started < 30
