@@ -229,6 +229,7 @@ def evidence_text(value, depth: int = 0, *, limit: int | None = 160, key: str | 
             f"{key_label(k, labels)} {evidence_text(v, depth + 1, limit=limit, key=k)}"
             for k, v in value.items()
             if k not in ("request_hex", "answer_hex", "traffic", "started_ms", "local_port")
+            and not (key == "echo" and k in ("local_address", "remote_address", "connect_ms"))  # the pcap's
         )
     if isinstance(value, list | tuple):
         sep = "；" if lang() == "zh" else "; "
