@@ -39,6 +39,8 @@ _EN: list[tuple[str, str]] = [
     (r"\(--baud (\d+)\)", r"(Baud rate \1)"),
     (r"--baud (\d+)", r"Baud rate \1"),
     (r"--baud", "the Baud rate box"),
+    (r"\(techapp restore\)", "(Terminal > Restore a backup)"),
+    (r"techapp restore", "Terminal > Restore a backup"),
     (r"\(techapp ports\)", "(the Port list)"),
     (r"techapp ports", "the Port list"),
     (
@@ -67,6 +69,9 @@ _ZH: list[tuple[str, str]] = [
     (r"（--baud (\d+)）", r"（波特率 \1）"),
     (r"--baud (\d+)", r"波特率 \1"),
     (r"--baud", "“波特率”框"),
+    (r"（可用 techapp restore 恢复）", "（可在“终端 → 恢复备份”中恢复）"),
+    (r"（techapp restore）", "（“终端 → 恢复备份”）"),
+    (r"techapp restore", "“终端 → 恢复备份”"),
     (r"（techapp ports）", "（“端口”列表）"),
     (r"techapp ports", "“端口”列表"),
     (r"在提示时输入，或用 --password-file 或 TECHAPP_PASSWORD", "在“密码”框中输入"),
@@ -80,7 +85,7 @@ _COMPILED = {
 
 def gui_words(text: str, language: str | None = None) -> str:
     """``text`` with its command-line advice put as what to click in the window."""
-    if "--" not in text and "techapp ports" not in text:
+    if "--" not in text and "techapp " not in text:
         return text
     for pattern, replacement in _COMPILED["zh" if (language or lang()) == "zh" else "en"]:
         text = pattern.sub(replacement, text)

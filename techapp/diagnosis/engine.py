@@ -29,7 +29,7 @@ from .model import Action, ActionOutcome, Diagnosis, Finding, T
 from .outcome import untested
 from .plan import declare, order
 from .rules import findings as find
-from .runner import PERSON_TIMEOUT_S, AskPerson, Gatherer, Readings, StepProgress, is_link_failure
+from .runner import PERSON_TIMEOUT_S, AskPerson, Gatherer, Readings, StepProgress, explain, is_link_failure
 
 #: Confirm an automatic action before it runs: True to go ahead.
 Confirm = Callable[[Action, Finding], bool]
@@ -335,7 +335,8 @@ class Diagnoser:
                 )
             return outcome
         except (TerminalError, BackupError, ValueError) as err:
-            failed = ActionOutcome(action.id, finding.id, "failed", T(str(err), str(err)))
+            # English: the error as the driver or backup said it; Chinese: the same error explained
+            failed = ActionOutcome(action.id, finding.id, "failed", T(str(err), explain(err).zh))
             failed.backup_path = self._last_backup
             if failed.backup_path:
                 failed.message = failed.message + T(
@@ -349,7 +350,7 @@ class Diagnoser:
             s = self.driver.sign_on()
         except TerminalError as err:  # the write stands; only its proof is missing
             outcome.message = outcome.message + T(
-                f"; the sign-on afterwards could not run ({err})", f"；之后签到未能进行（{err}）"
+                f"; the sign-on afterwards could not run ({err})", f"；之后签到未能进行（{explain(err).zh}）"
             )
             return
         outcome.sign_on_result = s

@@ -352,7 +352,7 @@ def _diagnosis_texts() -> list[tuple[str, str, str]]:
     return found
 
 
-OPTION = re.compile(r"--[a-z][a-z-]+|techapp ports|TECHAPP_PASSWORD|`techapp")
+OPTION = re.compile(r"--[a-z][a-z-]+|techapp (?:ports|restore)|TECHAPP_PASSWORD|`techapp")
 
 
 def test_every_command_line_advice_of_the_diagnosis_has_window_words():
