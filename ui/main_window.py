@@ -892,6 +892,15 @@ class MainWindow(QMainWindow):
                 .replace("%1", expected)
                 .replace("%2", found),
             )
+        elif kind == "idle-logout":  # issue 14: the maintenance login is not left open on an unattended laptop
+            minutes = max(1, round(int(text) / 60))
+            self.banner.show_message(
+                "warn",
+                self.tr(
+                    "Disconnected after %1 min without use: the terminal's maintenance login was closed. "
+                    "Connect again to continue."
+                ).replace("%1", str(minutes)),
+            )
         else:  # the error in plain words (explained just before), else the driver's own
             said = said_now(self._take_error(text))
             self.banner.show_message("warn", self.tr("The terminal or the laptop reported: %1").replace("%1", said))

@@ -46,6 +46,25 @@ IDLE, CONNECTING, CONNECTED, BUSY, LOST, FAILED = "idle", "connecting", "connect
 
 #: Seconds the GUI gets to let a worker finish when the app closes.
 SHUTDOWN_WAIT_MS = 10_000
+#: A connected session with no job for this long is ended (the driver logs out when it closes), so a
+#: laptop left on the counter does not leave the terminal's maintenance login open. $TECHAPP_IDLE_LOGOUT_S
+#: sets it (1..86400 seconds).
+IDLE_LOGOUT_S = 600
+IDLE_LOGOUT_ENV = "TECHAPP_IDLE_LOGOUT_S"
+
+
+def idle_logout_seconds() -> int:
+    """The idle time after which the window logs out and disconnects: $TECHAPP_IDLE_LOGOUT_S or 600 s."""
+    import os
+
+    raw = os.environ.get(IDLE_LOGOUT_ENV, "").strip()
+    try:
+        value = int(raw) if raw and len(raw) <= 6 else IDLE_LOGOUT_S
+    except ValueError:
+        value = IDLE_LOGOUT_S
+    return value if 1 <= value <= 86_400 else IDLE_LOGOUT_S
+
+
 #: How often the serial ports are listed again (adapters come and go).
 PORT_REFRESH_MS = 2000
 
@@ -553,9 +572,27 @@ class TerminalSession(QObject):
         self.thread.start()
         self._trace_timer.start()
         self._closed = False
+        # idle logout (issue 14): connected, not busy, no job for idle_logout_s -> disconnect (LOGOUT on close)
+        self.idle_logout_s = idle_logout_seconds()
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.timeout.connect(self._idle_logout)
+        self.stateChanged.connect(self._arm_idle_timer)
+        self.busyChanged.connect(self._arm_idle_timer)
 
     def _remember_state(self, state: str, _detail: str) -> None:
         self.state = state
+
+    def _arm_idle_timer(self, *_args) -> None:
+        if self.state == CONNECTED and not self.busy and not self._closed:
+            self._idle_timer.start(self.idle_logout_s * 1000)  # (re)started after every job
+        else:
+            self._idle_timer.stop()
+
+    def _idle_logout(self) -> None:
+        if self.state == CONNECTED and not self.busy and not self._closed:
+            self.notice.emit("idle-logout", str(self.idle_logout_s))
+            self.disconnect_terminal()
 
     def _remember_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -626,6 +663,7 @@ class TerminalSession(QObject):
             return True
         self._closed = True
         self._trace_timer.stop()
+        self._idle_timer.stop()
         self.worker.stopping.set()
         self.worker.abort()
         self.worker.hard_close()

@@ -1422,6 +1422,10 @@
         <translation>%1，已用 %2 秒 / 共 %3 秒</translation>
     </message>
     <message>
+        <source>Disconnected after %1 min without use: the terminal&apos;s maintenance login was closed. Connect again to continue.</source>
+        <translation>已闲置 %1 分钟，连接已断开：终端的维护登录已关闭。请重新连接后继续。</translation>
+    </message>
+    <message>
         <source>From the work order: %1</source>
         <translation>按工单：%1</translation>
     </message>
