@@ -237,6 +237,15 @@ def _message(msg_id: str, params: dict[str, Any], where: str) -> Text | None:  #
             "not know: update techapp.",
             f"终端使用的维护协议版本为 {params.get('version')}，本版 techapp 不支持：请升级 techapp。",
         )
+    if msg_id == "kdf-too-weak":  # issue 14: a challenge below the KDF floor gets no proof
+        n, floor = params.get("iterations"), params.get("floor")
+        return T(
+            f"The device on this port asked for a password check of only {n} rounds (at least {floor} are "
+            "required), so techapp did not answer: a genuine terminal never asks for so few. It may not be the "
+            "terminal it claims to be. Do not go on; call support.",
+            f"此端口上的设备要求的密码校验仅 {n} 轮（至少需要 {floor} 轮），techapp 未作应答：正规终端不会如此要求。"
+            "它可能不是其声称的终端。请勿继续操作，并联系技术支持。",
+        )
     if msg_id == "login-proof-bad":
         return T(
             "The terminal's login answer could not be verified: it may not be the terminal it claims to be. "
