@@ -48,7 +48,9 @@ from .service import TraceLine
 MAX_ROWS = 50_000
 MASK = "•• masked ••"  # in the decoded text; shown in the current language
 # Directions of a row: the maintenance link (tx, rx) and the laptop's own host messages.
-OUTGOING = ("tx", "to-host")
+OUTGOING = ("tx", "to-host", "terminal-to-host")
+#: Rows that hold an ISO 8583 message (decoded field by field).
+HOST_ROWS = ("to-host", "from-host", "terminal-to-host", "host-to-terminal")
 
 
 def _sensitive_tags():
@@ -98,6 +100,18 @@ def decode(line: TraceLine, password: str | None) -> tuple[str, str]:
 
 def _spaced(hexed: str) -> str:
     return " ".join(hexed[i : i + 2] for i in range(0, len(hexed), 2)).upper()
+
+
+def _mti_and_code(wire: bytes) -> tuple[str, str]:
+    """(MTI, field 39) of an ISO 8583 message on the wire; ("", "-") when it does not decode."""
+    from drivers.hostlink import cup
+
+    body = wire[2:] if len(wire) > 2 and int.from_bytes(wire[:2], "big") == len(wire) - 2 else wire
+    try:
+        msg = cup.decode(body)
+    except Exception:  # noqa: BLE001 - a damaged or cut message: shown as hex
+        return "", "-"
+    return msg.mti, msg.get(39) or "-"
 
 
 def _iso_names() -> dict[str, str]:
@@ -197,9 +211,13 @@ class TraceModel(QAbstractTableModel):
             "tx": self.tr("→ tx"),
             "rx": self.tr("← rx"),
             "to-host": self.tr("→ host"),
+            "terminal-to-host": self.tr("terminal → host"),
+            "host-to-terminal": self.tr("host → terminal"),
             "from-host": self.tr("← host"),
             "echo-request": self.tr("laptop → %1: 0820 echo test"),
             "echo-answer": self.tr("%1 → laptop: 0830, response code %2"),
+            "terminal-request": self.tr("terminal → %1: %2 (the terminal's own, as it reported it)"),
+            "terminal-answer": self.tr("%1 → terminal: %2, response code %3"),
             "mask": self.tr("•• masked ••"),
             "bad": self.tr("bytes outside any frame (line noise, wrong baud rate?)"),
         }
@@ -211,6 +229,11 @@ class TraceModel(QAbstractTableModel):
             text = words["echo-request"].replace("%1", details[0])
         elif what == "echo-answer":
             text = words["echo-answer"].replace("%1", details[0]).replace("%2", details[1])
+        elif what == "terminal-request":
+            text = words["terminal-request"].replace("%1", details[0]).replace("%2", details[1])
+        elif what == "terminal-answer":
+            text = words["terminal-answer"].replace("%1", details[0]).replace("%2", details[1])
+            text = text.replace("%3", details[2])
         elif what == "bad":
             text = words["bad"]
         else:
@@ -371,20 +394,37 @@ class TrafficLog(QWidget):
             self.view.scrollToBottom()
 
     def add_host_messages(self, diagnosis) -> None:
-        """The laptop's ISO 8583 echo tests (0820/0830) from the diagnosis's evidence, after the link frames."""
-        check = diagnosis.check("network.laptop") if diagnosis is not None else None
-        echoes = check.observed.get("echo") if check is not None else None
-        if not echoes:
+        """The ISO 8583 messages of a diagnosis, after the link frames: the terminal's own sign-on 0800/0810
+        (and a settlement's 0500/0510) as it reported them (HOST_EXCHANGE), and the laptop's echo tests
+        0820/0830; in time order (:func:`techapp.evidence.conversations`), card fields masked."""
+        if diagnosis is None:
             return
-        when = diagnosis.finished_at.strftime("~%H:%M:%S") if diagnosis.finished_at else ""
+        from datetime import datetime
+
+        from techapp.evidence import conversations, mask_wire
+
+        def at(seconds: float | None) -> str:
+            return datetime.fromtimestamp(seconds).strftime("%H:%M:%S.%f")[:-3] if seconds else ""
+
         rows: list[tuple[str, str, str, tuple]] = []
-        for e in echoes:
-            host = hostport(str(e.get("host")), str(e.get("port")))
-            code = str(e.get("response_code") or e.get("outcome", ""))
-            if e.get("request_hex"):
-                rows.append((when, "to-host", _spaced(e["request_hex"]), ("echo-request", host)))
-            if e.get("answer_hex"):
-                rows.append((when, "from-host", _spaced(e["answer_hex"]), ("echo-answer", host, code)))
+        for c in conversations(diagnosis):
+            host = hostport(c.server, c.server_port)
+            sent, got = mask_wire(c.sent) if c.sent else b"", mask_wire(c.received) if c.received else b""
+            mti_sent, _ = _mti_and_code(sent)
+            mti_got, code = _mti_and_code(got)
+            if c.origin == "laptop":
+                if sent:
+                    rows.append((at(c.sent_at), "to-host", _spaced(sent.hex()), ("echo-request", host)))
+                if got:
+                    rows.append((at(c.received_at), "from-host", _spaced(got.hex()), ("echo-answer", host, code)))
+            else:
+                if sent:
+                    rows.append(
+                        (at(c.sent_at), "terminal-to-host", _spaced(sent.hex()), ("terminal-request", host, mti_sent))
+                    )
+                if got:
+                    what = ("terminal-answer", host, mti_got, code)
+                    rows.append((at(c.received_at), "host-to-terminal", _spaced(got.hex()), what))
         self.add_rows(rows)
 
     def add_rows(self, rows: list[tuple[str, str, str, tuple]]) -> None:
@@ -412,7 +452,7 @@ class TrafficLog(QWidget):
     def detail_text(self, source_row: int) -> str:
         """The row's message field by field: ISO 8583 fields with their names, or the maintenance fields."""
         time, direction, hexed, (what, *details) = self.model.raw[source_row]
-        if direction in ("to-host", "from-host"):
+        if direction in HOST_ROWS:
             rows = iso_fields(bytes.fromhex(hexed.replace(" ", "")))
             if not rows:
                 return self.tr("Not a complete ISO 8583 message: shown as hex only.")
@@ -436,7 +476,7 @@ class TrafficLog(QWidget):
         out = ["\t".join(self.model.headers)]
         for i, row in enumerate(self.model.rows):
             out.append("\t".join(row))
-            if self.model.raw[i][1] in ("to-host", "from-host"):
+            if self.model.raw[i][1] in HOST_ROWS:
                 out += ["\t" + line for line in self.detail_text(i).splitlines()]
         return "\n".join(out) + "\n"
 

@@ -2404,6 +2404,14 @@ Fingerprint (SHA-256): %4</source>
         <translation>→ 主机</translation>
     </message>
     <message>
+        <source>terminal → host</source>
+        <translation>终端 → 主机</translation>
+    </message>
+    <message>
+        <source>host → terminal</source>
+        <translation>主机 → 终端</translation>
+    </message>
+    <message>
         <source>← host</source>
         <translation>← 主机</translation>
     </message>
@@ -2414,6 +2422,14 @@ Fingerprint (SHA-256): %4</source>
     <message>
         <source>%1 → laptop: 0830, response code %2</source>
         <translation>%1 → 笔记本：0830，应答码 %2</translation>
+    </message>
+    <message>
+        <source>terminal → %1: %2 (the terminal&apos;s own, as it reported it)</source>
+        <translation>终端 → %1：%2（终端自身的报文，按终端上报）</translation>
+    </message>
+    <message>
+        <source>%1 → terminal: %2, response code %3</source>
+        <translation>%1 → 终端：%2，应答码 %3</translation>
     </message>
     <message>
         <source>•• masked ••</source>
@@ -2428,6 +2444,7 @@ Fingerprint (SHA-256): %4</source>
     <name>TrafficLog</name>
     <message>
         <source>Primary account number</source>
+        <extracomment>Rows that hold an ISO 8583 message (decoded field by field).</extracomment>
         <translation>主账号</translation>
     </message>
     <message>

@@ -155,14 +155,18 @@ def test_after_a_diagnosis_checklist_rows_copy_logs_explain_and_host_messages_de
     logs.which.setCurrentIndex(logs.which.findData("errors"))
     assert {r[1] for r in logs.visible_rows()} == {"Error"}
 
-    # the laptop's echo test, field by field (pyiso8583 with the CUP spec)
+    # the ISO 8583 messages field by field (pyiso8583 with the CUP spec): the laptop's echo test and the
+    # terminal's own sign-on, whose 0810 carries the 97 of this terminal
     traffic = w.traffic
-    answers = [i for i, raw in enumerate(traffic.model.raw) if raw[1] == "from-host"]
-    assert answers
-    detail = traffic.detail_text(answers[0])
-    assert "MTI  Message type: 0830" in detail
-    assert "39  Response code: 00" in detail
-    assert "41  Terminal ID (TID): 12345687" in detail
+    rows = {raw[1]: i for i, raw in enumerate(traffic.model.raw)}
+    assert {"to-host", "from-host", "terminal-to-host", "host-to-terminal"} <= set(rows)
+    echo = traffic.detail_text(rows["from-host"])
+    assert "MTI  Message type: 0830" in echo
+    assert "39  Response code: 00" in echo
+    assert "41  Terminal ID (TID): 12345687" in echo
+    signon = traffic.detail_text(rows["host-to-terminal"])
+    assert "MTI  Message type: 0810" in signon and "39  Response code: 97" in signon
+    assert "0810, response code 97" in traffic.model.rows[rows["host-to-terminal"]][3]
 
     # Save writes every row, the ISO 8583 messages decoded under theirs
     path = tmp_path / "traffic.txt"
