@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -15,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-import ui.report_render as report_render
+import ui.report_render  # noqa: F401 - the Qt renderer of the bundle's report PDF
 from drivers.hostlink import cup
 from techapp import evidence
 from techapp.cli import main
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_ORDER = ROOT / "resources" / "work-orders" / "demo-97.toml"
 PASSWORD = "demo-2026"  # the demo scenario's published maintenance password
@@ -29,13 +31,12 @@ needs_tshark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark
 
 
 @pytest.fixture(autouse=True)
-def _env(tmp_path, monkeypatch):
+def _env(tmp_path, monkeypatch, qapp):  # pytest-qt's QApplication renders the report (as in test_report.py)
     monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TECHAPP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("TECHAPP_PASSWORD", PASSWORD)
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(var, raising=False)
-    report_render.ensure_app()
 
 
 @pytest.fixture
