@@ -315,6 +315,7 @@ class TrafficLog(QWidget):
         super().__init__(parent)
         self.setObjectName("trafficLog")
         self.model = TraceModel(self)
+        self.diagnosis = None  # the last diagnosis: its host traffic can be saved as pcap
         self.proxy = _Filter(self)
         self.proxy.setSourceModel(self.model)
         lay = QVBoxLayout(self)
@@ -399,6 +400,7 @@ class TrafficLog(QWidget):
         0820/0830; in time order (:func:`techapp.evidence.conversations`), card fields masked."""
         if diagnosis is None:
             return
+        self.diagnosis = diagnosis
         from datetime import datetime
 
         from techapp.evidence import conversations, mask_wire
@@ -492,16 +494,34 @@ class TrafficLog(QWidget):
             return False
         return True
 
+    def save_pcap(self, path: str) -> bool:
+        """The host traffic (ISO 8583) of the last diagnosis as a pcap for Wireshark (techapp.evidence)."""
+        from techapp.evidence import conversations, write_pcap
+
+        try:
+            write_pcap(conversations(self.diagnosis) if self.diagnosis is not None else [], path)
+        except (OSError, ImportError) as err:
+            self.last_error = str(err)
+            return False
+        return True
+
     def save_as(self) -> None:
+        """Save as text (every row) or, after a diagnosis, its ISO 8583 host traffic as pcap."""
         from datetime import datetime
 
         from PySide6.QtWidgets import QMessageBox
 
+        text_filter = self.tr("Text files (*.txt)")
+        pcap_filter = self.tr("ISO 8583 host traffic for Wireshark (*.pcap)")
+        filters = [text_filter] + ([pcap_filter] if self.diagnosis is not None else []) + [self.tr("All files (*)")]
         suggested = f"techapp-traffic-{datetime.now():%Y%m%d-%H%M%S}.txt"
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Save the traffic log"), suggested, self.tr("Text files (*.txt);;All files (*)")
-        )
-        if path and not self.save(path):
+        path, chosen = QFileDialog.getSaveFileName(self, self.tr("Save the traffic log"), suggested, ";;".join(filters))
+        if not path:
+            return
+        pcap = chosen == pcap_filter or path.lower().endswith(".pcap")
+        if pcap and not path.lower().endswith(".pcap"):
+            path += ".pcap"
+        if not (self.save_pcap(path) if pcap else self.save(path)):
             QMessageBox.warning(
                 self,
                 self.tr("Save the traffic log"),

@@ -2532,12 +2532,20 @@ Fingerprint (SHA-256): %4</source>
         <translation>不是完整的 ISO 8583 报文：只显示十六进制。</translation>
     </message>
     <message>
-        <source>Save the traffic log</source>
-        <translation>保存通讯日志</translation>
+        <source>Text files (*.txt)</source>
+        <translation>文本文件 (*.txt)</translation>
     </message>
     <message>
-        <source>Text files (*.txt);;All files (*)</source>
-        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
+        <source>ISO 8583 host traffic for Wireshark (*.pcap)</source>
+        <translation>ISO 8583 主机报文，用于 Wireshark (*.pcap)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Save the traffic log</source>
+        <translation>保存通讯日志</translation>
     </message>
     <message>
         <source>The traffic log could not be saved in %1. Choose another folder.</source>

@@ -175,6 +175,11 @@ def test_after_a_diagnosis_checklist_rows_copy_logs_explain_and_host_messages_de
     assert "HELLO" in saved and "GET_PARAMETERS" in saved
     assert "Response code: 00" in saved
     assert len(saved.splitlines()) > traffic.model.rowCount()
+    # and the ISO 8583 part as a pcap (Wireshark)
+    pcap = tmp_path / "host.pcap"
+    assert traffic.save_pcap(str(pcap))
+    assert pcap.read_bytes()[:4] in (bytes.fromhex("d4c3b2a1"), bytes.fromhex("a1b2c3d4"))
+    assert len(pcap.read_bytes()) > 24 + 100  # header and the messages' packets
 
 
 # -- restore ----------------------------------------------------------------------------------------------
