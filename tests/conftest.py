@@ -115,6 +115,15 @@ def _own_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path_factory.mktemp("data")))
 
 
+@pytest.fixture
+def hopeless_waits_scaled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A simulated terminal waits out a time-out that nothing can end (a host that never answers)
+    in 1/20 of its time, and still reports the whole time-out (drivers/timescale.py). Its own
+    clock readings (a sign-on's elapsed_ms) are then the real, shorter ones: tests that check
+    them do not use this."""
+    monkeypatch.setenv("TECHAPP_SIM_TIME_SCALE", "0.05")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_world_and_no_leaks() -> Iterator[None]:
     """Every test starts with no in-process terminals and must not leave threads running."""

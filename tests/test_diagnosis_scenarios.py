@@ -21,8 +21,10 @@ engine does not (yet) conclude that, the case is marked ``xfail`` (strict,
 ``raises=AssertionError``) with the reason: the assertion stays the correct
 one, and the marker has to go once the engine is fixed.
 
-``host-unreachable`` and ``wrong-tpdu`` take over a minute each: the simulated
-terminal really waits its connect and response timeouts (``-m slow``).
+``host-unreachable`` and ``wrong-tpdu`` would take over a minute each: the simulated
+terminal waits its connect and response timeouts, which nothing can end there. The
+``hopeless_waits_scaled`` fixture (tests/conftest.py) has it wait 1/20 of them for real
+(drivers/timescale.py); it still reports the whole time-outs (``-m slow``).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ Diagnose = Callable[..., Run]
 
 
 @pytest.fixture
-def diagnose(pty_sim, tmp_path) -> Iterator[Diagnose]:
+def diagnose(pty_sim, tmp_path, hopeless_waits_scaled) -> Iterator[Diagnose]:
     """``diagnose(scenario, baud=115200, interactive=False)``: serve it on a pty and diagnose it as the CLI does.
 
     ``scenario`` is a shipped name or a path to a scenario file. The laptop's

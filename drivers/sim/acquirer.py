@@ -304,6 +304,8 @@ class AcquirerServer:
         self.sign_ons: list[SignOn] = []
         self._registry: dict[str, AcquirerTerminal] = {t.tid: t for t in acquirer.terminals}
         self._stop = threading.Event()
+        #: clients (address, port) whose message this server read and will never answer
+        self.unanswered: set[tuple] = set()
         self._lock = threading.Lock()
         self._listeners: list[socket.socket] = []
         self._connections: dict[int, socket.socket] = {}
@@ -486,6 +488,7 @@ class AcquirerServer:
                 return  # client left, stalled mid-message, or sent an impossible length prefix
             self._trace("rx", label, wire)
             if host.behaviour == "no-answer" or not self._routed_here(host, wire):
+                self._never_answering(conn)
                 continue
             answer = self.answer(host, wire[2:])
             if answer is None:
@@ -501,6 +504,21 @@ class AcquirerServer:
                 return
             conn.sendall(out)
             self._trace("tx", label, out)
+
+    def _never_answering(self, conn: socket.socket) -> None:
+        """Note that this connection's client waits in vain (see :meth:`answers_nothing_to`)."""
+        try:
+            self.unanswered.add(tuple(conn.getpeername()[:2]))
+        except OSError:
+            pass
+
+    def answers_nothing_to(self, client: tuple) -> bool:
+        """True once a message from ``client`` (its address, port) was read and will never be answered.
+
+        The simulated terminal then waits out its response time-out scaled for tests
+        (drivers/timescale.py): nothing can arrive, so only the wall clock changes.
+        """
+        return tuple(client[:2]) in self.unanswered
 
     def _trace(self, direction: str, label: str, wire: bytes) -> None:
         if self.trace is not None:

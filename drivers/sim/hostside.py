@@ -24,6 +24,7 @@ from ..maint.protocol import (
     Tag,
     TlsOutcome,
 )
+from ..timescale import hopeless_wait
 from .world import is_ip
 
 if TYPE_CHECKING:
@@ -163,6 +164,13 @@ class _ClosedBeforeAnswer(Exception):
     """The host closed or reset the connection before sending a single byte of an answer."""
 
 
+def _name(sock) -> tuple:
+    try:
+        return tuple(sock.getsockname()[:2])
+    except OSError:
+        return ()
+
+
 def _await_answer(
     session: Session, sock, timeout: float, received: bytearray | None = None
 ) -> tuple[bytes, cup.HostMessage]:
@@ -178,10 +186,14 @@ def _await_answer(
     :class:`cup.HostTimeout`, :class:`cup.HostClosed` (part of an answer came) or
     :class:`cup.HostProtocolError` (impossible length, undecodable answer).
     """
-    end = time.monotonic() + timeout
+    started = time.monotonic()
+    end = started + timeout
     data = bytearray() if received is None else received  # the caller keeps what came, also on failure
     need = 2  # the length prefix, then the whole message
+    hopeless_end = started + hopeless_wait(timeout)
     while len(data) < need:
+        if not data and end > hopeless_end and session.t.world.answers_nothing_to(_name(sock)):
+            end = hopeless_end  # the host read the request and will never answer: scaled for tests
         left = end - time.monotonic()
         if left <= 0:
             if not data:
@@ -279,11 +291,16 @@ def _exchange(
         if sock is None:
             attempts.append(reached)
             _log_connection_failure(t, reached)
+            if resolved:  # a connection was tried: the SYN went out
+                traffic.append(_traffic(session, reached, started, dialled_at, (None, None), b"", None, bytearray()))
             continue  # connection failures move on to the backup host
+        wire, received, sent_ms, got_ms = b"", bytearray(), None, None
         try:
             sock.settimeout(5)
-            cup.send(sock, request)
-            _, answer = _await_answer(session, sock, p[Tag.RESPONSE_TIMEOUT])
+            sent_ms = _ms_since(started)
+            wire = cup.send(sock, request)
+            _, answer = _await_answer(session, sock, p[Tag.RESPONSE_TIMEOUT], received)
+            got_ms = _ms_since(started)
             attempts.append(reached)
         except cup.HostTimeout as err:
             attempts.append(reached._replace(outcome=CommOutcome.NO_ANSWER, detail=str(err)))

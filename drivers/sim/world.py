@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..addr import hostport
+from ..timescale import hopeless_wait
 from .scenario import HostRule, Network, Scenario
 
 Wait = Callable[[float], None]
@@ -94,6 +95,12 @@ class SimWorld:
         with self._lock:
             return list(self._start())
 
+    def answers_nothing_to(self, client: tuple) -> bool:
+        """True when a host read a message from ``client`` (the terminal's socket name) and will never answer it."""
+        with self._lock:
+            servers = list(self._servers)
+        return any(server.answers_nothing_to(client) for server in servers)
+
     def endpoint(self, address: str, port: int) -> tuple[str, int] | None:
         """The loopback endpoint serving the emulated ``address:port``, whichever acquirer's host it is."""
         for server in self.acquirers():
@@ -129,7 +136,7 @@ class SimWorld:
         latency = rule.latency_ms / 1000
         # any answer to a connect (accept or refusal) takes a round trip: a slower path times out
         if rule.result == "timeout" or latency >= timeout:
-            wait(timeout)
+            wait(hopeless_wait(timeout))  # no answer can come: scaled for tests (drivers/timescale.py)
             return Dialled("timeout", address, int(timeout * 1000), detail=f"no answer from {hostport(address, port)}")
         wait(min(latency, timeout))
         if rule.result in ("refused", "dns-failure"):
