@@ -284,7 +284,12 @@ class MaintenanceDriver(TerminalDriver):
         while (quiet := self._quiet_until - time.monotonic()) > 0:
             time.sleep(min(quiet, 0.5))
         if command != Command.HELLO and not self._greeted:
-            self._hello(action)  # a failure here is the failure of what the caller asked for
+            try:
+                self._hello(action)  # a failure here is the failure of what the caller asked for
+            except TerminalError as err:
+                err.action_id = ids["action_id"]  # said as what the caller asked for (techapp.errors)
+                err.params = {**err.params, **ids["params"]}
+                raise
         seq = self._next_seq()
         raw = encode_message(command, seq, items or [])
         timeout = self.response_timeout if timeout is None else timeout
