@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication
 
 import techapp
 from drivers.resources import resource_root
-from techapp.cli import DEMO_SCENARIO, DEMO_WORK_ORDER
 from techapp.credentials import DEMO_PASSWORD
 from techapp.workorder import WorkOrderError
 
@@ -39,6 +38,8 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 def setup_demo(window: MainWindow, *, connect: bool = True) -> None:
     """Built-in simulated 97 terminal, its work order and the demo profile; connected, ready for Diagnose."""
+    from techapp.cli import DEMO_SCENARIO, DEMO_WORK_ORDER  # here: the command line's modules load only for --demo
+
     panel = window.connect_panel
     panel.use_simulator(DEMO_SCENARIO)
     panel.password.setText(DEMO_PASSWORD)

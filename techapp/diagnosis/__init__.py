@@ -7,9 +7,64 @@ causes (:mod:`.rules`) with their repair actions (:mod:`.actions`), and
 The decision rules are documented in ``docs/diagnosis.md``.
 """
 
-from .engine import Confirm, Diagnoser
-from .model import OUTCOMES, SCHEMA, Action, ActionOutcome, CheckResult, Diagnosis, Finding, Outcome, Text, Untested
-from .runner import PersonPrompt, StepProgress
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import Confirm, Diagnoser
+    from .model import (
+        OUTCOMES,
+        SCHEMA,
+        Action,
+        ActionOutcome,
+        CheckResult,
+        Diagnosis,
+        Finding,
+        Outcome,
+        Text,
+        Untested,
+    )
+    from .runner import PersonPrompt, StepProgress
+
+# Loaded on first use (PEP 562): `from techapp.diagnosis.model import Text` (the window, the history, reports)
+# must not pull in the engine, the rules and the laptop's network checks (cryptography, psutil, ssl).
+_HOME = {
+    "Confirm": "engine",
+    "Diagnoser": "engine",
+    "PersonPrompt": "runner",
+    "StepProgress": "runner",
+    **dict.fromkeys(
+        (
+            "OUTCOMES",
+            "SCHEMA",
+            "Action",
+            "ActionOutcome",
+            "CheckResult",
+            "Diagnosis",
+            "Finding",
+            "Outcome",
+            "Text",
+            "Untested",
+        ),
+        "model",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME])
+
 
 __all__ = [
     "OUTCOMES",
