@@ -663,6 +663,20 @@ def parameter_checks(r: Readings, ctx: Context) -> list[CheckResult]:
 
 
 # -- keys ---------------------------------------------------------------------------------------
+#: key schemes as a technician names them (the protocol's ids stay in the JSON's observed/expected)
+SCHEME_NAMES = {
+    "ms-single": T("master/session, single-length keys", "主密钥/工作密钥，单倍长"),
+    "ms-double": T("master/session, double-length keys", "主密钥/工作密钥，双倍长"),
+    "ms-double-tdk": T("master/session, double-length keys with TDK", "主密钥/工作密钥，双倍长，含磁道密钥"),
+    "dukpt-tdes": T("DUKPT (TDES)", "DUKPT（TDES）"),
+    "dukpt-aes": T("DUKPT (AES)", "DUKPT（AES）"),
+}
+
+
+def scheme_name(scheme: str) -> Text:
+    return SCHEME_NAMES.get(scheme, T(scheme, scheme))
+
+
 def key_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     ids = [
         ("keys.scheme", T("Key scheme", "密钥体系")),
@@ -677,7 +691,7 @@ def key_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     wo, prof = ctx.work_order, ctx.profile
     out = []
     if prof is None:
-        out.append(_c("keys.scheme", "keys", ids[0][1], "pass", T(k.scheme, k.scheme), {"scheme": k.scheme}))
+        out.append(_c("keys.scheme", "keys", ids[0][1], "pass", scheme_name(k.scheme), {"scheme": k.scheme}))
     elif k.scheme == prof.key_scheme:
         out.append(
             _c(
@@ -685,7 +699,7 @@ def key_checks(r: Readings, ctx: Context) -> list[CheckResult]:
                 "keys",
                 ids[0][1],
                 "pass",
-                T(f"{k.scheme}, as the acquirer uses", f"{k.scheme}，与收单行一致"),
+                scheme_name(k.scheme) + T(", as the acquirer uses", "，与收单行一致"),
                 {"scheme": k.scheme},
                 {"scheme": prof.key_scheme},
                 ctx.profile_source,
@@ -698,10 +712,9 @@ def key_checks(r: Readings, ctx: Context) -> list[CheckResult]:
                 "keys",
                 ids[0][1],
                 "warn",
-                T(
-                    f"{k.scheme}; the acquirer's profile says {prof.key_scheme}",
-                    f"{k.scheme}；收单行配置为 {prof.key_scheme}",
-                ),
+                scheme_name(k.scheme)
+                + T("; the acquirer's profile says ", "；收单行配置为")
+                + scheme_name(prof.key_scheme),
                 {"scheme": k.scheme},
                 {"scheme": prof.key_scheme},
                 ctx.profile_source,
