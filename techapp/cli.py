@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import select
 import signal
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -35,7 +35,6 @@ from . import __version__
 from .credentials import DEMO_PASSWORD, PasswordUnavailable, read_password
 from .history_cli import add_history_parser, add_no_history_arg, cmd_history, record_diagnosis, record_restore
 from .info import collect_info, render_text
-from .laptopnet import laptop_dialer, trusted_ca
 
 DEMO_SCENARIO = "demo-97"
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -350,6 +349,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_network(args: argparse.Namespace) -> int:
     from .hostcheck import gather, render_report
+    from .laptopnet import laptop_dialer, trusted_ca  # the laptop's checks (cryptography, psutil): only here
     from .profiles import ProfileError, load_profile
 
     port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
@@ -412,31 +412,71 @@ def _interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+# POSIX waits on standard input with select(); Windows' select() takes only sockets, and its console key
+# buffer (msvcrt.kbhit) does not see a pipe: there one daemon thread reads the descriptor into a queue.
+_SELECT_STDIN = os.name != "nt"
+_stdin_chunks: queue.Queue[bytes] | None = None
+_stdin_pending = bytearray()
+_stdin_ended = False
+
+
+def _stdin_thread_ready(timeout: float) -> bool:
+    global _stdin_chunks, _stdin_ended
+    if _stdin_chunks is None:
+        _stdin_chunks = queue.Queue()
+        fd = sys.stdin.fileno()
+        chunks = _stdin_chunks
+
+        def pump() -> None:
+            while True:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    chunk = b""
+                chunks.put(chunk)
+                if not chunk:
+                    return
+
+        threading.Thread(target=pump, name="stdin-reader", daemon=True).start()
+    if _stdin_pending or _stdin_ended:
+        return True
+    try:
+        chunk = _stdin_chunks.get(timeout=max(timeout, 0.0)) if timeout > 0 else _stdin_chunks.get_nowait()
+    except queue.Empty:
+        return False
+    if chunk:
+        _stdin_pending.extend(chunk)
+    else:
+        _stdin_ended = True
+    return True
+
+
 def _stdin_ready(timeout: float) -> bool:
     """True when standard input has something to read (a line, or its end) within ``timeout`` seconds."""
-    if os.name == "nt":  # select() takes only sockets there; a console has its own key buffer
-        import msvcrt
-
-        end = time.monotonic() + timeout
-        while True:
-            if msvcrt.kbhit():
-                return True
-            if time.monotonic() >= end:
-                return False
-            time.sleep(0.02)
+    if not _SELECT_STDIN:
+        return _stdin_thread_ready(timeout)
     return bool(select.select([sys.stdin.fileno()], [], [], timeout)[0])
+
+
+def _stdin_read(fd: int) -> bytes:
+    """What standard input has (after :func:`_stdin_ready`); b"" at its end."""
+    if _SELECT_STDIN:
+        return os.read(fd, 4096)
+    chunk = bytes(_stdin_pending)
+    _stdin_pending.clear()
+    return chunk
 
 
 def _drain_stdin() -> None:
     """Throw away what was typed before a question (a late Enter must not answer the next one)."""
     try:
         fd = sys.stdin.fileno()
-        if os.name != "nt" and os.isatty(fd):
+        if _SELECT_STDIN and os.isatty(fd):
             import termios
 
             termios.tcflush(fd, termios.TCIFLUSH)
             return
-        while _stdin_ready(0) and os.read(fd, 4096):
+        while _stdin_ready(0) and _stdin_read(fd):
             pass
     except (OSError, ValueError):
         pass
@@ -458,7 +498,7 @@ def _read_answer(stop: threading.Event | None = None) -> str | None:
     while stop is None or not stop.is_set():
         if not _stdin_ready(0.1):
             continue
-        chunk = os.read(fd, 1) if os.name == "nt" else os.read(fd, 4096)
+        chunk = _stdin_read(fd)
         if not chunk:
             return got.decode("utf-8", "replace") if got else None
         got += chunk
@@ -508,6 +548,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     from .diagnosis.engine import Diagnoser, run_with_baud_probe
     from .diagnosis.render import render_text
     from .diagnosis.runner import PERSON_TIMEOUT_S
+    from .laptopnet import laptop_dialer, trusted_ca  # the laptop's checks (cryptography, psutil): only here
     from .profiles import ProfileError, load_profile
     from .workorder import WorkOrderError, load_work_order
 
@@ -743,7 +784,7 @@ def _link_problem(link: str) -> str:
 
 def cmd_sim(args: argparse.Namespace) -> int:
     from drivers.sim.scenario import ScenarioError, list_scenarios, load_scenario
-    from drivers.sim.server import PtyServer, TcpServer
+    from drivers.sim.server import PtyServer, PtyUnavailable, TcpServer
     from drivers.sim.terminal import SimulatedTerminal
 
     if args.list:
@@ -792,6 +833,10 @@ def cmd_sim(args: argparse.Namespace) -> int:
     if args.pty:
         try:
             server = PtyServer(terminal, args.link, on_new_path=lambda p: print(f"pty {p}", flush=True)).start()
+        except PtyUnavailable as err:  # Windows: TCP and sim:// instead (the message says how)
+            terminal.close()
+            _err(f"sim: {err}")
+            return EXIT_CANNOT_RUN
         except OSError as err:
             terminal.close()
             _err(f"sim: cannot make a pseudo-terminal or its link {args.link or ''}: {err.strerror or err}")
