@@ -25,6 +25,9 @@ from .i18n import lang, languages
 class EvidenceHooks(QObject):
     """File > Save evidence bundle... (enabled once a diagnosis is done) and the escalation buttons."""
 
+    def _language_changed(self, _lang: str = "") -> None:
+        self.retranslate()
+
     def __init__(self, window) -> None:
         super().__init__(window)
         self.setObjectName("evidenceHooks")
@@ -144,7 +147,8 @@ class EvidenceHooks(QObject):
 def install_evidence(window) -> EvidenceHooks:
     """File > Save evidence bundle... and the escalation buttons in ``window`` (kept as ``window.evidence_bundle``)."""
     window.evidence_bundle = EvidenceHooks(window)
-    languages().changed.connect(lambda *_: window.evidence_bundle.retranslate())
+    # a bound method of a QObject the window owns: the connection ends with the window
+    languages().changed.connect(window.evidence_bundle._language_changed)
     return window.evidence_bundle
 
 

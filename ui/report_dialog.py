@@ -209,6 +209,9 @@ class ReportDialog(QDialog):
 class ReportHooks(QObject):
     """File > Report... (Ctrl+P) and the Report... button beside Cancel, enabled once a diagnosis is done."""
 
+    def _language_changed(self, _lang: str = "") -> None:
+        self.retranslate()
+
     def __init__(self, window) -> None:
         super().__init__(window)
         self.setObjectName("reportHooks")
@@ -276,7 +279,8 @@ def install_report(window) -> ReportHooks:
     window.report = ReportHooks(window)
     from .i18n import languages
 
-    languages().changed.connect(lambda *_: window.report.retranslate())
+    # a bound method of a QObject the window owns: the connection ends with the window
+    languages().changed.connect(window.report._language_changed)
     return window.report
 
 

@@ -125,11 +125,17 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
         return window
 
     yield make
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     for window, service in made:
         if window.isVisible():
             window.close()
         assert service.shutdown(), "a worker thread did not stop"
         service.deleteLater()
+        # Delete the window now: a closed but living window whose menus Qt has already torn down
+        # would get the next test's LanguageChange (retranslate on deleted menus, once a segfault).
+        window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
     languages().set_language("en")
 
