@@ -216,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
         "a folder: SN_YYYYMMDD-HHMM.zip in it; docs/evidence.md)",
     )
 
+    from .bench_cli import add_bench_parser
+
+    add_bench_parser(sub, _person_seconds)  # techapp bench (techapp/bench_cli.py)
+
     restore = sub.add_parser(
         "restore", allow_abbrev=False, help="write a parameter backup (made before every repair) back to the terminal"
     )
@@ -679,6 +683,15 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench_cli import PromptDesk
+    from .bench_cli import cmd_bench as run_bench
+
+    lang = _lang(args)
+    desk = PromptDesk(lang, _read_answer, _drain_stdin)
+    return run_bench(args, lang=lang, password=lambda: _password(args), interactive=_interactive(), ask=desk)
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from .backups import BackupError, load_backup, restore_backup
 
@@ -947,6 +960,7 @@ def _main(argv: Sequence[str] | None) -> int:
         "acquirer": cmd_acquirer,
         "network": cmd_network,
         "diagnose": cmd_diagnose,
+        "bench": cmd_bench,
         "restore": cmd_restore,
         "history": lambda a: cmd_history(a, _lang(a)),
         "report": _report_command("cmd_report"),

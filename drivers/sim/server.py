@@ -9,10 +9,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-import termios
 import threading
 import time
-import tty
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,11 +19,32 @@ from .ports import ConditionedPort, FdPort, QueuePort, SocketPort, cable
 from .scenario import load_scenario
 from .terminal import MaintState, Session, SimulatedTerminal
 
-_BAUD_CONSTANTS = {
-    getattr(termios, f"B{rate}"): rate
-    for rate in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
-    if hasattr(termios, f"B{rate}")
-}
+_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+
+PTY_UNAVAILABLE = (
+    "a pseudo-terminal (--pty) needs Linux or macOS; here serve the simulated terminal over TCP "
+    "(`techapp sim SCENARIO --tcp 7000`, then connect to socket://127.0.0.1:7000) or connect to sim://SCENARIO"
+)
+
+
+class PtyUnavailable(OSError):
+    """This system has no pseudo-terminals (Windows): :data:`PTY_UNAVAILABLE` says what to use instead."""
+
+    def __init__(self) -> None:
+        super().__init__(PTY_UNAVAILABLE)
+
+
+def _posix_tty():
+    """``termios`` and ``tty``, imported only when a pty is served (they do not exist on Windows)."""
+    try:
+        import termios
+        import tty
+    except ImportError:
+        raise PtyUnavailable() from None
+    if not hasattr(os, "openpty"):
+        raise PtyUnavailable()
+    return termios, tty
+
 
 SessionEnd = str  # "disconnected" (client left), "fault" (scenario pulled the cable), "stopped"
 
@@ -80,6 +99,8 @@ class PtyServer:
         link: str | os.PathLike[str] | None = None,
         on_new_path: Callable[[str], None] | None = None,
     ) -> None:
+        self._termios, self._tty = _posix_tty()
+        self._bauds = {getattr(self._termios, f"B{r}"): r for r in _BAUDS if hasattr(self._termios, f"B{r}")}
         self.terminal = terminal
         self.link = Path(link) if link else None
         self.on_new_path = on_new_path
@@ -90,6 +111,7 @@ class PtyServer:
         self.thread = threading.Thread(target=self._run, name="sim-pty", daemon=True)
 
     def _open_pty(self) -> None:
+        termios, tty = self._termios, self._tty
         master, slave = os.openpty()
         tty.setraw(slave)
         attrs = termios.tcgetattr(slave)
@@ -108,8 +130,8 @@ class PtyServer:
 
     def _client_baud(self) -> int | None:
         try:
-            return _BAUD_CONSTANTS.get(termios.tcgetattr(self.master)[5])
-        except termios.error:
+            return self._bauds.get(self._termios.tcgetattr(self.master)[5])
+        except self._termios.error:
             return None
 
     def start(self) -> PtyServer:
@@ -246,7 +268,9 @@ def forget_terminals() -> None:
 
 __all__ = [
     "InProcessLink",
+    "PTY_UNAVAILABLE",
     "PtyServer",
+    "PtyUnavailable",
     "QueuePort",
     "TcpServer",
     "forget_terminals",
