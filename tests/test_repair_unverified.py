@@ -109,6 +109,7 @@ def test_read_back_lost_after_a_confirmed_commit_is_read_on_a_new_link(repair_ti
 
 
 def test_nothing_answers_after_a_confirmed_commit_is_unverified_not_failed(repair_tid, monkeypatch):
+    monkeypatch.setattr("techapp.diagnosis.engine.REOPEN_WAIT_S", 1.0)  # how long the port is tried again
     outcome, after, server, seen = repair_tid(monkeypatch, "silent_after_frames")
     assert outcome.result == "unverified"
     assert outcome.backup_path and Path(outcome.backup_path).is_file()

@@ -366,6 +366,8 @@ class _Worker(QObject):
                 cancel=self.cancel,
             )
             self.diagnoser.baud_mismatch = self.baud_mismatch
+            # a write whose read-back is lost is read back on a new link (issue 14): one the traffic log sees
+            self.diagnoser.reopen = lambda: self._open(self.baud)
             self.diagnosis = self.diagnoser.run()
             self._diagnosed, self.visit_id = self.diagnosis, None
             self._record(lambda h: h.record(self.diagnosis, technician=technician()))
@@ -419,7 +421,13 @@ class _Worker(QObject):
         self.busyChanged.emit(True)
         self.stateChanged.emit(BUSY, "repair")
         try:
-            after = self.diagnoser.repair(self.diagnosis, self._confirm, only={action_id})
+            try:
+                after = self.diagnoser.repair(self.diagnosis, self._confirm, only={action_id})
+            finally:
+                if self.diagnoser.driver is not self.driver:  # the repair reconnected: the session uses that link
+                    if self.driver is not None:
+                        self.driver.close()
+                    self.driver = self.diagnoser.driver
             self.diagnosis = after
             visit, first = self.visit_id, self._diagnosed
             self._record(lambda h: h.record(after, technician=technician(), before=first, replace=visit))

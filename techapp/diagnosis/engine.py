@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
@@ -491,23 +492,41 @@ class Diagnoser:
             read_back=read_back,
         )
 
-    def _reopen(self) -> TerminalDriver:
-        """A new link to the same terminal, logged in (after the old one was lost)."""
-        old = self.driver
+    def _open_again(self) -> TerminalDriver:
         if self.reopen is not None:
-            driver = self.reopen()
-        else:
-            from drivers.registry import open_terminal
+            return self.reopen()
+        from drivers.registry import open_terminal
 
-            baud = self.baud_mismatch[1] if self.baud_mismatch else getattr(old, "baudrate", None)
-            options = {"baudrate": baud} if baud else {}
-            driver = open_terminal(getattr(old, "port_name", self.port), getattr(old, "name", "cup-maint"), **options)
-        try:
-            driver.login(self.password or "")
-        except BaseException:
-            driver.close()
-            raise
+        old = self.driver
+        baud = self.baud_mismatch[1] if self.baud_mismatch else getattr(old, "baudrate", None)
+        options = {"baudrate": baud} if baud else {}
+        return open_terminal(getattr(old, "port_name", self.port), getattr(old, "name", "cup-maint"), **options)
+
+    def _reopen(self) -> TerminalDriver:
+        """A new link to the same terminal, logged in (after the old one was lost).
+
+        A USB adapter whose cable was pulled comes back under its name within seconds: the port is
+        tried again for up to REOPEN_WAIT_S before giving up.
+        """
+        old = self.driver
         old.close()
+        deadline = time.monotonic() + REOPEN_WAIT_S
+        while True:
+            driver = None
+            try:
+                driver = self._open_again()
+                driver.login(self.password or "")
+                break
+            except TerminalError:
+                if driver is not None:
+                    driver.close()
+                if time.monotonic() >= deadline or self.cancel.is_set():
+                    raise
+                time.sleep(0.5)
+            except BaseException:
+                if driver is not None:
+                    driver.close()
+                raise
         self.driver = driver
         return driver
 
@@ -588,6 +607,10 @@ class Diagnoser:
             written=wanted,
             read_back=read_back,
         )
+
+
+#: Seconds a lost link is tried again (a USB adapter re-enumerates) to read back a write whose read-back was lost.
+REOPEN_WAIT_S = 5.0
 
 
 def _terminal_summary(r: Readings) -> dict[str, Any]:
