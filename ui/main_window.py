@@ -391,6 +391,7 @@ class MainWindow(QMainWindow):
             self.banner.action,
             self.banner.close_button,
         ]
+        chain = [w for w in chain if w.window() is self]  # the work order's form is a window of its own
         for a, b in zip(chain, chain[1:], strict=False):
             self.setTabOrder(a, b)
 
