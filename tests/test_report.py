@@ -185,6 +185,7 @@ def test_a_repair_reports_before_after_read_back_and_sign_on(tmp_path):
     assert "/" not in taken["backup"]  # the file name only
     text = pdf_text(pdf)
     assert "INCOMPLETE" in text and "Actions taken" in text
+    assert "Found and repaired during this visit: TID keyed wrong" in text  # the finding the repair took away
     assert re.search(r"Set (the )?TID[^—]* — done", text)  # the action's title (the engine's, when it keeps one)
     assert "TID 12345678 12345678" in text  # the parameter as the terminal's menu names it: written, read back
     assert "Sign-on afterwards: 00" in text

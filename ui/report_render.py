@@ -64,6 +64,7 @@ L = {
     "outcome": ("Outcome", "结论"),
     "findings": ("Findings", "发现的问题"),
     "no_findings": ("No fault found.", "未发现故障。"),
+    "repaired": ("Found and repaired during this visit", "本次发现并已修复"),
     "none_left": (
         "No fault remains after the repairs under Actions taken.",
         "经以下操作修复后，无遗留故障。",
@@ -344,6 +345,17 @@ def body_html(report: dict[str, Any], lang: str) -> str:
     if not report["findings"]:
         fixed = report.get("findings_before_repair") and report.get("actions_taken")
         out.append(f"<p>{_e(w('none_left' if fixed else 'no_findings'))}</p>")
+        repaired = [
+            t(a["finding_title"])
+            for a in report.get("actions_taken", [])
+            if a.get("result") == "done" and a.get("finding_title")
+        ]
+        if repaired:
+            items = "".join(f"<li>{_e(title)}</li>" for title in dict.fromkeys(repaired))
+            out.append(
+                f"<p style='margin-bottom:0;' class='label'>{_e(w('repaired'))}:</p>"
+                f"<ul style='margin-top:0;'>{items}</ul>"
+            )
     for n, f in enumerate(report["findings"], start=1):
         state = f.get("state", "open")
         state_html = (

@@ -180,6 +180,7 @@ def _actions_taken(
             {
                 "action": a["action"],
                 "finding": a.get("finding", ""),
+                "finding_title": _text(a["finding_title"]) if a.get("finding_title") else None,
                 "title": _text(a.get("title") or titles.get(a["action"]))
                 if (a.get("title") or titles.get(a["action"]))
                 else _action_title(a["action"], written),

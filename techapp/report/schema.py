@@ -125,6 +125,7 @@ class SignOnProof(TypedDict):
 class ActionTaken(TypedDict):
     action: str
     finding: str
+    finding_title: Annotated[Text | None, Field(description="the finding the action was for, as titled then")]
     title: Text
     result: Literal["done", "failed", "declined", "blocked", "restored", "unverified"]
     message: Text
