@@ -483,7 +483,19 @@ class TrafficLog(QWidget):
         return "\n".join(out) + "\n"
 
     def save(self, path: str) -> bool:
-        """Write the log to ``path`` (UTF-8), whole or not at all; False when it could not be written."""
+        """Write the log to ``path`` (UTF-8), whole or not at all, mode 0600; False when it could not be written.
+
+        Never onto a link, a device, a FIFO or a folder (drivers.safeio.check_output_path, as the command line).
+        """
+        import os
+
+        from drivers.safeio import OutputPathError, check_output_path
+
+        try:
+            check_output_path(path)
+        except OutputPathError as err:
+            self.last_error = err.strerror or str(err)
+            return False
         f = QSaveFile(path)
         if not f.open(QSaveFile.OpenModeFlag.WriteOnly):
             self.last_error = f.errorString()
@@ -492,6 +504,10 @@ class TrafficLog(QWidget):
         if not f.commit():
             self.last_error = f.errorString()
             return False
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            pass  # written; a file system without modes (FAT stick) keeps its own
         return True
 
     def save_pcap(self, path: str) -> bool:

@@ -100,3 +100,20 @@ def test_a_scenario_folder_name_too_long_does_not_stop_the_window(qtbot, make_wi
     monkeypatch.setenv("TECHAPP_PROFILE_PATH", str(tmp_path / ("b" * 5000)))
     w = make_window()
     assert w.isVisible()
+
+
+def test_the_saved_traffic_log_is_private_masked_and_never_through_a_link(qtbot, make_window, pty_sim, tmp_path, wire):
+    import stat
+
+    w = _diagnosed(qtbot, make_window, pty_sim, tmp_path)
+    w.session.flush_trace()
+    qtbot.waitUntil(lambda: w.traffic.model.rowCount() > 0, timeout=5000)
+    path = tmp_path / "traffic.txt"
+    assert w.traffic.save(str(path))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    saved = path.read_text(encoding="utf-8")
+    assert "LOGIN" in saved and " ".join(["**"] * 32) in saved  # the proofs, masked
+    link = tmp_path / "link.txt"
+    link.symlink_to(tmp_path / "elsewhere.txt")
+    assert not w.traffic.save(str(link))
+    assert "symbolic link" in w.traffic.last_error and not (tmp_path / "elsewhere.txt").exists()
