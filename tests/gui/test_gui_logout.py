@@ -117,3 +117,9 @@ def test_the_saved_traffic_log_is_private_masked_and_never_through_a_link(qtbot,
     link.symlink_to(tmp_path / "elsewhere.txt")
     assert not w.traffic.save(str(link))
     assert "symbolic link" in w.traffic.last_error and not (tmp_path / "elsewhere.txt").exists()
+
+
+def test_a_data_folder_name_too_long_does_not_stop_the_window(qtbot, make_window, monkeypatch, tmp_path):
+    monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path / ("d" * 5000)))
+    w = make_window()
+    assert w.isVisible()
