@@ -80,6 +80,7 @@ class BenchRow:
     before: Any = None  # the diagnosis before a repair
     visit_id: int | None = None
     json_path: str = ""
+    json_error: str = ""
 
     @property
     def elapsed(self) -> float:
@@ -387,10 +388,11 @@ class Bench:
 
             path = self.json_dir / json_name(row)
             try:
+                self.json_dir.mkdir(parents=True, exist_ok=True)
                 write_json_whole(path, row.diagnosis.to_dict())
                 row.json_path = str(path)
-            except OSError:
-                row.json_path = ""
+            except OSError as err:  # said in the summary; the other terminals' files are still written
+                row.json_error = f"cannot write {path}: {err.strerror or err}"
         if self.record is not None:
             try:
                 row.visit_id = self.record(row)

@@ -167,6 +167,9 @@ def cmd_bench(args: argparse.Namespace, *, lang: str, password: Any, interactive
 
     for line in summary_lines(bench.rows, lang, technician()):
         print(line)
+    for row in bench.rows:
+        if row.json_error:
+            print(f"techapp: {row.json_error}", file=sys.stderr)
     if args.json:
         from .backups import write_json_whole
 

@@ -1,0 +1,144 @@
+"""The repair bench (issue 12): many simulated terminals on real ptys diagnosed at once (techapp/bench.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from conftest import DEMO_PASSWORD
+
+from techapp.bench import Bench, BenchJob, load_work_orders, worst_exit
+from techapp.history import History
+
+SN = '[identity]\nserial_number = "{}"\n'
+WRONG_PASSWORD = '[maintenance]\npassword = "not-the-bench-one"\n'
+
+
+def _csv(tmp_path: Path) -> Path:
+    path = tmp_path / "bench-orders.csv"
+    path.write_text(
+        "id,serial_number,tid,mid,acquirer_profile\n"
+        "WO-1,SN-PAPER,12345678,123456789012345,\n"
+        "WO-2,SN-OTHER,87654321,123456789012345,\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_four_terminals_on_ptys_each_get_their_own_outcome_while_one_is_pulled(pty_sim, tmp_path):
+    healthy = pty_sim("healthy", SN.format("SN-HEALTHY"))
+    paper = pty_sim("printer-no-paper", SN.format("SN-PAPER"))
+    pulled = pty_sim("healthy", SN.format("SN-PULLED"))
+    wrong = pty_sim("healthy", SN.format("SN-WRONGPW") + WRONG_PASSWORD)
+    asked: list[tuple[str, str, str]] = []
+    pulled_once = threading.Event()
+
+    def ask(row, prompt):  # a person at the bench swipes and presses keys on the terminal named
+        asked.append((row.serial_number, row.port, prompt.id))
+        return True
+
+    def on_update(row):  # the technician pulls one cable while that terminal is half-way
+        if row.port == pulled.path and row.state == "diagnosing" and row.step >= 5 and not pulled_once.is_set():
+            pulled_once.set()
+            threading.Thread(target=pulled.stop).start()
+
+    history_seen: list[int] = []
+
+    def record(row):
+        with History.open() as h:
+            visit = h.record(row.diagnosis)
+        history_seen.append(visit)
+        return visit
+
+    bench = Bench(
+        [BenchJob(s.path) for s in (healthy, paper, pulled, wrong)],
+        DEMO_PASSWORD,
+        work_orders=load_work_orders(_csv(tmp_path)),
+        ask_person=ask,
+        person_timeout_s=5,
+        on_update=on_update,
+        record=record,
+        json_dir=tmp_path / "out",
+    )
+    rows = {r.port: r for r in bench.run()}
+
+    assert pulled_once.is_set()
+    h, p, u, w = (rows[s.path] for s in (healthy, paper, pulled, wrong))
+    assert (h.serial_number, h.outcome, h.top) == ("SN-HEALTHY", "healthy", None)
+    assert (p.serial_number, p.outcome, p.top.en) == ("SN-PAPER", "faults", "Printer out of paper")
+    assert p.work_order_id == "WO-1" and p.diagnosis.work_order["id"] == "WO-1"  # matched by serial number
+    assert h.work_order_id == "" and h.diagnosis.work_order is None
+    assert u.outcome == "could-not-run" and "link" in u.top.en
+    assert w.outcome == "could-not-run" and "password" in w.top.en.lower()
+    assert all(r.state == "done" for r in rows.values())
+    assert worst_exit(rows.values()) == bench.exit_code == 2
+    # each prompt named the terminal it was for
+    assert {(sn, port) for sn, port, _ in asked} >= {("SN-HEALTHY", healthy.path), ("SN-PAPER", paper.path)}
+    # one JSON per terminal, each the terminal's own diagnosis
+    for row in rows.values():
+        doc = json.loads(Path(row.json_path).read_text(encoding="utf-8"))
+        assert doc["port"] == row.port
+        assert doc["terminal"].get("serial_number", row.serial_number) == row.serial_number
+    assert json.loads(Path(h.json_path).read_text(encoding="utf-8"))["outcome"] == "healthy"
+    assert json.loads(Path(p.json_path).read_text(encoding="utf-8"))["findings"][0]["id"] == "printer-paper"
+    # each result went to the visit history
+    assert len(history_seen) == 4 and all(r.visit_id for r in rows.values())
+
+
+def test_one_hung_terminal_does_not_hold_up_the_others(pty_sim):
+    hung = pty_sim("hung-terminal", SN.format("SN-HUNG"))
+    fine = pty_sim("printer-no-paper", SN.format("SN-FINE"))
+    done_at: dict[str, float] = {}
+
+    def on_update(row):
+        if row.outcome and row.port not in done_at:
+            done_at[row.port] = row.elapsed
+
+    bench = Bench([BenchJob(hung.path), BenchJob(fine.path)], DEMO_PASSWORD, on_update=on_update)
+    rows = {r.port: r for r in bench.run()}
+    assert rows[fine.path].outcome == "faults" and rows[hung.path].outcome == "could-not-run"
+    # the healthy one finished long before the hung one's time-outs ran out
+    assert done_at[fine.path] < done_at[hung.path]
+
+
+def test_the_command_line_bench_writes_json_per_terminal_and_exits_with_the_worst(pty_sim, tmp_path):
+    paper = pty_sim("printer-no-paper", SN.format("SN-PAPER"))
+    wrong = pty_sim("healthy", SN.format("SN-WRONGPW") + WRONG_PASSWORD)
+    out = tmp_path / "json"
+    env = {**os.environ, "TECHAPP_PASSWORD": DEMO_PASSWORD, "LANG": "C.UTF-8"}
+    cmd = [sys.executable, "-m", "techapp", "bench", "--port", paper.path, "--port", wrong.path]
+    cmd += ["--work-orders", str(_csv(tmp_path)), "--json", str(out), "--no-prompts", "--lang", "en"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc.stderr  # the wrong password: could not run is the worst outcome
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["PORT", "SN", "MODEL", "TID", "OUTCOME", "TIME"]
+    assert any(paper.path in line and "SN-PAPER" in line and "faults" in line for line in lines)
+    assert any(wrong.path in line and "could not run" in line for line in lines)
+    assert "Printer out of paper" in proc.stdout
+    # plain progress lines on stderr (not a terminal), each naming its port
+    assert f"[{paper.path} SN SN-PAPER] faults: Printer out of paper" in proc.stderr
+    summary = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    assert summary["exit_code"] == 2
+    by_sn = {t["serial_number"]: t for t in summary["terminals"]}
+    assert by_sn["SN-PAPER"]["outcome"] == "faults" and by_sn["SN-PAPER"]["work_order"] == "WO-1"
+    assert by_sn["SN-PAPER"]["findings"][0] == "printer-paper"
+    doc = json.loads(Path(by_sn["SN-PAPER"]["json"]).read_text(encoding="utf-8"))
+    assert doc["outcome"] == "faults" and doc["work_order"]["id"] == "WO-1"
+    assert "not-the-bench-one" not in proc.stdout + proc.stderr
+
+
+def test_no_terminal_found_is_said():
+    env = {**os.environ, "TECHAPP_PASSWORD": DEMO_PASSWORD}
+    proc = subprocess.run(
+        [sys.executable, "-m", "techapp", "bench", "--all-terminals"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    # no USB terminal is plugged into the test machine
+    assert proc.returncode == 2 and "no terminal found" in proc.stderr
