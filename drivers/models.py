@@ -119,6 +119,11 @@ class Hardware(_Model):
     storage_free_kb: int
     tamper: str  # "ok" | "tampered"
     clock: datetime | None  # None: the terminal's clock is not set
+    # the cellular modem (GET_HARDWARE, cellular terminals only; None otherwise): issue 17
+    radio: str | None = None  # "gsm" | "wcdma" | "lte"
+    signal_dbm: int | None = None  # RSSI
+    csq: int | None = None  # 3GPP TS 27.007 +CSQ: 0..31 (99 unknown)
+    rsrp_dbm: int | None = None  # LTE only
 
 
 @dataclass(frozen=True)

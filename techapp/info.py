@@ -243,6 +243,7 @@ def render_text(info: TerminalInfo) -> str:
                 ("Storage", f"{h.storage_free_kb} of {h.storage_total_kb} KB free"),
                 ("Tamper", h.tamper),
                 ("Clock", f"{_t(h.clock)} ({drift_text})" if h.clock else "not set"),
+                *_radio_rows(h),
             ]
         )
     c = info.counters
@@ -262,3 +263,14 @@ def render_text(info: TerminalInfo) -> str:
         out += ["", "Not read"]
         out += [f"  {e.section}: {e.message} [{e.error_type}]" for e in info.errors]
     return "\n".join(out) + "\n"
+
+
+def _radio_rows(h) -> list[tuple[str, str]]:
+    """The cellular signal (issue 17): radio, RSRP/RSSI/CSQ and the verdict of the thresholds in docs/diagnosis.md."""
+    if h.radio is None:
+        return []
+    from .diagnosis.checks import signal_strength
+
+    status, _, _, line = signal_strength(h)
+    verdict = {"pass": "good enough", "warn": "WEAK", "fail": "TOO WEAK", "skipped": "not reported"}[status]
+    return [("Cellular signal", f"{line} ({verdict})")]

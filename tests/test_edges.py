@@ -279,3 +279,57 @@ def test_identities_keep_their_leading_zeros_in_every_work_order_format(tmp_path
     toml_file = tmp_path / "wo.toml"
     toml_file.write_text('id = "WO-1"\ntid = "01234567"\nmid = "012345678901234"\n', encoding="utf-8")
     assert load_work_order(toml_file).to_dict()["tid"] == "01234567"
+
+
+# -- cellular signal strength -----------------------------------------------------------------------
+
+
+def test_signal_thresholds_per_radio():
+    from drivers.models import Hardware
+    from drivers.sim.terminal import csq_from_rssi
+    from techapp.diagnosis.checks import signal_strength
+
+    assert (csq_from_rssi(-113), csq_from_rssi(-101), csq_from_rssi(-51), csq_from_rssi(-40)) == (0, 6, 31, 31)
+    base = dict.fromkeys(("printer", "printer_paper", "printer_cover", "magstripe", "ic_reader", "contactless"), "ok")
+    base |= dict(keypad="ok", display="ok", tamper="ok", printer_head_temp_c=30, battery_present=False)
+    base |= dict(battery_level_pct=None, battery_health_pct=None, battery_cycles=None, charging=False)
+    base |= dict(storage_total_kb=1, storage_free_kb=1, clock=None)
+
+    def status(**radio) -> str:
+        return signal_strength(Hardware(**base, **radio))[0]
+
+    # LTE is judged by RSRP, whatever the RSSI says
+    assert status(radio="lte", signal_dbm=-60, rsrp_dbm=-104) == "pass"
+    assert status(radio="lte", signal_dbm=-60, rsrp_dbm=-105) == "warn"
+    assert status(radio="lte", signal_dbm=-60, rsrp_dbm=-115) == "fail"
+    # 2G/3G by RSSI (CSQ 10 = -93 dBm, CSQ 5 = -103 dBm)
+    assert status(radio="gsm", signal_dbm=-92, csq=10) == "pass"
+    assert status(radio="wcdma", signal_dbm=-93, csq=10) == "warn"
+    assert status(radio="gsm", signal_dbm=-103, csq=5) == "fail"
+
+
+def test_a_weak_signal_is_the_finding_not_a_dead_host(diagnose_pty):
+    code, doc, report = diagnose_pty("cellular-weak-signal", "--fix", "none")
+    assert (code, doc["outcome"], doc["exit_code"]) == (1, "faults", 1)
+    top = doc["findings"][0]
+    assert (top["id"], top["severity"]) == ("weak-signal", "high")
+    assert "not the host" in top["cause"]["en"] and "the host is fine" in top["cause"]["en"]
+    assert not {"primary-host-down", "host-unreachable"} & {f["id"] for f in doc["findings"]}
+    assert all(a["kind"] != "escalation" for f in doc["findings"] for a in f["actions"]), "nothing to the acquirer"
+    steps = " ".join(s["en"] for s in top["actions"][0]["steps"])
+    assert "Move the terminal" in steps and "external antenna" in steps and "Wi-Fi or Ethernet" in steps
+    signal = next(c for c in doc["checks"] if c["id"] == "network.signal")
+    assert signal["status"] == "fail" and "RSRP -117 dBm" in signal["summary"]["en"]
+    assert signal["observed"] == {"radio": "lte", "signal_dbm": -101, "csq": 6, "rsrp_dbm": -117}
+
+
+def test_techapp_info_shows_the_signal(capsys, monkeypatch):
+    from techapp.cli import main
+
+    monkeypatch.setenv("TECHAPP_PASSWORD", PASSWORD)
+    assert main(["info", "--port", "sim://cellular-weak-signal"]) == 0
+    assert "Cellular signal               LTE (4G), RSRP -117 dBm, RSSI -101 dBm, CSQ 6 (TOO WEAK)" in (
+        capsys.readouterr().out
+    )
+    assert main(["info", "--port", "sim://healthy"]) == 0
+    assert "Cellular signal" not in capsys.readouterr().out  # Ethernet: no radio

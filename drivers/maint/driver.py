@@ -59,6 +59,7 @@ from .protocol import (
     LinkFailure,
     LogKind,
     PaperState,
+    RadioType,
     Reconciliation,
     Status,
     Tag,
@@ -597,6 +598,7 @@ class MaintenanceDriver(TerminalDriver):
     def counters(self) -> Counters:
         f = self._request(Command.GET_COUNTERS, action="reading the counters")
         return Counters(
+            **_radio(f),
             unsettled_transactions=f.get(Tag.UNSETTLED_COUNT, 0),
             pending_reversal=f.get(Tag.PENDING_REVERSAL, False),
             transaction_log_used=f.get(Tag.TXN_LOG_USED, 0),
@@ -891,3 +893,16 @@ class MaintenanceDriver(TerminalDriver):
         self._quiet_until = time.monotonic() + seconds
         self._greeted = False
         return seconds
+
+
+def _radio(f) -> dict:
+    """The cellular modem's signal from GET_HARDWARE (RADIO_TYPE, SIGNAL_DBM, CSQ, RSRP_DBM); empty when none."""
+    kind = f.get(Tag.RADIO_TYPE, 0)
+    if not kind:
+        return {}
+    return {
+        "radio": enum_text(RadioType, kind),
+        "signal_dbm": f.get(Tag.SIGNAL_DBM),
+        "csq": f.get(Tag.CSQ),
+        "rsrp_dbm": f.get(Tag.RSRP_DBM),
+    }

@@ -227,6 +227,9 @@ class Tag(enum.IntEnum):
     NETWORK_NAME = 0xBC
     SIGNAL_DBM = 0xBD
     LINK_DETAIL = 0xBE
+    RADIO_TYPE = 0xC0  # GET_HARDWARE resp. (cellular): RadioType
+    CSQ = 0xC1  # GET_HARDWARE resp. (cellular): 3GPP TS 27.007 +CSQ 0..31, 99 unknown
+    RSRP_DBM = 0xC2  # GET_HARDWARE resp. (LTE): reference signal received power
     SETTLED_BATCH = 0xB7
     SETTLED_COUNT = 0xB8
     SETTLED_AMOUNT = 0xB9
@@ -371,6 +374,9 @@ TAG_KINDS: dict[Tag, Kind] = {
     Tag.NETWORK_NAME: K.STR,
     Tag.SIGNAL_DBM: K.INT,
     Tag.LINK_DETAIL: K.STR,
+    Tag.RADIO_TYPE: K.UINT,
+    Tag.CSQ: K.UINT,
+    Tag.RSRP_DBM: K.INT,
     Tag.SETTLED_BATCH: K.UINT,
     Tag.SETTLED_COUNT: K.UINT,
     Tag.SETTLED_AMOUNT: K.UINT,
@@ -529,6 +535,15 @@ class LinkFailure(enum.IntEnum):
     SSID_NOT_FOUND = 7  # Wi-Fi: the network is not in range
     WIFI_AUTH_FAILED = 8  # Wi-Fi: the network is in range and refuses the terminal's password
     NO_ADDRESS = 9  # the link is up but no IP address came (DHCP)
+
+
+class RadioType(enum.IntEnum):
+    """The cellular modem's radio access technology (GET_HARDWARE RADIO_TYPE)."""
+
+    NONE = 0  # no modem, or not in cellular mode
+    GSM = 1  # 2G: RSSI / CSQ
+    WCDMA = 2  # 3G: RSSI / CSQ
+    LTE = 3  # 4G: RSRP (and RSSI / CSQ)
 
 
 class TlsOutcome(enum.IntEnum):

@@ -39,6 +39,7 @@ from ..maint.protocol import (
     LinkFailure,
     LogKind,
     PaperState,
+    RadioType,
     Status,
     Tag,
     TamperState,
@@ -663,7 +664,7 @@ class Session:
             (Tag.TAMPER_STATE, int(TamperState.TAMPERED if self.t.tampered else TamperState.OK)),
             (Tag.CLOCK, self.t.now()),
         ]
-        return items
+        return items + radio_items(self.t)
 
     def _counters(self, f: Fields):
         c = self.t.scenario.counters
@@ -928,3 +929,20 @@ class Session:
             return hostside.settle(self)
         finally:
             self.t.lock.acquire()
+
+
+def csq_from_rssi(rssi_dbm: int) -> int:
+    """3GPP TS 27.007 §8.5 +CSQ: 0 = -113 dBm or less, 1 = -111 dBm, 2..30 = -109..-53 dBm, 31 = -51 dBm or more."""
+    return max(0, min(31, (rssi_dbm + 113) // 2))
+
+
+def radio_items(t) -> list:
+    """GET_HARDWARE's modem fields for a cellular terminal with a SIM (issue 17); nothing otherwise."""
+    if t.params[Tag.COMM_MODE] != CommMode.CELLULAR or not t.scenario.network.cellular.sim_present:
+        return []
+    cell = t.scenario.network.cellular
+    kind = {"gsm": RadioType.GSM, "wcdma": RadioType.WCDMA, "lte": RadioType.LTE}[cell.radio]
+    items = [(Tag.RADIO_TYPE, int(kind)), (Tag.SIGNAL_DBM, cell.signal_dbm), (Tag.CSQ, csq_from_rssi(cell.signal_dbm))]
+    if kind == RadioType.LTE:
+        items.append((Tag.RSRP_DBM, cell.rsrp_dbm))
+    return items

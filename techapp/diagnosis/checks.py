@@ -1531,6 +1531,57 @@ def _sign_on_check(s, r: Readings, ctx: Context, title: Text, observed: dict) ->
     return _c("signon", "sign-on", title, "fail", summary, observed, compared_with=source)
 
 
+#: Signal thresholds per radio (issue 17; docs/diagnosis.md "Thresholds"): (warn at or below, fail at or below), dBm.
+#: LTE judges RSRP (3GPP TS 36.133 range -140..-44 dBm; -105 and below is a weak cell edge, -115 and below
+#: barely usable); GSM/WCDMA judge the RSSI (= CSQ 10 at -93 dBm, CSQ 5 at -103 dBm, 3GPP TS 27.007 §8.5).
+SIGNAL_LIMITS = {"lte": ("rsrp_dbm", "RSRP", -105, -115), "wcdma": ("signal_dbm", "RSSI", -93, -103)}
+SIGNAL_LIMITS["gsm"] = SIGNAL_LIMITS["wcdma"]
+RADIO_NAMES = {"lte": "LTE (4G)", "wcdma": "WCDMA (3G)", "gsm": "GSM (2G)"}
+
+
+def signal_strength(hw) -> tuple[str, str, int | None, str]:
+    """(status, measure, value, line) for a cellular terminal's radio (``hw``: drivers.models.Hardware)."""
+    measure, label, warn, fail = SIGNAL_LIMITS.get(hw.radio or "", ("signal_dbm", "RSSI", -93, -103))
+    value = getattr(hw, measure)
+    if value is None:
+        return "skipped", label, None, ""
+    status = "fail" if value <= fail else "warn" if value <= warn else "pass"
+    parts = [f"{label} {value} dBm"]
+    if hw.radio == "lte" and hw.signal_dbm is not None:
+        parts.append(f"RSSI {hw.signal_dbm} dBm")
+    if hw.csq is not None:
+        parts.append(f"CSQ {hw.csq}")
+    return status, label, value, f"{RADIO_NAMES.get(hw.radio or '', hw.radio or '?')}, " + ", ".join(parts)
+
+
+def signal_checks(r: Readings, ctx: Context) -> list[CheckResult]:
+    """``network.signal``: a cellular terminal's signal strength against its radio's thresholds (GET_HARDWARE)."""
+    title = T("Cellular signal strength", "移动网络信号强度")
+    hw = r.hardware
+    if hw is None:
+        return [_not_read(r, "hardware", "network.signal", "network", title)]
+    mode = r.parameters.comm_mode if r.parameters is not None else ""
+    if mode != "cellular" or hw.radio is None:
+        why = T("not a cellular terminal (no modem signal reported)", "非移动网络终端（未报告信号）")
+        return [_c("network.signal", "network", title, "skipped", why)]
+    status, label, value, line = signal_strength(hw)
+    observed = {"radio": hw.radio, "signal_dbm": hw.signal_dbm, "csq": hw.csq, "rsrp_dbm": hw.rsrp_dbm}
+    if value is None:
+        return [_c("network.signal", "network", title, "skipped", T("signal not reported", "未报告信号"), observed)]
+    _, _, warn, fail = SIGNAL_LIMITS.get(hw.radio, ("", "", -93, -103))
+    expected = {"measure": label, "warn_at_or_below_dbm": warn, "fail_at_or_below_dbm": fail}
+    words = {
+        "pass": T("good enough", "信号可用"),
+        "warn": T(f"weak (at or below {warn} dBm)", f"信号弱（不高于 {warn} dBm）"),
+        "fail": T(
+            f"too weak for a reliable data link (at or below {fail} dBm)",
+            f"信号过弱，数据连接不可靠（不高于 {fail} dBm）",
+        ),
+    }[status]
+    summary = T(f"{line}: {words.en}", f"{line}：{words.zh}")
+    return [_c("network.signal", "network", title, status, summary, observed, expected)]
+
+
 JUDGES: list[Callable[[Readings, Context], list[CheckResult]]] = [
     link_checks,
     identity_checks,
@@ -1540,6 +1591,7 @@ JUDGES: list[Callable[[Readings, Context], list[CheckResult]]] = [
     counter_checks,
     self_test_checks,
     terminal_link_checks,
+    signal_checks,
     network_checks,
 ]
 
@@ -1582,6 +1634,7 @@ STEP_OF_CHECK = {
     "selftest.keypad": "keypad",
     "network.terminal": "comm-test",
     "network.link": "comm-test",
+    "network.signal": "hardware",
     "network.laptop": "laptop-network",
     "network.compare": "laptop-network",
 }

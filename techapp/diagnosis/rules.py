@@ -50,6 +50,7 @@ PRIORITY = {
     "wifi-auth": 25,
     "no-wifi": 25,
     "no-link": 26,
+    "weak-signal": 26,  # issue 17: before the host families it would otherwise be mistaken for
     "dns": 27,
     "clock-drift": 28,
     "tls": 29,
@@ -2696,6 +2697,83 @@ def _other_institution(b: _Builder) -> None:
     )
 
 
+#: Findings a weak cellular signal explains when the laptop on the same site reaches the same hosts.
+SIGNAL_EXPLAINS = ("primary-host-down", "backup-host-down", "host-unreachable", "host-misbehaves", "terminal-comms")
+
+
+def _weak_signal(b: _Builder) -> None:
+    """A weak cellular signal (check ``network.signal`` warn/fail): slow or failing host links, not a host fault.
+
+    When the terminal's host failures are not seen from the laptop on the same
+    site, the host is fine: those findings (a dead primary, an unreachable
+    host) are folded into this one as evidence, and nothing is escalated to the
+    acquirer. A host the laptop cannot reach either stays a host finding.
+    """
+    c = b.by_id.get("network.signal")
+    if c is None or c.status not in ("warn", "fail"):
+        return
+    laptop = b.r.laptop_hosts or []
+    laptop_fails = any(h.outcome != "ok" for h in laptop)
+    explained = [] if laptop_fails else [f for f in SIGNAL_EXPLAINS if f in b.findings]
+    extra = [
+        T("Host failures seen by the terminal only: ", "仅终端侧出现的主机故障：") + b.findings[f].title
+        for f in explained
+    ]
+    for f in explained:
+        del b.findings[f]
+    laptop_ok = bool(laptop) and not laptop_fails
+    host_words = (
+        T(
+            " The laptop on the same site reaches the acquirer's hosts: the host is fine.",
+            "笔记本在同一现场可连通收单行主机：主机正常。",
+        )
+        if laptop_ok
+        else T("", "")
+    )
+    move = T(
+        "Move the terminal (or its base) where the signal is stronger: near a window, away from metal shelves, "
+        "fridges and the till's cabling; check the signal again in the terminal's comm status.",
+        "把终端（或底座）移到信号更好的位置：靠近窗户，远离金属货架、冰柜和收银线缆；"
+        "再在终端的通讯状态里查看信号。",
+    )
+    antenna = T(
+        "If the terminal has an antenna socket, fit an external antenna (from the vendor) and place it high and "
+        "outside any metal cabinet.",
+        "如终端有天线接口，加装厂商提供的外置天线，放在高处并远离金属柜。",
+    )
+    fallback = T(
+        "If the signal stays weak, switch the terminal to the shop's Wi-Fi or Ethernet (comm mode, with the "
+        "acquirer's agreement) or ask the operator about coverage; the SIM and the APN are fine.",
+        "如信号仍弱，经收单行同意后把终端改用商户的 Wi-Fi 或有线网络（通讯方式），"
+        "或向运营商咨询覆盖；SIM 卡和 APN 无问题。",
+    )
+    action = act.manual(
+        "improve-signal",
+        T("Get the terminal a stronger signal", "改善终端信号"),
+        [move, antenna, fallback],
+        T(
+            "The signal check passes (thresholds in docs/diagnosis.md) and the comm test reaches the hosts promptly.",
+            "信号检查通过（阈值见 docs/diagnosis.md），通讯测试能及时连上主机。",
+        ),
+    )
+    severity = "high" if c.status == "fail" else "medium"
+    b.add(
+        "weak-signal",
+        severity,  # type: ignore[arg-type]
+        "high",
+        T("Weak cellular signal", "移动网络信号弱"),
+        T(
+            "The terminal's cellular signal is weak: sales are slow, and connections to the host time out or drop "
+            "half-way. It is the radio at this spot, not the host, the SIM or the APN." + host_words.en,
+            "终端的移动网络信号弱：交易变慢，连接主机超时或中途断开。原因是此处的无线信号，而不是主机、SIM 卡或 APN。"
+            + host_words.zh,
+        ),
+        ["network.signal", "network.terminal"],
+        [action],
+        extra_evidence=extra,
+    )
+
+
 RULES: list[Callable[[_Builder], object]] = [
     _tamper,
     _params_lost,
@@ -2712,6 +2790,7 @@ RULES: list[Callable[[_Builder], object]] = [
     _identity,
     _link_quality,
     _baud,
+    _weak_signal,  # last: it reads what the host families concluded (issue 17)
 ]
 
 
