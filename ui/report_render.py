@@ -279,6 +279,7 @@ def body_html(report: dict[str, Any], lang: str) -> str:
     t = lambda x: _tx(x, lang)  # noqa: E731
     w = lambda k, **f: _w(k, lang, **f)  # noqa: E731
     out: list[str] = [f"<html><head><style>{CSS}</style></head><body>"]
+    col = "：" if lang == "zh" else ": "  # a label's colon, as each language writes it
 
     # title block
     term = report["terminal"]
@@ -290,8 +291,8 @@ def body_html(report: dict[str, Any], lang: str) -> str:
         '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
         f"<td><h1>{_e(w('title'))}</h1>"
         f'<span class="muted">{_e(report.get("company") or "")}</span></td>'
-        f'<td align="right"><b>{_e(w("report_no"))}: {_e(report["report_no"])}</b><br/>'
-        f"{_e(w('issued'))}: {_e(_when(report['issued_at']))} ({_e(_zone(report))})"
+        f'<td align="right"><b>{_e(w("report_no"))}{col}{_e(report["report_no"])}</b><br/>'
+        f"{_e(w('issued'))}{col}{_e(_when(report['issued_at']))} ({_e(_zone(report))})"
         "</td></tr></table>"
     )
 
@@ -338,24 +339,23 @@ def body_html(report: dict[str, Any], lang: str) -> str:
         f'<tr><td colspan="2">{who}</td></tr></table>'
     )
     if report.get("could_not_run"):
-        out.append(f"<p><b>{_e(w('could_not_run'))}:</b> {_e(t(report['could_not_run']))}</p>")
+        out.append(f"<p><b>{_e(w('could_not_run'))}{col.strip()}</b> {_e(t(report['could_not_run']))}</p>")
 
     # findings
     out.append(f"<h2>{_e(w('findings'))}</h2>")
     if not report["findings"]:
-        fixed = report.get("findings_before_repair") and report.get("actions_taken")
-        out.append(f"<p>{_e(w('none_left' if fixed else 'no_findings'))}</p>")
         repaired = [
             t(a["finding_title"])
             for a in report.get("actions_taken", [])
             if a.get("result") == "done" and a.get("finding_title")
         ]
-        if repaired:
-            items = "".join(f"<li>{_e(title)}</li>" for title in dict.fromkeys(repaired))
-            out.append(
-                f"<p style='margin-bottom:0;' class='label'>{_e(w('repaired'))}:</p>"
-                f"<ul style='margin-top:0;'>{items}</ul>"
-            )
+        if repaired:  # one line: what was found and repaired, and that nothing is left
+            names = ("、" if lang == "zh" else ", ").join(dict.fromkeys(repaired))
+            colon, stop = ("：", "。") if lang == "zh" else (": ", ". ")
+            out.append(f"<p><b>{_e(w('repaired'))}{colon}</b>{_e(names)}{stop}{_e(w('none_left'))}</p>")
+        else:
+            fixed = report.get("findings_before_repair") and report.get("actions_taken")
+            out.append(f"<p>{_e(w('none_left' if fixed else 'no_findings'))}</p>")
     for n, f in enumerate(report["findings"], start=1):
         state = f.get("state", "open")
         state_html = (
@@ -367,13 +367,14 @@ def body_html(report: dict[str, Any], lang: str) -> str:
         out.append(
             f"<p style='margin-top:4px; margin-bottom:1px;'><b>{n}. {_e(t(f['title']))}</b>"
             f" <span class='muted'>({_e(sev)})</span>{state_html}</p>"
-            f"<p style='margin-top:0; margin-bottom:1px;'><span class='label'>{_e(w('cause'))}:</span> "
+            f"<p style='margin-top:0; margin-bottom:1px;'><span class='label'>{_e(w('cause'))}{col.strip()}</span> "
             f"{_e(t(f['cause']))}</p>"
         )
         if f.get("evidence"):
             items = "".join(f"<li>{_e(t(ev))}</li>" for ev in f["evidence"])
             out.append(
-                f"<p style='margin:0;' class='label'>{_e(w('evidence'))}:</p><ul style='margin-top:0;'>{items}</ul>"
+                f"<p style='margin:0;' class='label'>{_e(w('evidence'))}{col.strip()}</p>"
+                f"<ul style='margin-top:0;'>{items}</ul>"
             )
 
     # actions taken
@@ -386,7 +387,7 @@ def body_html(report: dict[str, Any], lang: str) -> str:
         out.append(
             f"<p style='margin-bottom:1px;'><b>{_e(t(a['title']))}</b> — "
             f"<span style='color:{colour};'><b>{_e(_pick(RESULT.get(res, (res, res)), lang))}</b></span>"
-            f"{': ' + _e(t(a['message'])) if t(a.get('message')) else ''}</p>"
+            f"{col + _e(t(a['message'])) if t(a.get('message')) else ''}</p>"
         )
         if a.get("values"):
             rows = "".join(
@@ -403,12 +404,12 @@ def body_html(report: dict[str, Any], lang: str) -> str:
         so = a.get("sign_on")
         if so:
             extra.append(
-                f"{_e(w('sign_on'))}: {_e(so.get('response_code') or so.get('outcome'))}"
+                f"{_e(w('sign_on'))}{col}{_e(so.get('response_code') or so.get('outcome'))}"
                 + (f" ({_e(so['host'])})" if so.get("host") else "")
             )
         if a.get("checks"):
             extra.append(
-                f"{_e(w('checks'))}: "
+                f"{_e(w('checks'))}{col}"
                 + "; ".join(
                     f"{_e(t(c.get('title')) or c['check'])} {_e(_status_word(c['before'], lang))}"
                     f" → {_e(_status_word(c['after'], lang))}"
@@ -416,7 +417,7 @@ def body_html(report: dict[str, Any], lang: str) -> str:
                 )
             )
         if a.get("backup"):
-            extra.append(f"{_e(w('backup'))}: <span class='mono'>{_e(a['backup'])}</span>")
+            extra.append(f"{_e(w('backup'))}{col}<span class='mono'>{_e(a['backup'])}</span>")
         if extra:
             out.append("<p class='small' style='margin-left:12px; margin-top:1px;'>" + "<br/>".join(extra) + "</p>")
 
@@ -437,7 +438,7 @@ def body_html(report: dict[str, Any], lang: str) -> str:
     if report.get("escalations"):
         out.append(f"<h2>{_e(w('escalation'))}</h2>")
         for x in report["escalations"]:
-            to = f" ({_e(w('to'))}: {_e(x['recipient'])})" if x.get("recipient") else ""
+            to = f" ({_e(w('to'))}{col}{_e(x['recipient'])})" if x.get("recipient") else ""
             body = "<br/>".join(_e(line) for line in t(x.get("text")).rstrip("\n").split("\n"))
             out.append(
                 f"<p style='margin-bottom:1px;'><b>{_e(t(x['title']))}</b>{to}</p>"
@@ -451,8 +452,8 @@ def body_html(report: dict[str, Any], lang: str) -> str:
         for u in report["untested"]:
             mark = f" <b>[{_e(w('complaint_mark'))}]</b>" if u.get("complaint") else ""
             out.append(
-                f"<li><b>{_e(t(u['title']))}</b>{mark}: {_e(t(u['reason']))}"
-                f"<br/><span class='small muted'>{_e(w('how'))}: {_e(t(u['how']))}</span></li>"
+                f"<li><b>{_e(t(u['title']))}</b>{mark}{col}{_e(t(u['reason']))}"
+                f"<br/><span class='small muted'>{_e(w('how'))}{col}{_e(t(u['how']))}</span></li>"
             )
         out.append("</ul>")
 
@@ -484,6 +485,7 @@ def checklist_html(report: dict[str, Any], lang: str) -> str:
 
 def signature_html(report: dict[str, Any], lang: str) -> str:
     w = lambda k, **f: _w(k, lang, **f)  # noqa: E731
+    col = "：" if lang == "zh" else ": "
     tech = report["signatures"]["technician"]
     merch = report["signatures"]["merchant"]
     line = "_" * 34
@@ -491,8 +493,8 @@ def signature_html(report: dict[str, Any], lang: str) -> str:
 
     def block(title: str, name: str) -> str:
         return (
-            f"<td width='50%'><b>{_e(title)}</b><br/>{_e(w('name'))}: {_e(name) if name else short}<br/><br/>"
-            f"{_e(w('signature'))}: {line}<br/><br/>{_e(w('date'))}: {short}</td>"
+            f"<td width='50%'><b>{_e(title)}</b><br/>{_e(w('name'))}{col}{_e(name) if name else short}<br/><br/>"
+            f"{_e(w('signature'))}{col}{line}<br/><br/>{_e(w('date'))}{col}{short}</td>"
         )
 
     who = " · ".join(x for x in (tech.get("name"), tech.get("id")) if x)
