@@ -137,6 +137,15 @@ def _message(msg_id: str, params: dict[str, Any], where: str) -> Text | None:  #
             if report
             else T("Then choose the port again in the Port list.", "然后在“端口”列表中重新选择端口。")
         )
+        driver = (  # Windows lists a USB terminal as a COM port only once its USB driver is installed
+            T(
+                " If it is not listed, install the terminal's USB driver (Device Manager shows the terminal "
+                "under Ports (COM & LPT) once it is installed).",
+                "如果列表中没有它，请安装终端的 USB 驱动程序（安装后设备管理器的“端口 (COM 和 LPT)”下会显示该终端）。",
+            )
+            if sys.platform == "win32"
+            else T("", "")
+        )
         return (
             T(
                 f"The port {port} is not there. Is the terminal's data cable plugged in, "
@@ -144,6 +153,7 @@ def _message(msg_id: str, params: dict[str, Any], where: str) -> Text | None:  #
                 f"找不到端口 {port}。请确认终端的数据线已插好、终端已开机并进入维护模式，",
             )
             + pick
+            + driver
         )
     if msg_id == "port-permission":
         if sys.platform.startswith("linux"):
@@ -152,6 +162,13 @@ def _message(msg_id: str, params: dict[str, Any], where: str) -> Text | None:  #
                 f"run {DIALOUT_COMMAND} in a terminal window, then log out and log in again.",
                 f"当前用户无权打开 {port}。在 Linux 上串口属于 dialout 组：请在终端窗口中运行 "
                 f"{DIALOUT_COMMAND}，然后注销并重新登录。",
+            )
+        if sys.platform == "win32":  # "Access is denied" on a COM port: another program holds it
+            return T(
+                f"Windows refuses to open {port}: another program has it open (a serial terminal program, the "
+                "terminal vendor's tool or another techapp window). Close that program, then connect again.",
+                f"Windows 拒绝打开 {port}：另一个程序正在使用它"
+                "（例如串口调试程序、终端厂商的工具或另一个 techapp 窗口）。请关闭该程序，然后重新连接。",
             )
         return T(
             f"This user may not open {port}: ask the laptop's administrator for access to serial ports.",

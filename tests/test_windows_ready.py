@@ -216,3 +216,50 @@ def test_the_window_opens_without_posix_modules():
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "ready: connected" in proc.stdout, proc.stdout + proc.stderr
     assert proc.returncode == 0
+
+
+def test_windows_port_texts_name_the_usb_driver_not_linux(monkeypatch):
+    """Ports on Windows are COM3: no /dev path, no dialout group; a missing port names the USB driver."""
+    from drivers.errors import PortNotAvailable
+    from techapp.errors import DIALOUT_COMMAND, explain
+
+    monkeypatch.setattr("sys.platform", "win32")
+    missing = explain(PortNotAvailable("x", msg_id="port-not-found", action_id="open-port", params={"port": "COM3"}))
+    denied = explain(PortNotAvailable("x", msg_id="port-permission", action_id="open-port", params={"port": "COM3"}))
+    for text in (missing, denied):
+        for words in (text.en, text.zh):
+            assert "COM3" in words and "/dev" not in words and "dialout" not in words
+            assert DIALOUT_COMMAND not in words and "Linux" not in words
+    assert "install the terminal's USB driver" in missing.en and "USB 驱动程序" in missing.zh
+    assert "another program has it open" in denied.en and "另一个程序正在使用" in denied.zh
+    monkeypatch.setattr("sys.platform", "linux")  # the driver hint is Windows-only
+    linux = explain(PortNotAvailable("x", msg_id="port-not-found", action_id="open-port", params={"port": "COM3"}))
+    assert "USB driver" not in linux.en
+
+
+def test_ports_are_listed_with_windows_names(monkeypatch, capsys):
+    """`techapp ports` shows what pyserial lists: on Windows COM names with the USB VID:PID (from the
+    registry), sorted terminals first and COM3 before COM10; nothing assumes /dev."""
+    from serial.tools.list_ports_common import ListPortInfo
+
+    import drivers.ports as ports
+    from techapp.cli import main
+
+    def com(name, vid, pid, description):
+        info = ListPortInfo(name, skip_link_detection=True)
+        info.vid, info.pid, info.description = vid, pid, description
+        info.hwid = f"USB VID:PID={vid:04X}:{pid:04X} SER=1 LOCATION=1-2:x.0"
+        return info
+
+    listed = [
+        com("COM10", 0x1A86, 0x7523, "USB-SERIAL CH340 (COM10)"),
+        com("COM4", 0x0403, 0x6001, "USB Serial Port (COM4)"),
+        com("COM3", 0x2FB8, 0x2001, "PAX USB Serial Device (COM3)"),
+    ]
+    monkeypatch.setattr(ports._list_ports, "comports", lambda: listed)
+    assert main(["ports"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["COM3", "COM4", "COM10"]
+    assert "2FB8:2001" in lines[0] and "terminal" in lines[0] and "PAX" in lines[0]
+    assert "usb-serial bridge" in lines[1] and "usb-serial bridge" in lines[2]
+    assert not any("/dev" in line for line in lines)
