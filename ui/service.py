@@ -86,6 +86,7 @@ class DiagnoseOptions:
     sign_on: bool = True
     ask_person: bool = True
     real_network: bool = False
+    laptop_checks: bool = True  # False: the bench preset (ui/bench_view.py): no site network to check
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,22 @@ class _Worker(QObject):
     def _close_driver(self) -> None:
         if self.driver is not None:
             self.driver.close()
+            if getattr(self.driver, "logout_owed", False):
+                self._logout_again()
         self.driver = None
+
+    def _logout_again(self) -> None:
+        """The port was closed under a running job (shutdown, disconnect): LOGOUT on a new connection.
+
+        On a serial line the maintenance login belongs to the terminal and outlives the connection, and
+        LOGOUT needs no login; one short try, then the terminal's own session time-out is the fallback.
+        """
+        self.driver.logout_owed = False
+        try:
+            with open_terminal(self.port, self.driver_name, baudrate=self.baud, response_timeout=1.0) as again:
+                again.logout()
+        except (TerminalError, OSError, TypeError):
+            pass
 
     # -- jobs -----------------------------------------------------------------------
     @Slot(str, int, object, str)
@@ -351,7 +367,7 @@ class _Worker(QObject):
         self.busyChanged.emit(True)
         self.stateChanged.emit(BUSY, "diagnose")
         try:
-            dialer, cafile = self._network(options.real_network)
+            dialer, cafile = self._network(options.real_network) if options.laptop_checks else (None, None)
             self.diagnoser = Diagnoser(
                 self.driver,
                 self.password,

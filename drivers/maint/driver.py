@@ -220,6 +220,7 @@ class MaintenanceDriver(TerminalDriver):
         self._quiet_until = 0.0  # monotonic time before which nothing is sent (a REBOOT's REBOOT_SECONDS)
         self._logged_in = False  # a LOGIN succeeded and no LOGOUT/REBOOT since: close() logs out
         self._busy = 0  # requests in progress (another thread closing meanwhile does not talk on the link)
+        self.logout_owed = False  # close() had to skip the LOGOUT (a request was in progress in another thread)
 
     # -- plumbing ----------------------------------------------------------
     @property
@@ -255,6 +256,10 @@ class MaintenanceDriver(TerminalDriver):
                 self._request(Command.LOGOUT, action="logging out of maintenance mode", timeout=LOGOUT_TIMEOUT, tries=1)
             except Exception:  # noqa: BLE001 - the link is going anyway; the terminal's time-out ends the login
                 pass
+        elif self._logged_in:
+            # closed under a request in progress: the owner may log out on a new connection afterwards (on a
+            # serial line the login is the terminal's and outlives the connection; LOGOUT needs no login)
+            self.logout_owed = True
         self._logged_in = False
         self._closed = True
         try:
@@ -593,12 +598,12 @@ class MaintenanceDriver(TerminalDriver):
             storage_free_kb=f.get(Tag.STORAGE_FREE_KB, 0),
             tamper=enum_text(TamperState, f.get(Tag.TAMPER_STATE, 0)),
             clock=_time(f.get(Tag.CLOCK)),
+            **_radio(f),
         )
 
     def counters(self) -> Counters:
         f = self._request(Command.GET_COUNTERS, action="reading the counters")
         return Counters(
-            **_radio(f),
             unsettled_transactions=f.get(Tag.UNSETTLED_COUNT, 0),
             pending_reversal=f.get(Tag.PENDING_REVERSAL, False),
             transaction_log_used=f.get(Tag.TXN_LOG_USED, 0),

@@ -123,3 +123,20 @@ def test_a_data_folder_name_too_long_does_not_stop_the_window(qtbot, make_window
     monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path / ("d" * 5000)))
     w = make_window()
     assert w.isVisible()
+
+
+def test_closing_the_window_during_a_diagnosis_still_logs_out(qtbot, make_window, pty_sim, tmp_path, wire):
+    # every answer takes 0.3 s: the diagnosis is still running when the window closes
+    link = tmp_path / "ttyPOS"
+    pty_sim("demo-97", overrides="[link]\nprocessing_latency_ms = 300\n", link=str(link))
+    w = make_window()
+    w.connect_panel.port.setEditText(str(link))
+    w.connect_panel.password.setText(DEMO_PASSWORD)
+    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
+    wait_connected(qtbot, w, timeout=60_000)
+    w.opt_person.setChecked(False)
+    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wire.count("LOGIN") >= 2 and wire[-1] != "LOGIN", timeout=30_000)  # the diagnosis's login
+    assert w.busy
+    w.close()
+    _last_is_logout(wire, qtbot)
