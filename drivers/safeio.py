@@ -201,6 +201,13 @@ def check_output_path(path: str | os.PathLike[str], *, what: str = "output") -> 
     return target
 
 
+def _ours(info: os.stat_result) -> bool:
+    """The file belongs to this user. Windows has no uid (and ignores modes but the read-only flag): there the
+    user's profile folders' access lists keep the files private (docs/reliability.md, "Files on Windows")."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is not None and info.st_uid == getuid()
+
+
 def open_private_append(path: str | os.PathLike[str], *, what: str = "trace file") -> TextIO:
     """Open ``path`` for appending text, created 0600 (an existing file of ours is set to 0600); never a link."""
     target = check_output_path(path, what=what)
@@ -213,9 +220,10 @@ def open_private_append(path: str | os.PathLike[str], *, what: str = "trace file
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _refuse(f"{os.fspath(path)}", "not a regular file")
-        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+        if _ours(info) and stat.S_IMODE(info.st_mode) & 0o077 and hasattr(os, "fchmod"):
             os.fchmod(fd, 0o600)
-        os.set_blocking(fd, True)
+        if hasattr(os, "set_blocking") and getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
         return os.fdopen(fd, "a", encoding="utf-8")
     except BaseException:
         os.close(fd)
@@ -227,7 +235,7 @@ def private_dir(path: str | os.PathLike[str]) -> Path:
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        if folder.stat().st_uid == os.getuid() and stat.S_IMODE(folder.stat().st_mode) != 0o700:
+        if _ours(folder.stat()) and stat.S_IMODE(folder.stat().st_mode) != 0o700:
             os.chmod(folder, 0o700)
     except OSError:
         pass  # not ours to change (a shared folder given on purpose): the files in it are still 0600

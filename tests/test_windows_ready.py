@@ -41,8 +41,11 @@ WINDOWS_LIKE = textwrap.dedent(
             return None
 
     sys.meta_path.insert(0, NoPosix())
-    if hasattr(os, "openpty"):
-        del os.openpty
+    # nor what Windows' os module lacks: user ids, fchmod, the POSIX open flags (os.chmod stays: it sets the
+    # read-only flag there)
+    for name in ("openpty", "ttyname", "getuid", "geteuid", "fchmod", "O_NOFOLLOW", "O_NONBLOCK", "O_NOCTTY"):
+        if hasattr(os, name):
+            delattr(os, name)
     import select as _real_select
     _windows_select = types.ModuleType("select")
     _windows_select.__dict__.update({k: v for k, v in vars(_real_select).items() if not k.startswith("__")})
@@ -144,6 +147,26 @@ def test_the_command_line_reads_and_diagnoses_without_posix_modules():
     assert "diagnose 1" in lines  # the demo terminal's TID fault
     assert any(line.startswith("Faults found: TID keyed wrong") for line in lines)
     assert any(line.startswith("network ") for line in lines)
+
+
+def test_a_repair_writes_its_backup_trace_and_history_without_posix_file_calls(tmp_path):
+    """Backups (0700 folder), the --trace file and the visit history are written where Windows has no uid,
+    no fchmod and no O_NOFOLLOW (the user's profile folder keeps them private there)."""
+    proc = run_windows_like(
+        f"""
+        from techapp.cli import main
+        print("info", main(["info", "--demo", "--trace", {str(tmp_path / "trace.log")!r}]))
+        print("diagnose", main(["diagnose", "--demo", "--fix", "auto", "--json", {str(tmp_path / "d.json")!r}]))
+        """,
+        env={"TECHAPP_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "info 0" in lines and {"diagnose 0", "diagnose 1", "diagnose 3"} & set(lines), proc.stdout + proc.stderr
+    assert any(line.strip().startswith("Set the TID") and ": done:" in line for line in lines), proc.stdout
+    assert (tmp_path / "trace.log").stat().st_size > 0
+    assert list((tmp_path / "data").rglob("*.json")), "no backup written"
+    assert list((tmp_path / "data").rglob("history.sqlite3")), "no visit recorded"
 
 
 def test_the_sim_serves_tcp_without_posix_modules():
