@@ -11,9 +11,10 @@ import re
 import sys
 from collections.abc import Sequence
 
+EXAMPLE_PORT = "COM3" if sys.platform == "win32" else "/dev/ttyACM0"  # as `techapp ports` lists them
 CLI_HINT = (
     "Without a window use the command line, "
-    "e.g. `techapp diagnose --demo`, `techapp info --port /dev/ttyACM0` (see `techapp --help`)."
+    f"e.g. `techapp diagnose --demo`, `techapp info --port {EXAMPLE_PORT}` (see `techapp --help`)."
 )
 HEADLESS_HINT = "techapp: no display for the desktop app here. " + CLI_HINT
 
