@@ -69,7 +69,7 @@ class Served:
 
 
 @pytest.fixture
-def diagnose_pty(tmp_path) -> Iterator[Callable[..., tuple[int, dict[str, Any], str]]]:
+def diagnose_pty(tmp_path, hopeless_waits_scaled) -> Iterator[Callable[..., tuple[int, dict[str, Any], str]]]:
     """``diagnose_pty(scenario, *args)`` -> (exit code, JSON, printed report), over a real pty."""
     served: list[Served] = []
 
@@ -333,3 +333,72 @@ def test_techapp_info_shows_the_signal(capsys, monkeypatch):
     )
     assert main(["info", "--port", "sim://healthy"]) == 0
     assert "Cellular signal" not in capsys.readouterr().out  # Ethernet: no radio
+
+
+# -- DUKPT key sets ------------------------------------------------------------------------------------
+# Golden values: the ANSI X9.24-1:2009 TDES DUKPT test data (BDK 0123456789ABCDEFFEDCBA9876543210, initial KSN
+# FFFF9876543210E00000), as published with moov-io/dukpt (pkg/des/des_test.go, https://github.com/moov-io/dukpt).
+X924_BDK = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+X924_KSN = "FFFF9876543210E00000"
+
+
+def test_dukpt_derivation_follows_the_x9_24_test_vectors():
+    from drivers import dukpt
+
+    ksn = bytes.fromhex(X924_KSN)
+    assert dukpt.initial_key(X924_BDK, ksn).hex().upper() == "6AC292FAA1315B4D858AB3A3D7D5933A"
+    keys = {
+        n: dukpt.transaction_key(X924_BDK, bytes.fromhex(f"FFFF9876543210E0000{n}")).hex().upper() for n in (1, 2, 3)
+    }
+    assert keys == {
+        1: "042666B49184CFA368DE9628D0397BC9",
+        2: "C46551CEF9FD24B0AA9AD834130D3BC7",
+        3: "0DF3D9422ACA56E547676D07AD6BADFA",
+    }
+    one = bytes.fromhex("FFFF9876543210E00001")
+    assert dukpt.pin_key(X924_BDK, one).hex().upper() == "042666B49184CF5C68DE9628D0397B36"
+    clear = dukpt.iso0_pin_block("1234", "4012345678909")
+    assert clear.hex().upper() == "041274EDCBA9876F"
+    assert dukpt.encrypt_pin_block(X924_BDK, one, clear).hex().upper() == "1B9C1845EB993A7A"
+    assert dukpt.key_set_id(X924_KSN) == "FFFF987654"
+
+
+def test_the_simulated_host_checks_the_pin_messages_key_set():
+    from drivers import dukpt
+    from drivers.sim.acquirer import AcquirerServer
+
+    scenario = load_scenario("dukpt-foreign-key-set")
+    server = AcquirerServer(scenario.acquirer)  # not started: the PIN check needs no socket
+    pin = dukpt.iso0_pin_block("1234", "4012345678909")
+    ours = "FFFF9876543210E00001"
+    block = dukpt.encrypt_pin_block(X924_BDK, bytes.fromhex(ours), pin)
+    assert block.hex().upper() == "1B9C1845EB993A7A"
+    assert server.pin_answer(ours, block, "4012345678909") == "00"
+    # the same PIN from a terminal injected from another acquirer's base key (another key set): 99
+    other_bdk = bytes.fromhex("FEDCBA98765432100123456789ABCDEF")
+    foreign = scenario.keys.ksn
+    assert dukpt.key_set_id(foreign) == "FFFF123456"
+    assert (
+        server.pin_answer(foreign, dukpt.encrypt_pin_block(other_bdk, bytes.fromhex(foreign), pin), "4012345678909")
+        == "99"
+    )
+    # the right key set but a key injected from another base key: the PIN block does not open, 99
+    wrong = dukpt.encrypt_pin_block(other_bdk, bytes.fromhex(ours), pin)
+    assert server.pin_answer(ours, wrong, "4012345678909") == "99"
+
+
+def test_a_dukpt_key_from_another_acquirers_base_key_is_named_with_manual_re_injection(diagnose_pty):
+    code, doc, report = diagnose_pty("dukpt-foreign-key-set", "--fix", "none")
+    assert (code, doc["outcome"], doc["exit_code"]) == (1, "faults", 1)
+    top = doc["findings"][0]
+    assert (top["id"], top["severity"]) == ("dukpt-key-set", "critical")
+    assert "key set FFFF123456" in top["cause"]["en"] and "99" in top["cause"]["en"]
+    (action,) = top["actions"]
+    assert (action["id"], action["kind"]) == ("reinject-dukpt", "manual")
+    assert "key injection facility" in " ".join(s["en"] for s in action["steps"])
+    check = next(c for c in doc["checks"] if c["id"] == "keys.dukpt_key_set")
+    assert check["status"] == "fail"
+    assert check["observed"] == {"ksn": "FFFF1234560000E00012", "key_set_id": "FFFF123456"}
+    assert check["expected"] == {"key_set_ids": ["FFFF987654"]}
+    # never a key: neither the test BDK nor any 32-hex key appears in what techapp wrote
+    assert "0123456789ABCDEFFEDCBA9876543210" not in json.dumps(doc) + report
