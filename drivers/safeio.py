@@ -203,7 +203,7 @@ def check_output_path(path: str | os.PathLike[str], *, what: str = "output") -> 
 
 def _ours(info: os.stat_result) -> bool:
     """The file belongs to this user. Windows has no uid (and ignores modes but the read-only flag): there the
-    user's profile folders' access lists keep the files private (docs/reliability.md, "Files on Windows")."""
+    access list of the user's own %LOCALAPPDATA% keeps the files private (README.md, "The frozen app, and Windows")."""
     getuid = getattr(os, "getuid", None)
     return getuid is not None and info.st_uid == getuid()
 
