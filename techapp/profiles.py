@@ -286,6 +286,8 @@ class AcquirerProfile(_Strict):
     apn: str = Field(default="", max_length=63)
     # the acquirer lets a technician settle the batch from techapp (SETTLE, action settle-batch)
     automatic_settlement: bool = False
+    # DUKPT: the key-set ids (the KSN's first 10 hex digits, drivers.dukpt.key_set_id) of the base keys it uses
+    dukpt_key_sets: list[Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{10}$")]] = []
     header: Header
     helpdesk: Helpdesk
     approved_firmware: dict[Text, ApprovedVersions] = {}  # terminal "VENDOR MODEL", e.g. "PAX S90"

@@ -405,6 +405,15 @@ class AcquirerServer:
             raise RuntimeError("no host of this acquirer uses TLS (or the server is not started)")
         return ssl.create_default_context(cadata=self.ca_pem.decode("ascii"))
 
+    def pin_answer(self, ksn: str, pin_block: bytes, pan: str) -> str:
+        """The host's answer to a PIN message (issue 17): the KSN's key set picks the BDK the host holds for it;
+        ``00`` when the PIN block opens under that key, ``99`` (PIN error) for a key set it does not hold or a
+        terminal injected from another base key (drivers.dukpt.pin_answer)."""
+        from ..dukpt import pin_answer
+
+        bdks = {ksi.upper(): bytes.fromhex(bdk) for ksi, bdk in self.acquirer.dukpt_bdks.items()}
+        return pin_answer(bdks, ksn, pin_block, pan)
+
     def last_sign_on(self, tid: str) -> SignOn | None:
         with self._lock:
             return next((s for s in reversed(self.sign_ons) if s.tid == tid), None)

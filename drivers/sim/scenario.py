@@ -453,6 +453,10 @@ class Acquirer(_Strict):
     test_status_code: str = Field(default="12", pattern=r"^[0-9A-Z]{2}$")
     terminals: list[AcquirerTerminal] = []
     hosts: list[AcquirerHost] = []
+    # DUKPT: the base derivation keys the host holds, by key-set id (10 hex digits -> 32 hex digits; test keys only)
+    dukpt_bdks: dict[
+        Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{10}$")], Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{32}$")]
+    ] = {}
 
     @model_validator(mode="after")
     def _unique(self) -> Acquirer:

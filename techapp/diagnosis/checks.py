@@ -1531,6 +1531,48 @@ def _sign_on_check(s, r: Readings, ctx: Context, title: Text, observed: dict) ->
     return _c("signon", "sign-on", title, "fail", summary, observed, compared_with=source)
 
 
+def dukpt_key_set_checks(r: Readings, ctx: Context) -> list[CheckResult]:
+    """``keys.dukpt_key_set``: the KSN's key-set id against the acquirer profile's ``dukpt_key_sets`` (no key read)."""
+    from drivers.dukpt import key_set_id
+
+    title = T("DUKPT key set", "DUKPT 密钥集")
+    k = r.keys
+    if k is None:
+        return [_not_read(r, "keys", "keys.dukpt_key_set", "keys", title)]
+    if not k.scheme.startswith("dukpt") or not k.ksn:
+        return [_c("keys.dukpt_key_set", "keys", title, "skipped", T("not a DUKPT terminal", "非 DUKPT 终端"))]
+    try:
+        ksi = key_set_id(k.ksn)
+    except ValueError:
+        return [
+            _c(
+                "keys.dukpt_key_set",
+                "keys",
+                title,
+                "fail",
+                T(f"KSN {k.ksn} is not 20 hex digits", f"KSN {k.ksn} 不是20位十六进制"),
+            )
+        ]
+    observed = {"ksn": k.ksn, "key_set_id": ksi}
+    prof = ctx.profile
+    if prof is None or not prof.dukpt_key_sets:
+        why = T(
+            f"key set {ksi} (no acquirer profile listing its key sets to compare)",
+            f"密钥集 {ksi}（无列出密钥集的收单行配置，无法比对）",
+        )
+        return [_c("keys.dukpt_key_set", "keys", title, "skipped", why, observed)]
+    sets = [x.upper() for x in prof.dukpt_key_sets]
+    expected = {"key_set_ids": sets}
+    if ksi in sets:
+        summary = T(f"key set {ksi}, one the acquirer uses", f"密钥集 {ksi}，收单行使用的密钥集")
+        return [_c("keys.dukpt_key_set", "keys", title, "pass", summary, observed, expected, ctx.profile_source)]
+    summary = T(
+        f"key set {ksi} (KSN {k.ksn}) is not one of {prof.name.en}'s ({', '.join(sets)})",
+        f"密钥集 {ksi}（KSN {k.ksn}）不是{prof.name.zh}的密钥集（{'、'.join(sets)}）",
+    )
+    return [_c("keys.dukpt_key_set", "keys", title, "fail", summary, observed, expected, ctx.profile_source)]
+
+
 #: Signal thresholds per radio (issue 17; docs/diagnosis.md "Thresholds"): (warn at or below, fail at or below), dBm.
 #: LTE judges RSRP (3GPP TS 36.133 range -140..-44 dBm; -105 and below is a weak cell edge, -115 and below
 #: barely usable); GSM/WCDMA judge the RSSI (= CSQ 10 at -93 dBm, CSQ 5 at -103 dBm, 3GPP TS 27.007 §8.5).
@@ -1588,6 +1630,7 @@ JUDGES: list[Callable[[Readings, Context], list[CheckResult]]] = [
     hardware_checks,
     parameter_checks,
     key_checks,
+    dukpt_key_set_checks,
     counter_checks,
     self_test_checks,
     terminal_link_checks,

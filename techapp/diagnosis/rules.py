@@ -42,6 +42,7 @@ PRIORITY = {
     "host-refusal": 18,
     "no-tmk": 19,
     "tmk-mismatch": 20,
+    "dukpt-key-set": 20,  # issue 17: a DUKPT terminal injected from another acquirer's base key
     "keys-out-of-sync": 21,
     "not-signed-on": 22,
     "host-key-mismatch": 23,
@@ -2697,6 +2698,75 @@ def _other_institution(b: _Builder) -> None:
     )
 
 
+def _dukpt_key_set(b: _Builder) -> None:
+    """A DUKPT terminal whose KSN names a key set the acquirer does not use: injected from another base key.
+
+    Everything else looks right (sign-on, MAC-less messages), but every PIN the
+    host decrypts under its own base key comes out wrong: 99 (PIN error) on
+    every PIN transaction. Only a key injection facility can fix it: never a
+    key typed or sent by techapp.
+    """
+    c = b.by_id.get("keys.dukpt_key_set")
+    if c is None or c.status != "fail" or "key_set_ids" not in c.expected:
+        return
+    ksi = c.observed.get("key_set_id", "?")
+    sets = ", ".join(c.expected["key_set_ids"])
+    extra = []
+    log = b.r.response_log or []
+    nines = [e for e in log if e.code == "99"]
+    if nines:
+        extra.append(
+            T(
+                f"The terminal's log has {len(nines)} answers 99 (PIN error), the last at {nines[-1].time}",
+                f"终端日志中有 {len(nines)} 次 99（PIN 错误），最近一次在 {nines[-1].time}",
+            )
+        )
+    prof = b.ctx.profile
+    name = prof.name if prof is not None else T("the acquirer", "收单行")
+    action = act.manual(
+        "reinject-dukpt",
+        T("Re-inject the DUKPT key from the acquirer's base key", "用收单行的基础密钥重新注入 DUKPT 密钥"),
+        [
+            T(
+                f"Do not use the terminal for PIN transactions: every PIN is answered 99. Its key set is {ksi}; "
+                f"{name.en} uses {sets}.",
+                f"暂停该终端的输密交易：所有 PIN 都会返回 99。终端密钥集为 {ksi}；{name.zh}使用 {sets}。",
+            ),
+            T(
+                "Book a key injection with the acquirer's key injection facility (or send the terminal there): "
+                f"the initial key is derived from {name.en}'s base key of key set {sets.split(', ')[0]}.",
+                f"向收单行的密钥注入中心预约注入（或将终端送去）：初始密钥由{name.zh}密钥集 "
+                f"{sets.split(', ')[0]} 的基础密钥派生。",
+            ),
+            T(
+                "Keys are never typed in or sent by techapp: the injection is done under dual control at the facility.",
+                "密钥绝不手工输入，也不由 techapp 发送：注入在注入中心双人控制下完成。",
+            ),
+        ],
+        T(
+            "After the injection the KSN starts with one of the acquirer's key sets and a PIN test transaction "
+            "is answered 00.",
+            "注入后 KSN 以收单行的密钥集开头，输密测试交易返回 00。",
+        ),
+    )
+    b.add(
+        "dukpt-key-set",
+        "critical",
+        "high",
+        T("DUKPT key from another acquirer's base key", "DUKPT 密钥来自其他收单行的基础密钥"),
+        T(
+            f"The terminal's KSN names key set {ksi}, which {name.en} does not use ({sets}): its DUKPT key was "
+            "injected from another base key. The host derives the PIN key from its own base key, so every PIN "
+            "transaction is answered 99 (PIN error) while everything else looks right.",
+            f"终端 KSN 的密钥集为 {ksi}，{name.zh}不使用该密钥集（{sets}）：DUKPT 密钥由其他基础密钥注入。"
+            "主机用自己的基础密钥派生 PIN 密钥，因此所有输密交易都返回 99（PIN 错误），其他一切看似正常。",
+        ),
+        ["keys.dukpt_key_set"],
+        [action],
+        extra_evidence=extra,
+    )
+
+
 #: Findings a weak cellular signal explains when the laptop on the same site reaches the same hosts.
 SIGNAL_EXPLAINS = ("primary-host-down", "backup-host-down", "host-unreachable", "host-misbehaves", "terminal-comms")
 
@@ -2789,6 +2859,7 @@ RULES: list[Callable[[_Builder], object]] = [
     _counters,
     _identity,
     _link_quality,
+    _dukpt_key_set,
     _baud,
     _weak_signal,  # last: it reads what the host families concluded (issue 17)
 ]
