@@ -181,6 +181,11 @@ def migrate(conn: sqlite3.Connection, *, upto: int = SCHEMA_VERSION) -> int:
     while version < upto:
         script, backfill = MIGRATIONS[version]
         conn.execute("BEGIN IMMEDIATE")
+        now = conn.execute("PRAGMA user_version").fetchone()[0]
+        if now != version:  # another connection migrated meanwhile (a bench records several terminals at once)
+            conn.execute("COMMIT")
+            version = now
+            continue
         try:
             for statement in _statements(script):
                 conn.execute(statement)

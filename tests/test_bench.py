@@ -142,3 +142,25 @@ def test_no_terminal_found_is_said():
     )
     # no USB terminal is plugged into the test machine
     assert proc.returncode == 2 and "no terminal found" in proc.stderr
+
+
+def test_terminals_finishing_together_all_reach_a_new_visit_history(tmp_path):
+    """Several bench workers open a history that does not exist yet at the same moment: every one gets it
+    (the schema was created twice: "table terminals already exists")."""
+    path = tmp_path / "history.sqlite3"
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            History.open(path).close()
+        except BaseException as err:  # noqa: BLE001 - collected for the assertion
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
