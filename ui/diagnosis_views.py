@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from techapp.diagnosis import Action, ActionOutcome, Diagnosis, Finding, PersonPrompt, StepProgress
+from techapp.diagnosis.plan import plan_ids, plan_lines
 from techapp.diagnosis.render import CONFIDENCE, GROUPS, KIND, RESULT, SEVERITY, source_text
 
 from .i18n import lang
@@ -319,8 +320,9 @@ class FindingsView(QScrollArea):
         self._render()
 
     def first_action(self) -> str | None:
-        """The automatic action of the most important finding that is not blocked (F6)."""
-        for aid in self.buttons:
+        """The first automatic action of the repair plan (dependency order, then rank) that is not blocked (F6)."""
+        planned = plan_ids(self.diagnosis.findings) if self.diagnosis is not None else []
+        for aid in [*(a for a in planned if a in self.buttons), *self.buttons]:
             action = self.known_actions.get(aid)
             if action is not None and action.blocked is None:
                 return aid
@@ -366,6 +368,10 @@ class FindingsView(QScrollArea):
                 v.addWidget(head)
                 for n, f in enumerate(d.findings, start=1):
                     v.addWidget(self._finding_card(n, f, language))
+                if planned := plan_lines(d.findings, language):  # issue 17: the repairs' dependency order
+                    order = _label("\n".join(planned))
+                    order.setObjectName("repairOrder")
+                    v.addWidget(order)
             elif d.could_not_run is None and not d.cancelled and d.outcome == "incomplete":
                 # not everything was tested: a neutral amber verdict naming what, never a green one
                 head = _label(self.verdict_text(d), bold=True)
