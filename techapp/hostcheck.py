@@ -369,8 +369,11 @@ class NetworkReport:
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        from .version import generator
+
         return {
             "schema": "techapp.network/1",
+            "generator": generator(),
             "terminal": self.terminal.to_dict() if self.terminal else None,
             "sign_on": self.sign_on.to_dict() if self.sign_on else None,
             "laptop": {

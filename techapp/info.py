@@ -65,8 +65,11 @@ class TerminalInfo:
                 return [v.to_dict() for v in value]
             return value.to_dict()
 
+        from .version import generator
+
         return {
             "schema": SCHEMA,
+            "generator": generator(),
             "port": self.port,
             "driver": self.driver,
             "read_at": self.read_at.isoformat(timespec="seconds"),

@@ -19,7 +19,7 @@ import sys
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_type_hints
+from typing import Annotated, Any, Literal, NotRequired, get_type_hints
 
 from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import TypedDict
@@ -55,6 +55,9 @@ class InfoDocument(TypedDict):
     """Output of ``techapp info --json``. Sections not read are null and listed in ``errors``."""
 
     schema: Literal["techapp.info/1"]
+    generator: NotRequired[
+        Annotated[str, Field(description="the techapp that wrote it: 'techapp VERSION+gCOMMIT' (README 'one version')")]
+    ]
     port: str
     driver: str
     read_at: datetime
@@ -293,6 +296,9 @@ class DiagnosisDocument(TypedDict):
     """Output of ``techapp diagnose --json``: the checklist, the ranked findings and the repairs done."""
 
     schema: Literal["techapp.diagnosis/1"]
+    generator: NotRequired[
+        Annotated[str, Field(description="the techapp that wrote it: 'techapp VERSION+gCOMMIT' (README 'one version')")]
+    ]
     port: str
     started_at: datetime
     finished_at: datetime | None
@@ -436,6 +442,9 @@ class NetworkDocument(TypedDict):
     """Output of ``techapp network --json``: the terminal's comm test (and sign-on), the laptop's view, a verdict."""
 
     schema: Literal["techapp.network/1"]
+    generator: NotRequired[
+        Annotated[str, Field(description="the techapp that wrote it: 'techapp VERSION+gCOMMIT' (README 'one version')")]
+    ]
     terminal: Annotated[CommTestResult | None, Field(description="the terminal's comm test; null when not read")]
     sign_on: Annotated[SignOnResult | None, Field(description="the terminal's sign-on (--sign-on); else null")]
     laptop: NetworkLaptop

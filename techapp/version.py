@@ -86,3 +86,8 @@ def full_version() -> str:
     root = _checkout()
     commit = _read_commit(root) if root else None
     return f"{VERSION}+g{commit}" if commit else VERSION
+
+
+def generator() -> str:
+    """``techapp <full version>``: the "generator" member of every JSON output and report."""
+    return f"techapp {full_version()}"

@@ -365,8 +365,11 @@ class Diagnosis:
 
     def to_dict(self) -> dict[str, Any]:
         counts = {s: sum(1 for c in self.checks if c.status == s) for s in STATUSES}
+        from ..version import generator
+
         return {
             "schema": SCHEMA,
+            "generator": generator(),
             "port": self.port,
             "started_at": _jsonable(self.started_at),
             "finished_at": _jsonable(self.finished_at),

@@ -15,8 +15,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from .. import __version__
 from ..laptopclock import is_training
+from ..version import generator
 from .mask import clean_tree
 
 SCHEMA = "techapp.report/1"
@@ -273,7 +273,7 @@ def build_report(
         "issued_at": now.isoformat(timespec="seconds"),
         "time_zone": now.tzname() or "",
         "training": training,
-        "generator": f"techapp {__version__}",
+        "generator": generator(),
         "company": company,
         "technician": {"name": (technician or {}).get("name", ""), "id": (technician or {}).get("id", "")},
         "work_order": (
