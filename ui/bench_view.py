@@ -752,7 +752,7 @@ class BenchMenu(QObject):
 
     def show(self) -> BenchWindow:
         if self.bench is None or self.bench.view._closed:
-            self.bench = BenchWindow(self.window.service)
+            self.bench = BenchWindow(self.window.service, self.window)  # closed with the main window
         self.bench.show()
         self.bench.raise_()
         self.bench.activateWindow()

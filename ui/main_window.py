@@ -38,6 +38,7 @@ from techapp.info import TerminalInfo
 from techapp.profiles import ProfileError, list_profiles, load_profile
 
 from . import service as svc
+from .bench_view import install_bench
 from .connect_panel import ConnectPanel
 from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDialog, safe_buttons
 from .evidence_bundle import install_evidence
@@ -351,6 +352,7 @@ class MainWindow(QMainWindow):
         install_history(self)  # File > Visit history, Ctrl+Shift+H (ui/history_view.py)
         install_report(self)  # File > Report... (Ctrl+P) and a Report... button (ui/report_dialog.py)
         install_evidence(self)  # File > Save evidence bundle..., escalation buttons (ui/evidence_bundle.py)
+        install_bench(self)  # File > Repair bench... (Ctrl+Shift+B): many terminals at once (ui/bench_view.py)
         self._tab_order()
         self.retranslate()
         self._update_actions()

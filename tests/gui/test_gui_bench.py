@@ -128,3 +128,14 @@ def test_a_pulled_terminal_does_not_stop_the_others(bench, qtbot, pty_sim):
     qtbot.waitUntil(lambda: all(not e.running for e in bench.entries.values()), timeout=TIMEOUT_MS)
     assert bench.entries[pulled.path].outcome == "could-not-run"
     assert _cell(bench, paper.path, 5) == "faults: Printer out of paper"
+
+
+def test_the_main_window_opens_the_bench_from_the_file_menu(make_window, qtbot):
+    window = make_window()
+    action = window.findChild(type(window.bench.action), "act-bench")
+    assert action is not None and action in window.menu_file.actions()
+    assert action.shortcut().toString() == "Ctrl+Shift+B"
+    action.trigger()
+    bench = window.bench.bench
+    assert bench is not None and bench.isVisible() and bench.view.table.model().columnCount() == 7
+    bench.close()
