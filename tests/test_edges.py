@@ -402,3 +402,36 @@ def test_a_dukpt_key_from_another_acquirers_base_key_is_named_with_manual_re_inj
     assert check["expected"] == {"key_set_ids": ["FFFF987654"]}
     # never a key: neither the test BDK nor any 32-hex key appears in what techapp wrote
     assert "0123456789ABCDEFFEDCBA9876543210" not in json.dumps(doc) + report
+
+
+def test_a_fix_applied_alone_whose_proof_failed_is_re_proven_after_the_repair_it_waited_for(pty_sim):
+    """The window applies one fix at a time: the TID first (its sign-on fails on TLS), then the clock."""
+    from drivers.registry import open_terminal
+    from techapp.credentials import DEMO_PASSWORD
+    from techapp.diagnosis.engine import Diagnoser
+    from techapp.profiles import load_profile
+    from techapp.workorder import load_work_order
+
+    server = pty_sim("clock-tls-and-tid")
+    driver = open_terminal(server.path)
+    try:
+        diagnoser = Diagnoser(
+            driver,
+            DEMO_PASSWORD,
+            port=server.path,
+            work_order=load_work_order(WORK_ORDER),
+            profile=load_profile("demo"),
+            dialer=MappedDialer.from_dict(server.terminal.world.laptop_netmap()),
+        )
+        first = diagnoser.repair(diagnoser.run(), lambda a, f: True, only={"fix-tid"})
+        (tid,) = first.actions_taken
+        assert (tid.action, tid.result, tid.sign_on["outcome"]) == ("fix-tid", "done", "tls-failure")
+        second = diagnoser.repair(first, lambda a, f: True, only={"sync-clock"})
+        (clock,) = second.actions_taken
+        assert (clock.action, clock.result, clock.sign_on["response_code"]) == ("sync-clock", "done", "00")
+        # the TID's outcome (the object the window keeps showing) is proven again by the sign-on after the clock
+        assert tid.sign_on["response_code"] == "00"
+        assert "re-proven after sync-clock: the sign-on is answered 00" in tid.message.en
+        assert second.findings == []
+    finally:
+        driver.close()

@@ -28,7 +28,7 @@ from . import actions as act
 from .checks import Context, judge
 from .model import Action, ActionOutcome, Diagnosis, Finding, T
 from .outcome import untested
-from .plan import declare, order
+from .plan import declare, needs_of, order, restores_of
 from .rules import findings as find
 from .runner import PERSON_TIMEOUT_S, AskPerson, Gatherer, Readings, StepProgress, explain, is_link_failure
 
@@ -88,6 +88,9 @@ class Diagnoser:
         self.baud_mismatch: tuple[int, int] | None = None  # set by run_with_baud_probe
         self._last_backup = ""
         self._withheld: set[str] = set()  # actions whose proving sign-on --no-sign-on withheld
+        # done in an earlier repair() (the window runs one action at a time) but their proving sign-on failed:
+        # re-proven when a later repair restores what they need (issue 17)
+        self._failed_proofs: list[tuple[ActionOutcome, Action, Finding]] = []
         #: opens a new link to the terminal when a write's read-back was lost (default: the same port again)
         self.reopen: Callable[[], TerminalDriver] | None = None
 
@@ -187,6 +190,7 @@ class Diagnoser:
         # breaks TLS before the TID whose proof is a sign-on, a settlement before the writes it unblocks)
         ordered = order([(f, a) for f in diagnosis.findings for a in f.actions])
         unproven: list[ActionOutcome] = []  # done; one sign-on after the last repair proves them together
+        ran: list[tuple[ActionOutcome, Action, Finding]] = []  # done in this repair, with what they were
         try:
             for finding, action in ordered:
                 skip = action.kind != "automatic" or action.id in done
@@ -217,11 +221,16 @@ class Diagnoser:
                 settled = settled or (action.operation == "settle" and outcome.result == "done")
                 if outcome.result == "done" and action.then_sign_on and action.operation != "sign-on":
                     unproven.append(outcome)
+                    ran.append((outcome, action, finding))
+                elif outcome.result == "done":
+                    ran.append((outcome, action, finding))
                 outcomes.append(outcome)
         except KeyboardInterrupt:  # Ctrl-C at a confirmation: keep what was done, re-check nothing more
             self.cancel.set()
         if unproven and not self.cancel.is_set():
             last_sign_on = self._prove_together(unproven) or last_sign_on
+        if not self.cancel.is_set():
+            last_sign_on = self._reprove_earlier(ran, last_sign_on) or last_sign_on
         _name_outcomes(outcomes, diagnosis.findings)
         if self.cancel.is_set() or not any(o.result in ("done", "failed", "restored") for o in outcomes):
             # nothing changed on the terminal (or a cancel): the same checklist, with what was tried
@@ -367,6 +376,43 @@ class Diagnoser:
             outcome.message = outcome.message + T(
                 f"; the sign-on afterwards still fails ({code})", f"；之后签到仍失败（{code}）"
             )
+
+    def _reprove_earlier(self, ran: list[tuple[ActionOutcome, Action, Finding]], sign_on: Any) -> Any:
+        """Re-prove earlier repairs whose sign-on failed only because of what this repair restored.
+
+        The window applies one fix at a time: a TID written first has its proof
+        fail on TLS; once the clock is set (it restores ``host-link``) the TID is
+        proven again. The earlier outcome (the same object the window shows)
+        gets the new sign-on and says so. Returns the sign-on that proved them.
+        """
+        failed = [(o, a, f) for o, a, f in ran if o.sign_on_result is not None and o.sign_on_result.outcome != "ok"]
+        restored = {c for o, a, f in ran for c in restores_of(a, f)}
+        waiting = [(o, a, f) for o, a, f in self._failed_proofs if set(needs_of(a, f)) & restored]
+        self._failed_proofs = [x for x in self._failed_proofs if x not in waiting] + failed
+        if not waiting or not self.sign_on:
+            return None
+        if sign_on is None:
+            try:
+                sign_on = self.driver.sign_on()
+            except TerminalError:
+                return None
+        wanted = {c for _o, a, f in waiting for c in needs_of(a, f)}
+        after = ", ".join(a.id for _o, a, f in ran if set(restores_of(a, f)) & wanted)
+        code = sign_on.response_code or sign_on.outcome
+        for o, _a, _f in waiting:
+            o.sign_on_result = sign_on
+            o.sign_on = {
+                "outcome": sign_on.outcome,
+                "response_code": sign_on.response_code,
+                "host": hostport(sign_on.host_address, sign_on.host_port),
+                "stan": sign_on.stan,
+                "sent_at": sign_on.sent_at,
+            }
+            o.message = o.message + T(
+                f"; re-proven after {after}: the sign-on is answered {code}",
+                f"；在 {after} 之后重新验证：签到返回 {code}",
+            )
+        return sign_on
 
     def _prove_together(self, unproven: list[ActionOutcome]) -> Any:
         """One sign-on after the last repair proves every write that waits for one (issue 17).
