@@ -286,3 +286,63 @@ def test_ports_are_listed_with_windows_names(monkeypatch, capsys):
     assert "2FB8:2001" in lines[0] and "terminal" in lines[0] and "PAX" in lines[0]
     assert "usb-serial bridge" in lines[1] and "usb-serial bridge" in lines[2]
     assert not any("/dev" in line for line in lines)
+
+
+def _spec_filters(tmp_path):
+    """build.spec up to the Analysis (no PyInstaller needed): its font lookup and Qt filters."""
+    source = (ROOT / "build.spec").read_text(encoding="utf-8")
+    head = source[: source.index("# The entry is the launcher")]
+    scope = {"SPECPATH": str(ROOT), "workpath": str(tmp_path), "__name__": "build_spec"}
+    exec(compile(head, "build.spec", "exec"), scope)  # noqa: S102 - our own build file
+    return scope
+
+
+@pytest.mark.parametrize(
+    ("dest", "kept"),
+    [
+        ("PySide6\\plugins\\platforms\\qwindows.dll", True),
+        ("PySide6\\plugins\\platforms\\qoffscreen.dll", True),
+        ("PySide6\\plugins\\platforms\\qdirect2d.dll", False),
+        ("PySide6\\plugins\\styles\\qmodernwindowsstyle.dll", True),
+        ("PySide6\\plugins\\imageformats\\qsvg.dll", True),
+        ("PySide6\\plugins\\imageformats\\qjpeg.dll", True),
+        ("PySide6\\plugins\\imageformats\\qtiff.dll", False),
+        ("PySide6\\plugins\\printsupport\\windowsprintersupport.dll", True),
+        ("PySide6\\plugins\\tls\\qschannelbackend.dll", False),
+        ("PySide6\\Qt6Core.dll", True),
+        ("PySide6\\Qt6PrintSupport.dll", True),
+        ("PySide6\\Qt6Svg.dll", True),
+        ("PySide6\\Qt6Quick.dll", False),
+        ("PySide6\\Qt6Network.dll", False),
+        ("PySide6\\Qt6Pdf.dll", False),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
+        ("PySide6/Qt/plugins/platforms/libqwayland-egl.so", False),
+        ("PySide6/Qt/lib/libQt6Qml.so.6", False),
+        ("PySide6/Qt/translations/qtbase_zh_CN.qm", True),
+        ("PySide6/Qt/translations/qtdeclarative_zh_CN.qm", False),
+    ],
+)
+def test_build_spec_keeps_what_the_app_needs_on_windows_and_linux(tmp_path, dest, kept):
+    """The spec's Qt filter reads Windows paths (backslashes, Qt6*.dll, q*.dll plugins) as Linux ones."""
+    keep = _spec_filters(tmp_path)["_keep"]
+    assert keep((dest, "src", "BINARY")) is kept
+
+
+def test_build_spec_has_no_linux_only_path_it_cannot_do_without(tmp_path, monkeypatch):
+    """Where /usr/share/fonts does not exist (Windows), TECHAPP_CJK_FONT names the report's font."""
+    font = tmp_path / "fonts" / "NotoSansCJK-Regular.ttc"
+    font.parent.mkdir()
+    font.write_bytes(b"font")
+    monkeypatch.setenv("TECHAPP_CJK_FONT", str(font))
+    scope = _spec_filters(tmp_path)
+    assert scope["fonts"][0] == (str(font), "resources/fonts")
+    assert (tmp_path / "BUILD").read_text(encoding="utf-8").startswith(techapp_version())
+    monkeypatch.setenv("TECHAPP_CJK_FONT", str(tmp_path / "missing" / "NotoSansCJK-Regular.ttc"))
+    with pytest.raises(SystemExit, match="TECHAPP_CJK_FONT"):
+        _spec_filters(tmp_path)
+
+
+def techapp_version() -> str:
+    import techapp
+
+    return techapp.VERSION
