@@ -41,6 +41,9 @@ class TerminalDriver(abc.ABC):
     #: settlement (``SignOnResult.traffic``; evidence bundles, ``--host-trace``); terminals that
     #: cannot give them leave the list empty
     capture_host_traffic: bool = False
+    #: why the last sign-on or settlement came without its host traffic although it was wanted
+    #: ("" when it was asked for, or not wanted)
+    host_traffic_withheld: str = ""
 
     @abc.abstractmethod
     def hello(self) -> HelloInfo: ...

@@ -598,7 +598,8 @@ def readme_text(doc: dict[str, Any], convs: list[Conversation], files: list[str]
             lines.append(f"      {c.note}")
     if not convs:
         lines.append(
-            "  none: no sign-on ran and the laptop sent no echo test (or the terminal does not report its traffic)"
+            "  none: no sign-on ran and the laptop sent no echo test (or the terminal does not report its traffic,"
+            " or it was not asked for because the maintenance cable was noisy)"
         )
     lines += [
         "",

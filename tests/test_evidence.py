@@ -334,3 +334,23 @@ def test_the_terminal_gives_its_host_traffic_only_when_asked(pty_sim, connect):
     assert int.from_bytes(x.sent[:2], "big") == len(x.sent) - 2
     assert (request.mti, answer.mti, answer.get(39)) == ("0800", "0810", "97")
     assert int(request.get(11)) == int(plain.stan) + 1  # the next STAN: this very sign-on's 0800
+
+
+def test_the_host_traffic_is_not_asked_for_on_a_cable_that_already_needed_resends():
+    """On a clean link the sign-on brings its 0800/0810; once the cable has resent or refused a frame,
+    the ~600-byte answer is not asked for (it would rarely cross whole) and the driver says why."""
+    from drivers.registry import open_terminal
+    from techapp.credentials import DEMO_PASSWORD
+
+    driver = open_terminal("sim://healthy?fresh")
+    try:
+        driver.capture_host_traffic = True
+        driver.login(DEMO_PASSWORD)
+        clean = driver.sign_on()
+        assert clean.traffic and driver.host_traffic_withheld == ""
+        driver._link.stats["naks_sent"] += 1  # the cable refused one frame earlier in this session
+        noisy = driver.sign_on()
+        assert noisy.outcome == clean.outcome and not noisy.traffic
+        assert "1 resent or refused frames" in driver.host_traffic_withheld
+    finally:
+        driver.close()
