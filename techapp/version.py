@@ -10,7 +10,6 @@ the JSON outputs all show this one string.
 from __future__ import annotations
 
 import functools
-import subprocess
 import sys
 from pathlib import Path
 
@@ -59,6 +58,8 @@ def describe(root: Path | None = None) -> str:
     commit = _read_commit(root)
     if not commit:
         return VERSION
+    import subprocess  # the build asks git; the app itself never runs it
+
     try:
         changed = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
