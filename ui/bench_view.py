@@ -51,6 +51,7 @@ from .style import STATUS_COLOR, status_icon
 COLUMNS = ("port", "model", "serial_number", "tid", "state", "outcome", "elapsed")
 #: outcome -> (status icon and colour of ui/style.py); the text always says it too (never colour alone)
 OUTCOME_STATUS = {"healthy": "pass", "faults": "fail", "incomplete": "warn", "could-not-run": "error"}
+REFRESH_MS = 100
 STATE_STATUS = {"connecting": "running", "logged-in": "running", "diagnosing": "running", "gone": "lost"}
 
 
@@ -79,9 +80,11 @@ class Entry:
     work_order: WorkOrder | None = None  # None: matched by serial number from the bench's list
     profile: str = ""
     queued: bool = False  # diagnose as soon as the connection is made
+    password_now: str | None = None  # the password of the run being started (dropped once handed over)
     in_job: bool = False  # the worker said BUSY: its diagnosis is running
     running: bool = False
     prompts: list = field(default_factory=list)
+    shown: tuple | None = None  # what the table shows of it (only changes are drawn)
 
     def row(self) -> BenchRow:
         r = BenchRow(self.port, model=self.model, serial_number=self.serial_number, tid=self.tid)
@@ -224,6 +227,17 @@ class BenchView(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(split, 1)
 
+        self._dirty: set[str] = set()
+        self._starting: list[Entry] = []
+        self._start_timer = QTimer(self)
+        self._start_timer.setObjectName("benchStart")
+        self._start_timer.setInterval(0)
+        self._start_timer.timeout.connect(self._start_next)
+        self._refresh = QTimer(self)
+        self._refresh.setObjectName("benchRefresh")
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(REFRESH_MS)
+        self._refresh.timeout.connect(self.refresh)
         self.timer = QTimer(self)
         self.timer.setObjectName("benchTimer")
         self.timer.setInterval(500)
@@ -340,6 +354,22 @@ class BenchView(QWidget):
         return f"{words}: {entry.top(lang())}" if entry.top is not None else words
 
     def _show(self, entry: Entry) -> None:
+        """Coalesced: the rows that changed are redrawn together at most every REFRESH_MS (with 8 workers
+        busy, every call into Qt waits for the GIL: fewer calls, shorter event-loop stalls)."""
+        self._dirty.add(entry.port)
+        if not self._refresh.isActive():
+            self._refresh.start()
+
+    def refresh(self) -> None:
+        """Redraw the changed rows now (tests and the end of a row call it directly)."""
+        self._refresh.stop()
+        dirty, self._dirty = self._dirty, set()
+        for port in dirty:
+            entry = self.entries.get(port)
+            if entry is not None:
+                self._draw(entry)
+
+    def _draw(self, entry: Entry) -> None:
         r = self._source_row(entry.port)
         if r < 0:
             return
@@ -353,25 +383,31 @@ class BenchView(QWidget):
             self.outcome_text(entry),
             f"{elapsed:.0f} s" if entry.started is not None else "",
         )
-        sort_keys = (entry.port, entry.model, entry.serial_number, entry.tid, entry.state, entry.outcome, elapsed)
+        sort_keys = (entry.port, entry.model, entry.serial_number, entry.tid, entry.state, entry.outcome, int(elapsed))
+        state_status = STATE_STATUS.get(entry.state, "skipped")
+        outcome_status = OUTCOME_STATUS.get(entry.outcome, "skipped" if entry.running else "")
+        shown = entry.shown or ((None,) * len(COLUMNS), (None,) * len(COLUMNS), None, None)
         for c, (text, key) in enumerate(zip(values, sort_keys, strict=True)):
-            item = self.model.item(r, c)
-            if item.text() != text:
+            if shown[0][c] != text or shown[1][c] != key:  # only what changed: each Qt call costs the GIL
+                item = self.model.item(r, c)
                 item.setText(text)
-            item.setData(key, Qt.ItemDataRole.UserRole)
-        state_item, outcome_item = self.model.item(r, 4), self.model.item(r, 5)
-        status = STATE_STATUS.get(entry.state)
-        state_item.setIcon(status_icon(status) if status else status_icon("skipped"))
-        if entry.outcome:
-            status = OUTCOME_STATUS[entry.outcome]
-            outcome_item.setIcon(status_icon(status))
-            color = QColor(STATUS_COLOR[status])
-            color.setAlpha(55)
-            outcome_item.setBackground(QBrush(color))
-        else:
-            outcome_item.setIcon(status_icon("skipped") if entry.running else QStandardItem().icon())
-            outcome_item.setBackground(QBrush())
-        outcome_item.setToolTip(self.outcome_text(entry))
+                item.setData(key, Qt.ItemDataRole.UserRole)
+        if shown[2] != state_status:
+            self.model.item(r, 4).setIcon(status_icon(state_status))
+        if shown[3] != outcome_status or shown[0][5] != values[5]:
+            outcome_item = self.model.item(r, 5)
+            if outcome_status:
+                outcome_item.setIcon(status_icon(outcome_status))
+            else:
+                outcome_item.setIcon(QStandardItem().icon())
+            if entry.outcome:
+                color = QColor(STATUS_COLOR[outcome_status])
+                color.setAlpha(55)
+                outcome_item.setBackground(QBrush(color))
+            else:
+                outcome_item.setBackground(QBrush())
+            outcome_item.setToolTip(values[5])
+        entry.shown = (values, sort_keys, state_status, outcome_status)
 
     # -- options per row
     def set_password(self, port: str, password: str | None) -> None:
@@ -474,18 +510,35 @@ class BenchView(QWidget):
             entry = self.entries.get(port)
             if entry is None or entry.running:
                 continue
-            session = self._session(entry)
             entry.running, entry.queued, entry.in_job = True, True, False
             entry.outcome, entry.top, entry.error, entry.diagnosis = "", None, None, None
             entry.started, entry.finished = time.monotonic(), None
             entry.state, entry.step, entry.total = "connecting", 0, 0
-            password = entry.password if entry.password is not None else (self.password.text() or None)
-            session.connect_terminal(port, DEFAULT_BAUDRATE, password)
+            entry.password_now = entry.password if entry.password is not None else (self.password.text() or None)
+            self._starting.append(entry)
             self._show(entry)
+        if self._starting and not self._start_timer.isActive():
+            self._start_timer.start()
+
+    def _start_next(self) -> None:
+        """One session (its worker thread) started per event-loop turn: "Diagnose all" never freezes the window."""
+        while self._starting:
+            entry = self._starting.pop(0)
+            if not entry.running or not entry.queued:  # stopped before it started
+                continue
+            password, entry.password_now = entry.password_now, None
+            self._session(entry).connect_terminal(entry.port, DEFAULT_BAUDRATE, password)
+            break
+        if not self._starting:
+            self._start_timer.stop()
 
     def stop_all(self) -> None:
         for entry in self.entries.values():
-            if entry.running and entry.session is not None:
+            if entry in self._starting:  # not started yet: it never will
+                self._starting.remove(entry)
+                entry.password_now = None
+                self._done(entry, "could-not-run", T("stopped before it started", "开始前已停止"))
+            elif entry.running and entry.session is not None:
                 entry.queued = False
                 entry.session.cancel()
 
@@ -583,6 +636,7 @@ class BenchView(QWidget):
         entry.state = "done" if entry.present else "gone"
         self._drop_prompts(entry)
         self._show(entry)
+        self.refresh()
 
     # -- person prompts from several terminals, one queue
     def _on_prompt(self, entry: Entry, prompt: Any) -> None:
@@ -696,6 +750,9 @@ class BenchView(QWidget):
             return
         self._closed = True
         self.timer.stop()
+        self._refresh.stop()
+        self._start_timer.stop()
+        self._starting.clear()
         if self.watcher is not None:
             try:
                 self.watcher.portsChanged.disconnect(self.ports_changed)

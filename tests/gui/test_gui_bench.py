@@ -36,6 +36,7 @@ def _port_info(device: str, kind=TERMINAL) -> PortInfo:
 
 
 def _cell(view: BenchView, port: str, column: int) -> str:
+    view.refresh()  # rows are redrawn together every 100 ms
     for r in range(view.proxy.rowCount()):
         index = view.proxy.index(r, 0)
         if view._port_at(index) == port:
