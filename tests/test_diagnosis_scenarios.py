@@ -210,6 +210,21 @@ SHIPPED: dict[str, Any] = {
                 {"fix-tid": {"tid": ("12345687", "12345678")}},
             ),
         ),
+        _case(  # issue 17: the terminal sends the 7-character TID it holds (padded) and the host answers 97
+            "tid-zero-stripped",
+            Expect(
+                "tid-mismatch",
+                {"fix-tid": "automatic"},
+                ("'1234567'", "response code 97"),
+                {"fix-tid": {"tid": ("1234567", "12345678")}},
+            ),
+        ),
+        _case(  # issue 17: two faults that depend on each other (the clock first, then the TID)
+            "clock-tls-and-tid",
+            Expect(
+                "tid-mismatch", {"fix-tid": "automatic"}, ("12345687",), {"fix-tid": {"tid": ("12345687", "12345678")}}
+            ),
+        ),
         _case(
             "other-acquirer-97",
             Expect(
@@ -284,6 +299,10 @@ SHIPPED: dict[str, Any] = {
         _case(
             "dukpt-near-exhaustion",
             Expect("dukpt-exhausted", {"inject-ipek": "manual"}, ("13 future keys", "FFFF9876543210FFF000")),
+        ),
+        _case(  # issue 17: a DUKPT key injected from another acquirer's base key
+            "dukpt-foreign-key-set",
+            Expect("dukpt-key-set", {"reinject-dukpt": "manual"}, ("key set FFFF123456", "answered 99")),
         ),
         # hardware
         _case(
@@ -392,6 +411,14 @@ SHIPPED: dict[str, Any] = {
                 ("backup host 10.20.30.41:5000 refused the connection", "no fallback"),
             ),
         ),
+        _case(  # issue 17: IPv6 primary, IPv4 backup; [v6]:port everywhere
+            "ipv6-primary-down",
+            Expect(
+                "primary-host-down",
+                {"escalate-primary-host-down": "escalation"},
+                ("primary host [fd00:20::40]:5000 refused the connection", "Both ends see it dead"),
+            ),
+        ),
         _case(
             "primary-blocked-at-site",
             Expect(
@@ -412,6 +439,10 @@ SHIPPED: dict[str, Any] = {
                 ("refuses the data session for APN 'CMNET'", "gives the APN 'GDPOS.GD'"),
                 {"fix-apn": {"apn": ("CMNET", "GDPOS.GD")}},
             ),
+        ),
+        _case(  # issue 17: a weak signal, not a host fault
+            "cellular-weak-signal",
+            Expect("weak-signal", {"improve-signal": "manual"}, ("RSRP -117 dBm", "not the host")),
         ),
         _case(
             "wifi-wrong-password",
