@@ -258,6 +258,14 @@ def test_a_tid_that_lost_its_leading_zero_is_answered_97_and_written_back_as_tex
     assert doc["terminal"]["tid"] == "01234567" and "TID 01234567" in report
     backup = json.loads(Path(taken["backup_path"]).read_text(encoding="utf-8"))
     assert backup["parameters"]["tid"] == "1234567"  # the value before, as text
+    # the service report and the visit history keep it as text too
+    from techapp.history import History
+    from techapp.report import build_report
+
+    report_doc = build_report(doc, technician={"name": "T", "id": "1"}, report_no="TA-1")
+    assert '"01234567"' in json.dumps(report_doc, ensure_ascii=False)
+    with History.open(tmp_path / "d" / "history.sqlite3") as history:
+        assert [v.tid for v in history.visits(tid="01234567")][:1] == ["01234567"]
     assert (code, doc["outcome"]) == (3, "incomplete")
 
 
