@@ -215,20 +215,23 @@ class Bench:
         self.rows = [BenchRow(job.port) for job in jobs]
         self.cancel = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._ended = [threading.Event() for _ in jobs]  # set by each worker as its very last step
 
     # -- running
     def start(self) -> None:
-        for job, row in zip(self.jobs, self.rows, strict=True):
-            t = threading.Thread(target=self._work, args=(job, row), name=f"bench {job.port}", daemon=True)
+        for job, row, ended in zip(self.jobs, self.rows, self._ended, strict=True):
+            t = threading.Thread(target=self._run_one, args=(job, row, ended), name=f"bench {job.port}", daemon=True)
             self._threads.append(t)
             t.start()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """True when every worker ended (within ``timeout`` seconds)."""
+        """True when every worker ended (within ``timeout`` seconds).
+
+        Waits on each row's own event, not Thread.join: a join cut short by Ctrl-C can leave a running
+        thread looking ended (is_alive() False), and the command would then leave before its logouts.
+        """
         end = None if timeout is None else time.monotonic() + timeout
-        for t in self._threads:
-            t.join(None if end is None else max(0.0, end - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        return all(done.wait(None if end is None else max(0.0, end - time.monotonic())) for done in self._ended)
 
     def run(self) -> list[BenchRow]:
         self.start()
@@ -237,7 +240,7 @@ class Bench:
 
     @property
     def running(self) -> bool:
-        return any(t.is_alive() for t in self._threads)
+        return not all(done.is_set() for done in self._ended)
 
     @property
     def exit_code(self) -> int:
@@ -249,6 +252,12 @@ class Bench:
             self.on_update(row)
         except Exception:  # noqa: BLE001 - a display problem never stops a diagnosis
             pass
+
+    def _run_one(self, job: BenchJob, row: BenchRow, ended: threading.Event) -> None:
+        try:
+            self._work(job, row)
+        finally:
+            ended.set()
 
     def _work(self, job: BenchJob, row: BenchRow) -> None:
         from .diagnosis.checks import Context

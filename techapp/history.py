@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,10 @@ from typing import Any, Literal
 from .backups import data_dir
 from .diagnosis.model import Diagnosis, Text
 from .laptopclock import is_training
+
+#: one thread at a time switches a history to WAL and migrates it: SQLite answers "database is locked" at
+#: once (no busy wait) to a journal-mode change racing another connection (the bench's workers record together)
+_OPEN_LOCK = threading.Lock()
 
 FILENAME = "history.sqlite3"
 Kind = Literal["diagnose", "repair", "restore"]
@@ -406,10 +411,11 @@ class History:
         except (OSError, sqlite3.Error) as err:
             raise HistoryError(f"cannot open the visit history {path}: {err}") from err
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")  # a committed visit survives a power cut
-            conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn, upto=upto)
+            with _OPEN_LOCK:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")  # a committed visit survives a power cut
+                conn.execute("PRAGMA foreign_keys = ON")
+                migrate(conn, upto=upto)
         except sqlite3.DatabaseError as err:
             conn.close()
             raise HistoryError(f"the visit history {path} is damaged or not a database: {err}") from err

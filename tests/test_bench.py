@@ -164,3 +164,23 @@ def test_terminals_finishing_together_all_reach_a_new_visit_history(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_ctrl_c_cancels_every_terminal_and_waits_for_each(tmp_path):
+    """Ctrl-C while one terminal hangs in its login and another is slow: both are cancelled, each
+    row says so, and the command ends only after every worker ended (exit 2)."""
+    import signal
+    import time
+
+    env = {**os.environ, "TECHAPP_PASSWORD": DEMO_PASSWORD}
+    cmd = [sys.executable, "-m", "techapp", "bench", "--port", "sim://hung-terminal", "--port", "sim://slow-terminal"]
+    cmd += ["--no-prompts", "--lang", "en", "--json", str(tmp_path)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2, err
+    assert "cancelling every terminal" in err and "Traceback" not in err
+    summary = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
+    assert [t["outcome"] for t in summary["terminals"]] == ["could-not-run", "could-not-run"]
+    assert all(t["top"]["en"] == "cancelled" for t in summary["terminals"])
