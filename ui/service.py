@@ -24,7 +24,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -32,14 +32,16 @@ from drivers.base import TerminalDriver
 from drivers.errors import AuthenticationFailed, Disconnected, LinkTimeout, LockedOut, TerminalError
 from drivers.ports import PortInfo, list_ports
 from drivers.registry import DEFAULT_DRIVER, open_terminal
-from techapp.diagnosis import Action, Diagnoser, Diagnosis, Finding, PersonPrompt, StepProgress
-from techapp.diagnosis.engine import probe_baud
+from techapp.diagnosis import Action, Diagnosis, Finding, PersonPrompt, StepProgress
 from techapp.errors import explain
 from techapp.history import safe_record, technician
 from techapp.info import TerminalInfo, collect_info
 from techapp.laptopclock import clock_source, is_training, laptop_now
 from techapp.profiles import AcquirerProfile
 from techapp.workorder import WorkOrder
+
+if TYPE_CHECKING:
+    from techapp.diagnosis.engine import Diagnoser
 
 #: Link states shown in the status bar.
 IDLE, CONNECTING, CONNECTED, BUSY, LOST, FAILED = "idle", "connecting", "connected", "busy", "lost", "failed"
@@ -316,6 +318,8 @@ class _Worker(QObject):
             info = collect_info(watch, self.password, port=self.port)  # type: ignore[arg-type]
             if info.identity is None and any(e.error_type == "LinkTimeout" for e in info.errors) and first:
                 self.driver.close()
+                from techapp.diagnosis.engine import probe_baud  # the engine loads when first needed
+
                 found = probe_baud(self._open, self.baud)
                 if found is not None:
                     self.baud_mismatch = (self.baud, found)
@@ -367,6 +371,8 @@ class _Worker(QObject):
         self.busyChanged.emit(True)
         self.stateChanged.emit(BUSY, "diagnose")
         try:
+            from techapp.diagnosis.engine import Diagnoser  # loaded after the window is up, not before it
+
             dialer, cafile = self._network(options.real_network) if options.laptop_checks else (None, None)
             self.diagnoser = Diagnoser(
                 self.driver,
