@@ -49,7 +49,7 @@ from .i18n import lang, languages
 from .style import STATUS_COLOR, status_icon
 
 COLUMNS = ("port", "model", "serial_number", "tid", "state", "outcome", "elapsed")
-#: outcome -> (status icon and colour of ui/style.py); the text always says it too (never colour alone)
+# outcome -> (status icon and colour of ui/style.py); the text always says it too (never colour alone)
 OUTCOME_STATUS = {"healthy": "pass", "faults": "fail", "incomplete": "warn", "could-not-run": "error"}
 REFRESH_MS = 100
 STATE_STATUS = {"connecting": "running", "logged-in": "running", "diagnosing": "running", "gone": "lost"}

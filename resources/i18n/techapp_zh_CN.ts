@@ -29,6 +29,187 @@
     </message>
 </context>
 <context>
+    <name>BenchMenu</name>
+    <message>
+        <source>Repair &amp;bench...</source>
+        <translation>维修工作台(&amp;B)...</translation>
+    </message>
+</context>
+<context>
+    <name>BenchView</name>
+    <message>
+        <source>Bench &amp;password:</source>
+        <translation>工作台密码(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>one password for every terminal</source>
+        <translation>所有终端共用一个密码</translation>
+    </message>
+    <message>
+        <source>&amp;Sign-on</source>
+        <translation>签到(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Person &amp;tests (card, keys)</source>
+        <translation>人工测试(&amp;T)（刷卡、按键）</translation>
+    </message>
+    <message>
+        <source>&amp;Work orders (CSV)...</source>
+        <translation>工单列表(&amp;W)（CSV）...</translation>
+    </message>
+    <message>
+        <source>Add &amp;port...</source>
+        <translation>添加端口(&amp;P)...</translation>
+    </message>
+    <message>
+        <source>Diagnose &amp;all</source>
+        <translation>全部诊断(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Diagnose &amp;selected</source>
+        <translation>诊断所选(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;top all</source>
+        <translation>全部停止(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Report...</source>
+        <translation>服务报告(&amp;R)...</translation>
+    </message>
+    <message>
+        <source>Bench su&amp;mmary...</source>
+        <translation>工作台汇总(&amp;M)...</translation>
+    </message>
+    <message>
+        <source>Filter (port, SN, TID, outcome...)</source>
+        <translation>筛选（端口、序列号、终端号、结果……）</translation>
+    </message>
+    <message>
+        <source>Waiting for a person at a terminal</source>
+        <translation>等待终端旁的人员操作</translation>
+    </message>
+    <message>
+        <source>Rea&amp;dy</source>
+        <translation>就绪(&amp;D)</translation>
+    </message>
+    <message>
+        <source>S&amp;kip</source>
+        <translation>跳过(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>型号</translation>
+    </message>
+    <message>
+        <source>Serial number</source>
+        <translation>序列号</translation>
+    </message>
+    <message>
+        <source>TID</source>
+        <translation>终端号</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Elapsed</source>
+        <translation>用时</translation>
+    </message>
+    <message>
+        <source>%1 work orders, matched by serial number</source>
+        <translation>%1 张工单，按序列号匹配</translation>
+    </message>
+    <message>
+        <source>no work order list</source>
+        <translation>未载入工单列表</translation>
+    </message>
+    <message>
+        <source>diagnosing step %1 of %2: %3</source>
+        <translation>正在诊断 第%1/%2步：%3</translation>
+    </message>
+    <message>
+        <source>Work order list</source>
+        <translation>工单列表</translation>
+    </message>
+    <message>
+        <source>Work orders (*.csv *.toml *.json)</source>
+        <translation>工单（*.csv *.toml *.json）</translation>
+    </message>
+    <message>
+        <source>Add a port</source>
+        <translation>添加端口</translation>
+    </message>
+    <message>
+        <source>Port (device path, socket://, sim://):</source>
+        <translation>端口（设备路径、socket://、sim://）：</translation>
+    </message>
+    <message>
+        <source>Diagnose</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>Open the full view</source>
+        <translation>打开完整视图</translation>
+    </message>
+    <message>
+        <source>Password for this terminal...</source>
+        <translation>此终端的密码...</translation>
+    </message>
+    <message>
+        <source>Acquirer profile...</source>
+        <translation>收单机构配置...</translation>
+    </message>
+    <message>
+        <source>Work order...</source>
+        <translation>工单...</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Maintenance password of %1:</source>
+        <translation>%1 的维护密码：</translation>
+    </message>
+    <message>
+        <source>Acquirer profile</source>
+        <translation>收单机构配置</translation>
+    </message>
+    <message>
+        <source>Work order</source>
+        <translation>工单</translation>
+    </message>
+    <message>
+        <source>Work orders (*.toml *.json *.csv)</source>
+        <translation>工单（*.toml *.json *.csv）</translation>
+    </message>
+    <message>
+        <source>SN %1 on %2</source>
+        <translation>序列号 %1，端口 %2</translation>
+    </message>
+    <message>
+        <source>Bench summary</source>
+        <translation>工作台汇总</translation>
+    </message>
+</context>
+<context>
+    <name>BenchWindow</name>
+    <message>
+        <source>Repair bench - techapp</source>
+        <translation>维修工作台 - techapp</translation>
+    </message>
+</context>
+<context>
     <name>ChecklistView</name>
     <message>
         <source>link lost</source>
