@@ -50,6 +50,11 @@ def add_bench_parser(sub: Any, person_seconds: Any) -> None:
     bench.add_argument("--json", metavar="DIR", help="write each terminal's diagnosis (SN.json) and bench.json to DIR")
     bench.add_argument("--fix", choices=("none", "auto"), default="none", help="automatic repairs (default none)")
     bench.add_argument(
+        "--reports",
+        metavar="DIR",
+        help="also write each terminal's service report to DIR (SN_PORT.pdf and its JSON; docs/reports.md)",
+    )
+    bench.add_argument(
         "--no-prompts", action="store_true", help="never ask for a person (card swipe, keypad): those are not tested"
     )
     bench.add_argument("--no-sign-on", action="store_true", help="the terminals do not sign on to their hosts")
@@ -167,6 +172,7 @@ def cmd_bench(args: argparse.Namespace, *, lang: str, password: Any, interactive
 
     for line in summary_lines(bench.rows, lang, technician()):
         print(line)
+    failed = _reports(bench.rows, args.reports, lang) if args.reports else False
     for row in bench.rows:
         if row.json_error:
             print(f"techapp: {row.json_error}", file=sys.stderr)
@@ -181,7 +187,26 @@ def cmd_bench(args: argparse.Namespace, *, lang: str, password: Any, interactive
                 "terminals": [r.to_dict() for r in bench.rows],
             },
         )
-    return EXIT_CANNOT_RUN if bench.cancel.is_set() else bench.exit_code
+    return EXIT_CANNOT_RUN if bench.cancel.is_set() or failed else bench.exit_code
+
+
+def _reports(rows: list[BenchRow], folder: str, lang: str) -> bool:
+    """One service report per diagnosed terminal, written one after the other; True when one failed."""
+    from .bench import json_name
+    from .report.commands import diagnose_report
+
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as err:
+        print(f"techapp: cannot make the folder {folder}: {err.strerror or err}", file=sys.stderr)
+        return True
+    failed = False
+    for row in rows:
+        if row.diagnosis is None:
+            continue
+        pdf = os.path.join(folder, json_name(row).removesuffix(".json") + ".pdf")
+        failed = diagnose_report(row.diagnosis, pdf, lang, visit_id=row.visit_id) != 0 or failed
+    return failed
 
 
 class _PlainLines:

@@ -110,8 +110,11 @@ def test_the_command_line_bench_writes_json_per_terminal_and_exits_with_the_wors
     wrong = pty_sim("healthy", SN.format("SN-WRONGPW") + WRONG_PASSWORD)
     out = tmp_path / "json"
     env = {**os.environ, "TECHAPP_PASSWORD": DEMO_PASSWORD, "LANG": "C.UTF-8"}
-    cmd = [sys.executable, "-m", "techapp", "bench", "--port", paper.path, "--port", wrong.path]
+    # the installed command (ui.launcher): it can render the reports (Qt offscreen); python -m techapp cannot
+    exe = Path(sys.executable).with_name("techapp")
+    cmd = [str(exe), "bench", "--port", paper.path, "--port", wrong.path]
     cmd += ["--work-orders", str(_csv(tmp_path)), "--json", str(out), "--no-prompts", "--lang", "en"]
+    cmd += ["--reports", str(tmp_path / "reports")]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
     assert proc.returncode == 2, proc.stderr  # the wrong password: could not run is the worst outcome
     lines = proc.stdout.splitlines()
@@ -129,6 +132,11 @@ def test_the_command_line_bench_writes_json_per_terminal_and_exits_with_the_wors
     doc = json.loads(Path(by_sn["SN-PAPER"]["json"]).read_text(encoding="utf-8"))
     assert doc["outcome"] == "faults" and doc["work_order"]["id"] == "WO-1"
     assert "not-the-bench-one" not in proc.stdout + proc.stderr
+    # each terminal's service report, printable one by one
+    pdf = tmp_path / "reports" / Path(by_sn["SN-PAPER"]["json"]).with_suffix(".pdf").name
+    assert pdf.read_bytes().startswith(b"%PDF")
+    report = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
+    assert "SN-PAPER" in json.dumps(report)
 
 
 def test_no_terminal_found_is_said():
