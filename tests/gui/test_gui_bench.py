@@ -140,3 +140,18 @@ def test_the_main_window_opens_the_bench_from_the_file_menu(make_window, qtbot):
     bench = window.bench.bench
     assert bench is not None and bench.isVisible() and bench.view.table.model().columnCount() == 7
     bench.close()
+
+
+def test_the_bench_speaks_chinese(bench):
+    from ui.i18n import languages
+
+    bench.add_port("sim://healthy")
+    try:
+        languages().set_language("zh")
+        headers = [bench.model.horizontalHeaderItem(c).text() for c in range(bench.model.columnCount())]
+        assert headers == ["端口", "型号", "序列号", "终端号", "状态", "结果", "用时"]
+        assert _cell(bench, "sim://healthy", 4) == "等待"
+        assert bench.all_button.text() == "全部诊断(&A)"
+    finally:
+        languages().set_language("en")
+    assert _cell(bench, "sim://healthy", 4) == "waiting"
