@@ -7,9 +7,10 @@ import os
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .bench import Bench, BenchJob, BenchRow, load_work_orders, summary_lines, worst_exit
+if TYPE_CHECKING:  # techapp.bench (diagnosis, work orders) loads only when `techapp bench` runs
+    from .bench import BenchRow
 
 EXIT_CANNOT_RUN = 2
 
@@ -109,6 +110,7 @@ def _record(row: BenchRow) -> int | None:
 
 
 def cmd_bench(args: argparse.Namespace, *, lang: str, password: Any, interactive: bool, ask: Any) -> int:
+    from .bench import Bench, BenchJob, load_work_orders, summary_lines, worst_exit
     from .workorder import WorkOrderError
 
     ports = _ports(args)
