@@ -192,3 +192,35 @@ def test_ctrl_c_cancels_every_terminal_and_waits_for_each(tmp_path):
     summary = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
     assert [t["outcome"] for t in summary["terminals"]] == ["could-not-run", "could-not-run"]
     assert all(t["top"]["en"] == "cancelled" for t in summary["terminals"])
+
+
+def test_a_terminal_on_stderr_gets_a_live_table(tmp_path):
+    """stderr a terminal (a real pty): the table is redrawn in place (cursor up, clear line), one line per
+    terminal; the summary still goes to standard output."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TECHAPP_PASSWORD": DEMO_PASSWORD}
+    cmd = [sys.executable, "-m", "techapp", "bench", "--port", "sim://printer-no-paper", "--port", "sim://healthy"]
+    cmd += ["--no-prompts", "--lang", "en", "--no-history"]
+    try:
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, timeout=120)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the writer is gone and everything was read
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    text = seen.decode("utf-8", "replace")
+    assert proc.returncode == 1  # faults (no paper) is worse than incomplete (no person)
+    assert "\x1b[F\x1b[F\x1b[2K" in text  # two lines moved over and redrawn
+    last = text.rsplit("\x1b[F\x1b[F", 1)[-1]
+    assert "sim://printer-no-paper" in last and "faults: Printer out of paper" in last
+    assert "sim://healthy" in last and "incomplete: not tested" in last
+    assert "PORT" in proc.stdout.decode() and "\x1b[" not in proc.stdout.decode()
