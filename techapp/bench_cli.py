@@ -248,10 +248,15 @@ class _LiveTable:
         if not final and now - self.last < 0.2:
             return
         self.last = now
+        try:  # the table's own terminal (stderr): a wrapped line would break the redraw
+            columns = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (OSError, ValueError):
+            columns = 0
+        width = columns - 1 if columns > 40 else 119
         lines = []
         for r in rows:
             text = r.outcome_text(self.lang) if r.outcome else r.state_text(self.lang)
-            lines.append(f"{r.port[-24:]:<24} {r.serial_number or '-':<12} {r.elapsed:5.0f} s  {text}"[:150])
+            lines.append(f"{r.port[-24:]:<24} {r.serial_number or '-':<12} {r.elapsed:5.0f} s  {text}"[:width])
         out = ("\x1b[F" * self.drawn) + "".join(f"\x1b[2K{line}\n" for line in lines)
         sys.stderr.write(out)
         sys.stderr.flush()
