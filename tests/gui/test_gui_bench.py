@@ -155,3 +155,23 @@ def test_the_bench_speaks_chinese(bench):
     finally:
         languages().set_language("en")
     assert _cell(bench, "sim://healthy", 4) == "waiting"
+
+
+def test_a_terminal_with_its_own_password_and_work_order(bench, qtbot, pty_sim, tmp_path):
+    own = pty_sim("printer-no-paper", SN.format("SN-OWN") + '[maintenance]\npassword = "another-one"\n')
+    usual = pty_sim("printer-no-paper", SN.format("SN-USUAL"))
+    order = tmp_path / "own.toml"
+    order.write_text('id = "WO-OWN"\ntid = "12345678"\nmid = "123456789012345"\n', encoding="utf-8")
+    for s in (own, usual):
+        bench.add_port(s.path)
+    from techapp.workorder import load_work_order
+
+    bench.set_password(own.path, "another-one")  # per terminal; the other uses the bench's
+    bench.set_work_order(own.path, load_work_order(order))
+    bench.opt_person.setChecked(False)
+    bench.password.setText(DEMO_PASSWORD)
+    bench.diagnose_all()
+    qtbot.waitUntil(lambda: all(not e.running for e in bench.entries.values()), timeout=TIMEOUT_MS)
+    assert _cell(bench, own.path, 5) == _cell(bench, usual.path, 5) == "faults: Printer out of paper"
+    assert bench.entries[own.path].diagnosis.work_order["id"] == "WO-OWN"
+    assert bench.entries[usual.path].diagnosis.work_order is None
