@@ -73,13 +73,15 @@ def test_the_bench_diagnoses_several_terminals_queues_their_prompts_and_opens_on
     for _ in range(TIMEOUT_MS // 50):
         if answer_prompts():
             break
-        if opened is None and bench.entries[paper.path].running and bench.entries[healthy.path].state == "diagnosing":
-            # the full view of one terminal opens while the others keep running
+        if opened is None and bench.entries[healthy.path].session is not None:
+            # the full view of one terminal opens while every terminal is running; they all go on
+            running_then = [e.running for e in bench.entries.values()]
             opened = bench.open_full_view(healthy.path)
         qtbot.wait(50)
     assert all(not e.running for e in bench.entries.values())
     assert answered >= {f"SN SN-HEALTHY on {healthy.path}", f"SN SN-PAPER on {paper.path}"}
     assert opened is not None and opened.isVisible() and opened.diagnosis is not None  # it saw the result too
+    assert running_then == [True, True, True]
 
     assert _cell(bench, healthy.path, 2) == "SN-HEALTHY" and _cell(bench, healthy.path, 5) == "healthy"
     assert _cell(bench, paper.path, 5) == "faults: Printer out of paper"
