@@ -199,6 +199,7 @@ class Bench:
         on_update: Callable[[BenchRow], None] | None = None,
         record: Callable[[BenchRow], int | None] | None = None,
         json_dir: str | Path | None = None,
+        driver_options: dict[str, Any] | None = None,
     ) -> None:
         self.jobs = jobs
         self.password = password
@@ -212,6 +213,7 @@ class Bench:
         self.on_update = on_update or (lambda row: None)
         self.record = record
         self.json_dir = Path(json_dir) if json_dir else None
+        self.driver_options = dict(driver_options or {})  # e.g. response_timeout (tests of a hung terminal)
         self.rows = [BenchRow(job.port) for job in jobs]
         self.cancel = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -317,7 +319,7 @@ class Bench:
             return driver
 
         def open_driver(baud: int):
-            driver = tap(open_terminal(job.port, self.driver, baudrate=baud))
+            driver = tap(open_terminal(job.port, self.driver, baudrate=baud, **self.driver_options))
             opened.append(driver)
             return driver
 

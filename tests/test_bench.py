@@ -98,7 +98,12 @@ def test_one_hung_terminal_does_not_hold_up_the_others(pty_sim):
         if row.outcome and row.port not in done_at:
             done_at[row.port] = row.elapsed
 
-    bench = Bench([BenchJob(hung.path), BenchJob(fine.path)], DEMO_PASSWORD, on_update=on_update)
+    bench = Bench(
+        [BenchJob(hung.path), BenchJob(fine.path)],
+        DEMO_PASSWORD,
+        on_update=on_update,
+        driver_options={"response_timeout": 1.0},  # the hung one's time-outs, shorter for the test
+    )
     rows = {r.port: r for r in bench.run()}
     assert rows[fine.path].outcome == "faults" and rows[hung.path].outcome == "could-not-run"
     # the healthy one finished long before the hung one's time-outs ran out
