@@ -455,8 +455,10 @@ def summary_lines(rows: list[BenchRow], lang: str, technician: dict[str, str] | 
         if r.diagnosis is not None:
             for f in r.diagnosis.findings[1:]:
                 out.append(f"      + {f.title(lang)}")
-            for o in r.diagnosis.actions_taken:
-                out.append(f"      * {o.action}: {o.result}")
+            for o in r.diagnosis.actions_taken:  # with the finding it was for (a repaired one is no longer listed)
+                what = o.title(lang) if o.title is not None else o.action
+                why = f" ({o.finding_title(lang)})" if o.finding_title is not None else ""
+                out.append(f"      * {what}{why}: {o.message(lang) if o.message else o.result}")
     who = technician or {}
     if who.get("name"):
         label = "Technician" if lang == "en" else "技术员"

@@ -229,3 +229,17 @@ def test_a_terminal_on_stderr_gets_a_live_table(tmp_path):
     assert "sim://printer-no-paper" in last and "faults: Printer out of paper" in last
     assert "sim://healthy" in last and "incomplete: not tested" in last
     assert "PORT" in proc.stdout.decode() and "\x1b[" not in proc.stdout.decode()
+
+
+def test_fix_auto_repairs_each_terminal_and_the_summary_names_the_repair():
+    from drivers.resources import resource_root
+    from techapp.bench import summary_lines
+
+    orders = load_work_orders(resource_root() / "work-orders" / "demo-97.toml")  # names SN 82412345
+    bench = Bench([BenchJob("sim://demo-97")], DEMO_PASSWORD, work_orders=orders, fix="auto")
+    (row,) = bench.run()
+    assert row.before is not None and row.before.top.id == "tid-mismatch"  # what it found first
+    assert [(o.action, o.result) for o in row.diagnosis.actions_taken] == [("fix-tid", "done")]
+    assert row.tid == "12345678"  # read back after the repair
+    lines = summary_lines([row], "en")
+    assert any(line.strip().startswith("* Set the TID") and "TID keyed wrong" in line for line in lines)
