@@ -178,17 +178,23 @@ def cmd_bench(args: argparse.Namespace, *, lang: str, password: Any, interactive
     for row in bench.rows:
         if row.json_error:
             print(f"techapp: {row.json_error}", file=sys.stderr)
+            failed = True
     if args.json:
         from .backups import write_json_whole
 
-        write_json_whole(
-            os.path.join(args.json, "bench.json"),
-            {
-                "format": "techapp.bench/1",
-                "exit_code": worst_exit(bench.rows),
-                "terminals": [r.to_dict() for r in bench.rows],
-            },
-        )
+        path = os.path.join(args.json, "bench.json")
+        try:
+            write_json_whole(
+                path,
+                {
+                    "format": "techapp.bench/1",
+                    "exit_code": worst_exit(bench.rows),
+                    "terminals": [r.to_dict() for r in bench.rows],
+                },
+            )
+        except OSError as err:  # OutputPathError too: a link or device where bench.json goes is never replaced
+            print(f"techapp: cannot write {path}: {err.strerror or err}", file=sys.stderr)
+            failed = True
     return EXIT_CANNOT_RUN if bench.cancel.is_set() or failed else bench.exit_code
 
 

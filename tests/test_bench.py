@@ -243,3 +243,17 @@ def test_fix_auto_repairs_each_terminal_and_the_summary_names_the_repair():
     assert row.tid == "12345678"  # read back after the repair
     lines = summary_lines([row], "en")
     assert any(line.strip().startswith("* Set the TID") and "TID keyed wrong" in line for line in lines)
+
+
+def test_a_link_where_bench_json_goes_is_refused_not_followed(tmp_path):
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bench.json").symlink_to(target)
+    env = {**os.environ, "TECHAPP_PASSWORD": DEMO_PASSWORD}
+    cmd = [sys.executable, "-m", "techapp", "bench", "--port", "sim://healthy", "--no-prompts", "--json", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and "bench.json" in proc.stderr and "Traceback" not in proc.stderr
+    assert target.read_text(encoding="utf-8") == "keep me"
+    assert list(out.glob("*_sim_healthy.json"))  # the terminal's own file is still written
