@@ -9,7 +9,6 @@ assert what the technician reads: the top finding, the outcome and the exit code
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from served import Served, child_env
 
 from drivers.addr import hostport, split_hostport
 from drivers.sim.scenario import load_scenario
@@ -28,44 +28,6 @@ WORK_ORDER = ROOT / "resources" / "work-orders" / "demo-97.toml"
 PASSWORD = "demo-2026"
 
 pytestmark = pytest.mark.timeout(90)
-
-
-def _env(**extra: str) -> dict[str, str]:
-    e = {k: v for k, v in os.environ.items() if k not in ("TECHAPP_PASSWORD", "TECHAPP_SCENARIO_PATH")}
-    e["PYTHONIOENCODING"] = "utf-8"
-    e.update(extra)
-    return e
-
-
-class Served:
-    """``techapp sim NAME --pty --netmap FILE`` in the background, as in a second shell."""
-
-    def __init__(self, scenario: str, netmap: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "techapp", "sim", scenario, "--pty", "--netmap", str(netmap)],
-            cwd=ROOT,
-            env=_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-        assert self.proc.stdout is not None
-        lines = [self.proc.stdout.readline(), self.proc.stdout.readline()]
-        paths = [line.removeprefix("pty ").strip() for line in lines if line.startswith("pty ")]
-        assert paths, f"no pty in {lines!r}; stderr: {self.stop()}"
-        self.path = paths[0]
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            _, err = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate()
-        return err
 
 
 @pytest.fixture
@@ -82,7 +44,7 @@ def diagnose_pty(tmp_path, hopeless_waits_scaled) -> Iterator[Callable[..., tupl
             [sys.executable, "-m", "techapp", "diagnose", "--port", sim.path, "--work-order", str(work_order)]
             + ["--no-prompts", "--lang", "en", "--json", str(out), *extra],
             cwd=ROOT,
-            env=_env(TECHAPP_PASSWORD=PASSWORD, TECHAPP_NETMAP=str(netmap), TECHAPP_DATA_DIR=str(tmp_path / "d")),
+            env=child_env(TECHAPP_PASSWORD=PASSWORD, TECHAPP_NETMAP=str(netmap), TECHAPP_DATA_DIR=str(tmp_path / "d")),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,

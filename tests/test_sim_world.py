@@ -10,7 +10,6 @@ and the exit code.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from served import Served, child_env
 
 from drivers.registry import open_terminal
 from drivers.sim.ports import ByteNoise
@@ -40,45 +40,6 @@ pytestmark = pytest.mark.timeout(60)
 
 
 # -- two shells: the simulator and techapp diagnose --------------------------------------------------
-
-
-def _env(**extra: str) -> dict[str, str]:
-    e = {k: v for k, v in os.environ.items() if k not in ("TECHAPP_PASSWORD", "TECHAPP_SCENARIO_PATH")}
-    e["PYTHONIOENCODING"] = "utf-8"
-    e.update(extra)
-    return e
-
-
-class Served:
-    """``techapp sim NAME --pty --netmap FILE`` in the background, as in a second shell."""
-
-    def __init__(self, scenario: str, netmap: Path) -> None:
-        self.netmap = netmap
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "techapp", "sim", scenario, "--pty", "--netmap", str(netmap)],
-            cwd=ROOT,
-            env=_env(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
-        assert self.proc.stdout is not None
-        lines = [self.proc.stdout.readline(), self.proc.stdout.readline()]
-        paths = [line.removeprefix("pty ").strip() for line in lines if line.startswith("pty ")]
-        assert paths, f"no pty in {lines!r}; stderr: {self.stop()}"
-        self.path = paths[0]
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            _, err = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate()
-        return err
 
 
 @dataclass
@@ -119,7 +80,7 @@ def diagnose_pty(tmp_path) -> Iterator[Callable[..., Diagnosed]]:
             [sys.executable, "-m", "techapp", "diagnose", "--port", sim.path, "--work-order", str(WORK_ORDER)]
             + ["--no-prompts", "--lang", "en", "--json", str(out), *extra],
             cwd=ROOT,
-            env=_env(TECHAPP_PASSWORD=PASSWORD, TECHAPP_NETMAP=str(netmap)),
+            env=child_env(TECHAPP_PASSWORD=PASSWORD, TECHAPP_NETMAP=str(netmap)),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
