@@ -26,6 +26,28 @@ from .models import (
 TraceFn = Callable[[str, str, bytes], None]
 ProgressFn = Callable[[Progress], None]
 
+#: What a driver can read from its terminal (each a :class:`TerminalDriver` method or self-test).
+READINGS = frozenset(
+    {
+        "hello",
+        "identity",
+        "login",
+        "hardware",
+        "parameters",
+        "keys",
+        "counters",
+        "logs",
+        "self-test.card-reader",
+        "self-test.keypad",
+        "comm-test",
+        "sign-on",
+    }
+)
+#: What a driver can do to its terminal (the diagnosis offers only the actions its driver can carry out).
+ACTIONS = frozenset({"set-parameters", "set-clock", "print", "settle", "reboot", "initialise"})
+#: Every capability a driver may declare.
+CAPABILITIES = READINGS | ACTIONS
+
 
 class TerminalDriver(abc.ABC):
     """One connected terminal. Blocking; not thread-safe (one worker owns it).
@@ -37,6 +59,11 @@ class TerminalDriver(abc.ABC):
 
     #: registry name, e.g. "cup-maint"
     name: str = ""
+    #: the protocol's name as a person reads it ("not available over <display_name>")
+    display_name: str = ""
+    #: the readings and actions this driver can give (:data:`CAPABILITIES`); the rest raise
+    #: :class:`drivers.errors.NotSupported` and the diagnosis never asks for them
+    capabilities: frozenset[str] = CAPABILITIES
     #: ask the terminal for its host messages as they crossed the wire with every sign-on and
     #: settlement (``SignOnResult.traffic``; evidence bundles, ``--host-trace``); terminals that
     #: cannot give them leave the list empty
@@ -109,6 +136,16 @@ class TerminalDriver(abc.ABC):
     @property
     @abc.abstractmethod
     def is_open(self) -> bool: ...
+
+    def can(self, capability: str) -> bool:
+        """True when this driver declares ``capability`` (one of :data:`CAPABILITIES`)."""
+        return capability in self.capabilities
+
+    def initialise(self, *, on_progress: ProgressFn | None = None) -> Any:
+        """Let the terminal fetch its configuration from its host (capability "initialise")."""
+        from .errors import NotSupported
+
+        raise NotSupported(f"{self.display_name or self.name} cannot initialise the terminal", action="initialising")
 
     @property
     def link_stats(self) -> dict[str, int]:

@@ -133,3 +133,9 @@ class Cancelled(TerminalError):
     """The caller cancelled a long operation."""
 
     MSG_ID = "cancelled"
+
+
+class NotSupported(TerminalError):
+    """The driver's protocol has no way to give this reading or do this action (its capabilities lack it)."""
+
+    MSG_ID = "not-supported"

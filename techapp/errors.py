@@ -196,6 +196,11 @@ def _message(msg_id: str, params: dict[str, Any], where: str) -> Text | None:  #
             f"The port {port} could not be opened. Unplug the cable, plug it in again, then connect again.",
             f"无法打开端口 {port}。请拔下数据线再重新插上，然后重新连接。",
         )
+    if msg_id == "not-supported":
+        return T(
+            "The terminal's protocol cannot do this; it was not asked.",
+            "终端的协议无法执行此操作；未向终端发出请求。",
+        )
     if msg_id == "driver-unavailable":
         return T(
             "The terminal driver could not be loaded: install techapp again.",

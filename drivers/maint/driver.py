@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import transport
-from ..base import ProgressFn, TerminalDriver, TraceFn
+from ..base import CAPABILITIES, ProgressFn, TerminalDriver, TraceFn
 from ..errors import (
     AuthenticationFailed,
     Disconnected,
@@ -198,6 +198,8 @@ class MaintenanceDriver(TerminalDriver):
     """
 
     name = "cup-maint"
+    display_name = "CUP maintenance"
+    capabilities = CAPABILITIES  # everything: readings and actions
 
     def __init__(
         self,

@@ -140,6 +140,7 @@ class Diagnoser:
                         a.blocked = T(
                             "sign-on not allowed in this run (--no-sign-on)", "本次运行不允许签到（--no-sign-on）"
                         )
+        offer_only_what_the_driver_can(result.findings, self.driver)
         declare(result.findings)  # each automatic action's needs/restores: the repair's order (plan.py)
         if r.cancelled:
             pass  # a cancel explains every step that did not run; "cancelled" says so
@@ -155,7 +156,7 @@ class Diagnoser:
                 f"the link failed half-way ({lost.said().en}); the result is partial",
                 f"连接中途失败（{lost.said().zh}）；结果不完整",
             )
-        elif not r.logged_in:
+        elif not r.logged_in and r.skip_causes.get("login") != "not-available":
             err = r.errors.get("login")
             why = err.said() if err else T("not logged in", "未登录")
             result.could_not_run = T(f"maintenance login failed: {why.en}", f"维护登录失败：{why.zh}")
@@ -320,7 +321,7 @@ class Diagnoser:
                     "done",
                     T(f"clock set to {now:%Y-%m-%d %H:%M:%S}", f"时钟已设为 {now:%Y-%m-%d %H:%M:%S}"),
                     written={"clock": now},
-                    read_back={"clock": self.driver.hardware().clock},
+                    read_back={"clock": self.driver.hardware().clock} if self.driver.can("hardware") else {},
                 )
             elif action.operation == "print-test-page":
                 self.driver.print_text(
@@ -331,6 +332,14 @@ class Diagnoser:
                 )
             elif action.operation == "sign-on":
                 outcome = ActionOutcome(action.id, finding.id, "done", T("sign-on run", "已签到"))
+            elif action.operation == "initialise":
+                self.driver.initialise()
+                outcome = ActionOutcome(
+                    action.id,
+                    finding.id,
+                    "done",
+                    T("the terminal fetched its configuration from its host", "终端已从主机下载配置"),
+                )
             elif action.operation == "settle":
                 outcome = self._settle(action, finding)
                 outcome.settlement_result = self.settlement  # its 0500/0510 on the wire (techapp.evidence)
@@ -541,12 +550,13 @@ class Diagnoser:
     def _open_again(self) -> TerminalDriver:
         if self.reopen is not None:
             return self.reopen()
-        from drivers.registry import open_terminal
+        from drivers.registry import DEFAULT_DRIVER, open_terminal
 
         old = self.driver
         baud = self.baud_mismatch[1] if self.baud_mismatch else getattr(old, "baudrate", None)
         options = {"baudrate": baud} if baud else {}
-        return open_terminal(getattr(old, "port_name", self.port), getattr(old, "name", "cup-maint"), **options)
+        name = getattr(old, "name", "") or DEFAULT_DRIVER
+        return open_terminal(getattr(old, "port_name", self.port), name, **options)
 
     def _reopen(self) -> TerminalDriver:
         """A new link to the same terminal, logged in (after the old one was lost).
@@ -657,6 +667,32 @@ class Diagnoser:
 
 #: Seconds a lost link is tried again (a USB adapter re-enumerates) to read back a write whose read-back was lost.
 REOPEN_WAIT_S = 5.0
+
+
+#: The driver capability (drivers.base.CAPABILITIES) each automatic operation needs.
+OPERATION_NEEDS = {
+    "write-parameters": "set-parameters",
+    "sync-clock": "set-clock",
+    "print-test-page": "print",
+    "sign-on": "sign-on",
+    "settle": "settle",
+    "initialise": "initialise",
+}
+
+
+def offer_only_what_the_driver_can(findings: list, driver: TerminalDriver) -> None:
+    """Drop the automatic actions ``driver`` cannot carry out; a write it cannot prove by a sign-on is not
+    promised one. Manual steps and escalations stay (a person does them)."""
+    for f in findings:
+        kept = []
+        for a in f.actions:
+            need = OPERATION_NEEDS.get(a.operation) if a.kind == "automatic" else None
+            if need is not None and not driver.can(need):
+                continue
+            if a.then_sign_on and not driver.can("sign-on"):
+                a.then_sign_on = False
+            kept.append(a)
+        f.actions = kept
 
 
 def _terminal_summary(r: Readings) -> dict[str, Any]:

@@ -15,7 +15,12 @@ Not applicable, never untested:
   of them (the laptop's view only helps to place a fault the terminal shows);
 * checks inside a step that do not apply to this terminal or have nothing to compare with:
   ``keys.dukpt`` on a master/session terminal, ``keys.tmk_kcv`` under DUKPT or without a key
-  sheet, comparisons without a work order or profile. They are not steps, so never listed.
+  sheet, comparisons without a work order or profile. They are not steps, so never listed;
+* a step whose evidence the driver's protocol cannot give (cause ``not-available``, e.g. the
+  payment parameters over ZVT): its checks show "skipped: not available over ZVT" in the
+  checklist, never passed, but no run over that driver could ever test it, so listing it would
+  make every such run "incomplete" with advice that cannot help. "Healthy" over such a driver
+  means healthy as far as its protocol can tell; the checklist says what it could not see.
 """
 
 from __future__ import annotations
@@ -302,6 +307,8 @@ def _reason(step: str, r: Readings) -> Text:
 
 def _applies(step: str, r: Readings, cause: str) -> bool:
     """False for a step that did not run but is not applicable (module docstring)."""
+    if cause == "not-available":
+        return False  # the driver's protocol cannot give it: running again cannot test it either
     if step == "keys-after":
         return r.sign_on is not None  # no sign-on: the sign-on's own entry says it
     if step == "laptop-network":

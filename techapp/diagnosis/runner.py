@@ -65,6 +65,31 @@ GATE_CAUSES = {
     NO_HOST_REACHED: "no-host-reached",
     NO_SIGN_ON_RAN: "no-sign-on-ran",
 }
+#: The driver capability (``drivers.base.CAPABILITIES``) each step needs; a driver without it
+#: skips the step with :func:`not_available` (cause "not-available": not applicable, see outcome.py).
+STEP_NEEDS = {
+    "connect": "hello",
+    "identity": "identity",
+    "login": "login",
+    "hardware": "hardware",
+    "parameters": "parameters",
+    "keys": "keys",
+    "counters": "counters",
+    "logs": "logs",
+    "card-reader": "self-test.card-reader",
+    "keypad": "self-test.keypad",
+    "comm-test": "comm-test",
+    "sign-on": "sign-on",
+    "keys-after": "keys",
+}
+
+
+def not_available(driver: TerminalDriver) -> Text:
+    """Why a step the driver cannot do did not run: "not available over <the driver's protocol>"."""
+    over = driver.display_name or driver.name or "this driver"
+    return T(f"not available over {over}", f"无法通过 {over} 读取")
+
+
 PROMPTS = {
     "card-reader": T("Swipe a card through the terminal's magstripe reader now.", "请现在在终端上刷一张磁条卡。"),
     "keypad": T("Press every key on the terminal's keypad once now.", "请现在把终端键盘上的每个键各按一次。"),
@@ -167,7 +192,8 @@ class Readings:
     skipped: dict[str, Text] = field(default_factory=dict)  # step -> why it did not run
     #: step -> why it did not run, for a program: "cancelled", "link-closed", "no-greeting", "no-login",
     #: "tampered", "not-interactive", "skipped", "no-answer", "no-sign-on", "no-comm-test",
-    #: "no-host-reached", "no-sign-on-ran", "no-addresses", "no-laptop-network"
+    #: "no-host-reached", "no-sign-on-ran", "no-addresses", "no-laptop-network",
+    #: "not-available" (the driver's protocol cannot give it: never guessed, never passed, not applicable)
     skip_causes: dict[str, str] = field(default_factory=dict)
     durations_ms: dict[str, int] = field(default_factory=dict)
     cancelled: bool = False
@@ -345,6 +371,9 @@ class Gatherer:
 
     def _why_skip(self, step: Step) -> tuple[str, Text] | None:
         """(cause, reason) when ``step`` cannot run now, else None."""
+        need = STEP_NEEDS.get(step.id)
+        if need is not None and not self.driver.can(need):
+            return "not-available", not_available(self.driver)
         if not self.driver.is_open and step.id != "laptop-network":
             lost = next((k for k, e in self.r.errors.items() if e.error_type in ("Disconnected", "StepTimeout")), None)
             return "link-closed", T(
@@ -352,7 +381,7 @@ class Gatherer:
             )
         if "connect" in self.r.errors and step.id != "laptop-network":
             return "no-greeting", T("the terminal did not answer the greeting", "终端未应答连接请求")
-        if step.needs_login and not self.r.logged_in:
+        if step.needs_login and not self.r.logged_in and self.driver.can("login"):
             if "login" in self.r.errors:
                 return "no-login", T("needs the maintenance login, which failed", "需要维护登录，但登录失败")
             return "no-login", T("needs the maintenance login", "需要维护登录")
@@ -472,7 +501,7 @@ class Gatherer:
     def _keep_alive(self) -> None:
         """A HELLO (it changes nothing) so the terminal's login does not lapse; log in again if it did."""
         hello = self._counted(self.driver.hello())
-        if not hello.logged_in and self.password is not None:
+        if not hello.logged_in and self.password is not None and self.driver.can("login"):
             self.driver.login(self.password)
 
     def _ask(self, test: str) -> bool:
@@ -588,6 +617,9 @@ class Gatherer:
     def _laptop(self) -> None:
         from ..hostcheck import compare, laptop_view
 
+        if self.r.parameters is None and self.r.skip_causes.get("parameters") == "not-available":
+            self._not_run("laptop-network", "not-available", not_available(self.driver))  # no host addresses to try
+            return
         if self.r.parameters is None:
             self._not_run(
                 "laptop-network",
