@@ -421,6 +421,10 @@ class FindingsView(QScrollArea):
         how = gui_text(u.how, language)
         if "techapp" in how or "--" in how:  # the command line's advice: not for the window
             how = self.tr("Press Diagnose again and let it finish.")
+        elif language != "zh" and how:  # a sentence of its own after "(reason)."
+            how = how[0].upper() + how[1:] + ("" if how.endswith(".") else ".")
+        elif how and not how.endswith("。"):
+            how += "。"
         return gui_text(u.reason, language), how
 
     def _card(self, color: str) -> tuple[QFrame, QVBoxLayout]:

@@ -23,6 +23,7 @@ _EN: list[tuple[str, str]] = [
         "tick “Tests with a person (card swipe, keypad)” and click Diagnose again",
     ),
     (r"\(Enter, or Ready in the desktop app; --person-timeout gives more time\)", "(click “Ready, start test”)"),
+    (r"\(Enter, or Ready in the desktop app\)", "(click “Ready, start test”)"),
     (r",? or run `techapp network --sign-on`", ""),
     (r"Use --baud (\d+) \(or choose \d+ in the app\)", r"Choose \1 in the Baud rate box"),
     (r"\(no --real-network\)", "(“Laptop checks use the real network” was off)"),
@@ -55,6 +56,7 @@ _ZH: list[tuple[str, str]] = [
         "勾选“人工测试（刷卡、按键）”后再次点击“诊断”",
     ),
     (r"（按回车，或在桌面程序中点“开始”；可用 --person-timeout 延长时间）", "（点击“准备好了，开始测试”）"),
+    (r"（按回车，或在桌面程序中点“开始”）", "（点击“准备好了，开始测试”）"),
     (r"使用 --baud (\d+)（或在程序中选择 \d+）", r"在“波特率”框中选择 \1"),
     (r"（未加 --real-network）", "（未勾选“笔记本检查使用真实网络”）"),
     (r"未指定 --real-network 时", "未勾选“笔记本检查使用真实网络”时"),
@@ -85,7 +87,7 @@ _COMPILED = {
 
 def gui_words(text: str, language: str | None = None) -> str:
     """``text`` with its command-line advice put as what to click in the window."""
-    if "--" not in text and "techapp " not in text:
+    if "--" not in text and "techapp " not in text and "desktop app" not in text and "桌面程序" not in text:
         return text
     for pattern, replacement in _COMPILED["zh" if (language or lang()) == "zh" else "en"]:
         text = pattern.sub(replacement, text)
