@@ -1,6 +1,6 @@
 """Registry of terminal drivers, imported lazily by name.
 
-A second terminal protocol (ZVT is planned) is added by writing its module
+A terminal protocol (cup-maint, zvt) is added by writing its module
 under ``drivers/`` and one line here; nothing in ``techapp/`` or ``ui/``
 changes. A driver whose optional dependency is missing raises
 :class:`DriverNotAvailable` only when asked for.
@@ -32,6 +32,12 @@ DRIVERS: dict[str, DriverEntry] = {
             "drivers.maint.driver",
             "MaintenanceDriver",
             "CUP-style maintenance protocol over UnionPay ECR framing (STX/LEN/ETX/LRC)",
+        ),
+        DriverEntry(
+            "zvt",
+            "drivers.zvt.driver",
+            "ZvtDriver",
+            "ZVT (ECR interface of German/Austrian/Swiss terminals) over serial (DLE framing, 9600 8N2) or TCP 20007",
         ),
     ]
 }

@@ -35,8 +35,8 @@ FORMAT_VERSION = 1
 
 
 def scenario_dirs() -> list[Path]:
-    """Where ``sim://NAME`` and ``techapp sim NAME`` look for ``NAME.toml``."""
-    return resource_dirs("scenarios", "TECHAPP_SCENARIO_PATH")
+    """Where ``sim://NAME`` and ``techapp sim NAME`` look for ``NAME.toml`` (each folder, then its ``zvt/``)."""
+    return [d for base in resource_dirs("scenarios", "TECHAPP_SCENARIO_PATH") for d in (base, base / "zvt")]
 
 
 class ScenarioError(ValueError):
@@ -469,8 +469,29 @@ class Acquirer(_Strict):
         return self
 
 
+class Zvt(_Strict):
+    """The terminal as a ZVT payment terminal (``protocol = "zvt"``; docs/scenarios.md, docs/zvt.md)."""
+
+    #: terminal status byte of the Status-Enquiry (00 ready, 51 initialisation required, 62 date/time
+    #: wrong, B2 merchant journal full, CC printer not ready, ...)
+    status: int = Field(0, ge=0, le=255)
+    terminal_id: str = Field("52523535", pattern=r"^[0-9]{8}$")
+    device_name: str = "cVEND plug"
+    software_version: str = "GER-APP-v2.0.9;cS02.01.01-10.10-2-2;CC26"
+    serial_number: str = Field("17fd1e3c", pattern=r"^([0-9a-f]{2})+$")
+    password: str = Field("000000", pattern=r"^[0-9]{6}$")
+    #: False: Diagnosis and End-of-Day are refused with 6B until a Registration (06 00)
+    registered: bool = True
+    #: the result code of every host contact (Diagnosis, Initialisation, End-of-Day): 0 reached, A0 receiver
+    #: not ready, A1 no response, A3 no connection
+    host_result: int = Field(0, ge=0, le=255)
+
+
 class Scenario(_Strict):
     format: int = FORMAT_VERSION
+    #: the protocol the terminal speaks on its serial line / TCP port: "cup-maint" or "zvt"
+    protocol: Literal["cup-maint", "zvt"] = "cup-maint"
+    zvt: Zvt = Zvt()
     name: str
     description: str = ""
     training_notes: str = ""

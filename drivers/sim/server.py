@@ -55,6 +55,7 @@ def run_session(
     stop: threading.Event,
     client_baud: Callable[[], int | None] = lambda: None,
     state: MaintState | None = None,
+    framing: str = "serial",
 ) -> SessionEnd:
     """Serve one connection until the client leaves, a fault cuts it, or ``stop``.
 
@@ -65,8 +66,6 @@ def run_session(
     port = ConditionedPort(
         raw_port, terminal.scenario.link, client_baud, muted=lambda: time.monotonic() < terminal.busy_until
     )
-    link = FrameLink(port, refuse_good_frame=port.refuse_good_frame)
-    session = Session(terminal, link, state)
     faults = terminal.scenario.link.faults
     cut = False
 
@@ -79,6 +78,13 @@ def run_session(
             return False
         return True
 
+    if terminal.scenario.protocol == "zvt":  # the same line and faults, the ZVT terminal behind them
+        from .zvt import serve_zvt
+
+        end = serve_zvt(terminal, port, stop, framing, on_frame)
+        return "fault" if cut else end
+    link = FrameLink(port, refuse_good_frame=port.refuse_good_frame)
+    session = Session(terminal, link, state)
     session.serve(stop, on_frame)
     if stop.is_set():
         return "stopped"
@@ -205,7 +211,7 @@ class TcpServer:
             port = SocketPort(client)
             try:
                 # the login ends with the TCP connection (a transport that reports its end)
-                run_session(self.terminal, port, self.stop_event, state=MaintState())
+                run_session(self.terminal, port, self.stop_event, state=MaintState(), framing="tcp")
             finally:
                 port.close()
 

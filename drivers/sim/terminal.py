@@ -159,6 +159,10 @@ class SimulatedTerminal:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.lock = threading.RLock()
+        if scenario.protocol == "zvt":  # the ZVT side's own state (drivers.sim.zvt)
+            from .zvt import ZvtState
+
+            self.zvt = ZvtState(scenario)
         p = scenario.parameters
         self.params: dict[Tag, Any] = {
             Tag.TID: p.tid,
