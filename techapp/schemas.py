@@ -287,7 +287,10 @@ class Untested(TypedDict):
     checks: Annotated[list[CheckId], Field(description="every check it leaves unjudged")]
     title: Text
     reason: Annotated[Text, Field(description="why it did not run ('not tested: no answer in 30 s ...')")]
-    how: Annotated[Text, Field(description="how to test it")]
+    how: Annotated[Text, Field(description="how to test it, in words for any tool (report, window, command line)")]
+    command_line: Annotated[
+        Text | None, Field(description="the command line's own way to test it (options, commands), or null")
+    ]
     complaint: Annotated[bool, Field(description="it is what the work order's complaint is about")]
 
 

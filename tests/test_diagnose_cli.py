@@ -73,7 +73,8 @@ def test_healthy_terminal_without_a_person_is_incomplete_and_lists_every_check(c
     assert code == 3
     first = out.splitlines()[0]
     assert first.startswith("Incomplete: no fault found in what ran, but not tested: " + NO_PERSON)
-    assert "To test: run `techapp diagnose` in a terminal window without --no-prompts" in first
+    assert "To test: run the diagnosis again with the tests with a person on" in first
+    assert "On the command line: `techapp diagnose` in a terminal window, without --no-prompts" in first
     assert "No findings: every check that ran passed." in out
     assert "This is not an all-clear: the tests under 'Not tested' did not run." in out
     assert "Not tested (the result does not cover these)\n  - Card reader test: needs a person" in out
@@ -202,7 +203,8 @@ def test_no_sign_on_holds_through_a_repair(capsys):
     out = capsys.readouterr().out
     # registration was not tested: it says so, and how to test it
     assert "  - Sign-on (is the terminal registered with its host?): sign-on not requested (--no-sign-on)" in out
-    assert "run it again without --no-sign-on" in out
+    assert "to test: run it again with the terminal's sign-on on" in out
+    assert "on the command line: run it again without --no-sign-on" in out
     assert "written and read back; not proven by a sign-on (--no-sign-on)" in out
     assert "sign-on afterwards" not in out
     assert "[skip] Sign-on by the terminal: sign-on not requested (--no-sign-on)" in out

@@ -326,7 +326,8 @@ def test_no_sign_on_leaves_registration_untested_and_a_97_complaint_points_at_it
         "Incomplete: no fault found in what ran, but not tested: Sign-on (is the terminal registered with its host?)"
         " [the complaint] (sign-on not requested (--no-sign-on)); Card reader test, Keypad test"
     )
-    assert "To test: run it again without --no-sign-on" in first
+    assert "To test: run it again with the terminal's sign-on on" in first
+    assert "on the command line: run it again without --no-sign-on" in out
     assert "Complaint: 每笔交易显示 无效终端 97" in out
     assert "  - Sign-on (is the terminal registered with its host?): sign-on not requested (--no-sign-on)  <- " in out
 

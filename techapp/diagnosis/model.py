@@ -225,7 +225,8 @@ class Untested:
 
     ``step`` is the runner step that did not run (``card-reader``, ``sign-on`` ...), ``check`` the
     check that shows it in the checklist and ``checks`` every check it leaves unjudged; ``reason``
-    says why it did not run, ``how`` how to test it; ``complaint`` is True when it is what the work
+    says why it did not run, ``how`` how to test it (in words for any tool; ``command_line`` the
+    command line's options for it, when there are some); ``complaint`` is True when it is what the work
     order's complaint is about (``outcome.complaint_steps``). Built by :func:`.outcome.untested`.
     """
 
@@ -236,6 +237,8 @@ class Untested:
     how: Text
     complaint: bool = False
     checks: tuple[str, ...] = ()
+    #: the command line's own way to test it (its options or commands); ``how`` says it for any tool
+    command_line: Text | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -245,6 +248,7 @@ class Untested:
             "title": self.title.to_dict(),
             "reason": self.reason.to_dict(),
             "how": self.how.to_dict(),
+            "command_line": self.command_line.to_dict() if self.command_line else None,
             "complaint": self.complaint,
         }
 

@@ -206,7 +206,7 @@ RECONNECT = T(
 )
 
 
-def _person_how(step: str, cause: str) -> Text:
+def _person_how(step: str, cause: str) -> tuple[Text, Text | None]:
     act = (
         T("swipe a card through the reader", "在读卡器上刷一张卡")
         if step == "card-reader"
@@ -215,75 +215,100 @@ def _person_how(step: str, cause: str) -> Text:
     if cause == "not-interactive":
         return (
             T(
-                "run `techapp diagnose` in a terminal window without --no-prompts (or the desktop app with "
-                "the person tests on), answer the prompt when someone is at the terminal, then ",
-                "在终端窗口中运行诊断命令（不加 --no-prompts），或在桌面程序中打开人工测试；"
-                "有人在终端前时回应提示，然后",
+                "run the diagnosis again with the tests with a person on; when someone is at the terminal, "
+                "answer the prompt, then ",
+                "打开人工测试重新诊断；有人在终端前时回应提示，然后",
             )
-            + act
+            + act,
+            T(
+                "`techapp diagnose` in a terminal window, without --no-prompts",
+                "在终端窗口中运行 techapp diagnose，不加 --no-prompts",
+            ),
         )
     if cause == "no-answer":
         return (
             T(
-                "run it again with someone at the terminal: answer the prompt in time (Enter, or Ready in the "
-                "desktop app; --person-timeout gives more time), then ",
-                "有人在终端前时重新诊断：及时回应提示（按回车，或在桌面程序中点“开始”；"
-                "可用 --person-timeout 延长时间），然后",
+                "run it again with someone at the terminal and answer the prompt in time, then ",
+                "有人在终端前时重新诊断，并及时回应提示，然后",
             )
-            + act
+            + act,
+            T("answer with Enter; --person-timeout gives more time", "按回车回应；可用 --person-timeout 延长时间"),
         )
     return (
-        T(
-            "run it again and answer the prompt (Enter, or Ready in the desktop app), then ",
-            "重新诊断并回应提示（按回车，或在桌面程序中点“开始”），然后",
-        )
-        + act
+        T("run it again and answer the prompt, then ", "重新诊断并回应提示，然后") + act,
+        T("answer with Enter", "按回车回应"),
     )
 
 
-def _how(step: str, cause: str, r: Readings) -> Text:
+def _how(step: str, cause: str, r: Readings) -> tuple[Text, Text | None]:
+    """How to test it, in words for any tool (report, window, command line), and the command line's
+    own way of doing it (options, commands) when there is one."""
     if cause == "cancelled":
-        return RUN_AGAIN
+        return RUN_AGAIN, None
     if cause in ("link-closed", "no-greeting"):
-        return RECONNECT
+        return RECONNECT, None
     if cause == "no-login":
-        return T(
-            "log in with the right maintenance password (ask the acquirer or vendor), then run it again",
-            "用正确的维护密码登录（向收单机构或厂商索取），然后重新诊断",
+        return (
+            T(
+                "log in with the right maintenance password (ask the acquirer or vendor), then run it again",
+                "用正确的维护密码登录（向收单机构或厂商索取），然后重新诊断",
+            ),
+            None,
         )
     if cause == "tampered":
-        return T(
-            "nothing can be tested on a tamper-locked terminal: it goes back to the vendor",
-            "防拆锁定的终端无法现场测试：需返厂",
+        return (
+            T(
+                "nothing can be tested on a tamper-locked terminal: it goes back to the vendor",
+                "防拆锁定的终端无法现场测试：需返厂",
+            ),
+            None,
         )
     if step in ("card-reader", "keypad"):
         return _person_how(step, cause)
     if step == "sign-on":
         if cause == "no-sign-on":
-            return T(
-                "run it again without --no-sign-on (the terminal then takes new working keys), "
-                "or run `techapp network --sign-on`",
-                "去掉 --no-sign-on 重新诊断（终端会下载新的工作密钥），或运行网络检查命令并加 --sign-on",
+            return (
+                T(
+                    "run it again with the terminal's sign-on on (the terminal then takes new working keys)",
+                    "打开终端签到后重新诊断（终端会下载新的工作密钥）",
+                ),
+                T(
+                    "run it again without --no-sign-on, or run `techapp network --sign-on`",
+                    "去掉 --no-sign-on 重新诊断，或运行 techapp network --sign-on",
+                ),
             )
         if cause == "no-host-reached":
-            return T(
-                "fix the terminal's network first (see the network checks), then run it again",
-                "先修复终端网络（见网络检查），再重新诊断",
+            return (
+                T(
+                    "fix the terminal's network first (see the network checks), then run it again",
+                    "先修复终端网络（见网络检查），再重新诊断",
+                ),
+                None,
             )
-        return RUN_AGAIN
+        return RUN_AGAIN, None
     if step == "laptop-network" and (cause == "no-addresses" or r.laptop_hosts == []):
-        return T(
-            "the terminal's host addresses are needed first: read or enter them (see the findings), then run it again",
-            "需要先有终端的主机地址：读取或输入主机地址（见发现的问题），然后重新诊断",
+        return (
+            T(
+                "the terminal's host addresses are needed first: read or enter them (see the findings), "
+                "then run it again",
+                "需要先有终端的主机地址：读取或输入主机地址（见发现的问题），然后重新诊断",
+            ),
+            None,
         )
     if step == "laptop-network":
-        return T(
-            "run it again on site with the laptop on the shop's network and --real-network",
-            "在现场把笔记本接入商户网络，加 --real-network 重新诊断",
+        return (
+            T(
+                "run it again on site with the laptop on the shop's network and its checks on the real network",
+                "在现场把笔记本接入商户网络，让笔记本检查使用真实网络后重新诊断",
+            ),
+            T("add --real-network", "加 --real-network"),
         )
-    return T(
-        "run the diagnosis again; if it fails again, power-cycle the terminal and run it once more",
-        "重新诊断；如再次失败，重启终端后再诊断一次",
+    return (
+        T(
+            "run the diagnosis again; if it fails again, power-cycle the terminal and run it once more",
+            "重新诊断；如再次失败，重启终端后再诊断一次",
+        ),
+        None,
     )
 
 
@@ -346,6 +371,7 @@ def untested(r: Readings, checks: list[CheckResult], ctx: Context) -> list[Untes
                 if r.laptop_hosts
                 else T("no host addresses to check", "没有可检查的主机地址")
             )
-        out.append(Untested(step, check, title, reason, _how(step, cause, r), step in wanted, ids))
+        how, command_line = _how(step, cause, r)
+        out.append(Untested(step, check, title, reason, how, step in wanted, ids, command_line))
     out.sort(key=lambda u: not u.complaint)  # stable: the complaint's first, then plan order
     return out

@@ -137,6 +137,8 @@ def render_untested(d: Diagnosis, lang: str) -> list[str]:
         mark = t(T("  <- what the complaint is about", "  ← 投诉所指")) if u.complaint else ""
         out.append(f"  - {t(u.title)}{colon}{t(u.reason)}{mark}")
         out.append("    " + t(T("to test: ", "测试方法：")) + t(u.how))
+        if u.command_line is not None:
+            out.append("    " + t(T("on the command line: ", "命令行：")) + t(u.command_line))
     out.append("")
     return out
 
@@ -144,7 +146,11 @@ def render_untested(d: Diagnosis, lang: str) -> list[str]:
 def render_text(d: Diagnosis, lang: str = "en") -> str:
     t = lambda x: x(lang)  # noqa: E731
     # the first line is the outcome: what was found, or what was not tested and how to test it
-    out: list[str] = [t(d.headline), ""]
+    first_line = t(d.headline)
+    if d.outcome == "incomplete" and d.untested and d.untested[0].command_line is not None:
+        # the headline says how for any tool; this is the command line: its options too
+        first_line += t(T(". On the command line: ", "。命令行：") + d.untested[0].command_line)
+    out: list[str] = [first_line, ""]
     term = d.terminal
     if term:
         device = f"{term.get('vendor', '')} {term.get('model', '')}".strip()
