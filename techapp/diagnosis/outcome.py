@@ -206,6 +206,11 @@ RECONNECT = T(
 )
 
 
+def CLI(en: str, zh: str) -> Text:  # noqa: N802 - reads like T()
+    """A text only the command line shows (its options and commands): never in the window or a report."""
+    return Text(en, zh)
+
+
 def _person_how(step: str, cause: str) -> tuple[Text, Text | None]:
     act = (
         T("swipe a card through the reader", "在读卡器上刷一张卡")
@@ -220,7 +225,7 @@ def _person_how(step: str, cause: str) -> tuple[Text, Text | None]:
                 "打开人工测试重新诊断；有人在终端前时回应提示，然后",
             )
             + act,
-            T(
+            CLI(
                 "`techapp diagnose` in a terminal window, without --no-prompts",
                 "在终端窗口中运行 techapp diagnose，不加 --no-prompts",
             ),
@@ -232,11 +237,11 @@ def _person_how(step: str, cause: str) -> tuple[Text, Text | None]:
                 "有人在终端前时重新诊断，并及时回应提示，然后",
             )
             + act,
-            T("answer with Enter; --person-timeout gives more time", "按回车回应；可用 --person-timeout 延长时间"),
+            CLI("answer with Enter; --person-timeout gives more time", "按回车回应；可用 --person-timeout 延长时间"),
         )
     return (
         T("run it again and answer the prompt, then ", "重新诊断并回应提示，然后") + act,
-        T("answer with Enter", "按回车回应"),
+        CLI("answer with Enter", "按回车回应"),
     )
 
 
@@ -272,7 +277,7 @@ def _how(step: str, cause: str, r: Readings) -> tuple[Text, Text | None]:
                     "run it again with the terminal's sign-on on (the terminal then takes new working keys)",
                     "打开终端签到后重新诊断（终端会下载新的工作密钥）",
                 ),
-                T(
+                CLI(
                     "run it again without --no-sign-on, or run `techapp network --sign-on`",
                     "去掉 --no-sign-on 重新诊断，或运行 techapp network --sign-on",
                 ),
@@ -301,7 +306,7 @@ def _how(step: str, cause: str, r: Readings) -> tuple[Text, Text | None]:
                 "run it again on site with the laptop on the shop's network and its checks on the real network",
                 "在现场把笔记本接入商户网络，让笔记本检查使用真实网络后重新诊断",
             ),
-            T("add --real-network", "加 --real-network"),
+            CLI("add --real-network", "加 --real-network"),
         )
     return (
         T(

@@ -339,7 +339,10 @@ def test_the_window_says_what_to_click_not_which_option_to_give(qtbot, make_wind
 
 
 def _diagnosis_texts() -> list[tuple[str, str, str]]:
-    """Every T(en, zh) of the diagnosis and the host check that gives command-line advice: (where, lang, text)."""
+    """Every T(en, zh) of the diagnosis and the host check that gives command-line advice: (where, lang, text).
+
+    Texts made with ``outcome.CLI(en, zh)`` are the command line's alone (an untested entry's
+    ``command_line``): the window never shows them, so they are not looked at here."""
     import ast
     from pathlib import Path
 
