@@ -11,6 +11,7 @@ from typing import Any
 from .models import (
     CommTestResult,
     Counters,
+    DeviceStatus,
     Hardware,
     HelloInfo,
     Identity,
@@ -41,10 +42,11 @@ READINGS = frozenset(
         "self-test.keypad",
         "comm-test",
         "sign-on",
+        "device-status",
     }
 )
 #: What a driver can do to its terminal (the diagnosis offers only the actions its driver can carry out).
-ACTIONS = frozenset({"set-parameters", "set-clock", "print", "settle", "reboot", "initialise"})
+ACTIONS = frozenset({"set-parameters", "set-clock", "print", "settle", "reboot", "initialise", "register"})
 #: Every capability a driver may declare.
 CAPABILITIES = READINGS | ACTIONS
 
@@ -59,6 +61,8 @@ class TerminalDriver(abc.ABC):
 
     #: registry name, e.g. "cup-maint"
     name: str = ""
+    #: the line speed a serial port is opened at when none is given
+    default_baudrate: int = 115200
     #: the protocol's name as a person reads it ("not available over <display_name>")
     display_name: str = ""
     #: the readings and actions this driver can give (:data:`CAPABILITIES`); the rest raise
@@ -146,6 +150,18 @@ class TerminalDriver(abc.ABC):
         from .errors import NotSupported
 
         raise NotSupported(f"{self.display_name or self.name} cannot initialise the terminal", action="initialising")
+
+    def register(self) -> Any:
+        """Register this laptop with the terminal as its cash register (capability "register")."""
+        from .errors import NotSupported
+
+        raise NotSupported(f"{self.display_name or self.name} has no registration", action="registering")
+
+    def device_status(self) -> DeviceStatus:
+        """The terminal's own state (capability "device-status")."""
+        from .errors import NotSupported
+
+        raise NotSupported(f"{self.display_name or self.name} reports no device status", action="reading the status")
 
     @property
     def link_stats(self) -> dict[str, int]:

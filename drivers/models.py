@@ -272,3 +272,29 @@ class SettlementResult(_Model):
     checks: list[SignOnCheck]
     #: the 0500/0510 as they crossed the wire, when asked for (``TerminalDriver.capture_host_traffic``)
     traffic: list[HostExchange] = field(default_factory=list)
+
+
+#: The terminal's own state in words every driver maps its codes to (``DeviceStatus.condition``).
+DEVICE_CONDITIONS = (
+    "ready",
+    "busy",
+    "initialisation-required",
+    "clock-wrong",
+    "memory-full",
+    "journal-full",
+    "open-batch",
+    "printer-not-ready",
+    "low-voltage",
+    "reader-defective",
+    "out-of-order",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class DeviceStatus(_Model):
+    """The terminal's own one-word state as its protocol reports it (e.g. a ZVT terminal status byte)."""
+
+    code: str  # as the terminal sent it, e.g. "51"
+    text: str  # its meaning, English
+    condition: str  # one of DEVICE_CONDITIONS

@@ -79,9 +79,10 @@ def _add_connection_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--baud",
         type=_baud,
-        default=DEFAULT_BAUDRATE,
+        default=None,
         metavar="RATE",
-        help=f"line speed, one of {', '.join(map(str, STANDARD_BAUDS))} (default {DEFAULT_BAUDRATE})",
+        help=f"line speed, one of {', '.join(map(str, STANDARD_BAUDS))} (default: the driver's, "
+        f"{DEFAULT_BAUDRATE} for the default driver)",
     )
     p.add_argument("--driver", default=DEFAULT_DRIVER, choices=sorted(DRIVERS), help="terminal protocol")
     p.add_argument(
@@ -953,6 +954,10 @@ def _main(argv: Sequence[str] | None) -> int:
         _err("standard output is closed: nothing could be shown (redirect it to a file instead)")
         return EXIT_CANNOT_RUN
     args = build_parser().parse_args(argv)
+    if getattr(args, "baud", 0) is None:  # not given: the chosen driver's own line speed
+        from drivers.registry import default_baudrate
+
+        args.baud = default_baudrate(getattr(args, "driver", None) or DEFAULT_DRIVER)
     handlers = {
         "info": cmd_info,
         "ports": cmd_ports,

@@ -112,7 +112,9 @@ ActionKind = get_type_hints(diagnosis_model.Action)["kind"]
 OutcomeResult = get_type_hints(diagnosis_model.ActionOutcome)["result"]
 ParameterName = Literal[tuple(f.name for f in fields(Parameters))]  # type: ignore[misc]
 #: Action.operation: "" for manual actions and escalations, else what Diagnoser._apply runs.
-Operation = Literal["", "write-parameters", "sync-clock", "sign-on", "print-test-page", "settle"]
+Operation = Literal[
+    "", "write-parameters", "sync-clock", "sign-on", "print-test-page", "settle", "initialise", "register"
+]
 #: What a settlement (operation "settle") records beside the batch number: the unsettled count, reported and read back.
 SettleValue = Literal["unsettled_transactions"]
 COMPARED_WITH = r"^(|work order .+|acquirer profile .+|laptop clock)$"

@@ -69,7 +69,9 @@ def test_the_schema_enumerates_every_finding_and_check():
     defs = _schema("diagnosis-v1.schema.json")["$defs"]
     assert defs["Finding"]["properties"]["id"]["enum"] == list(PRIORITY)
     check_ids = defs["Check"]["properties"]["id"]["enum"]
-    assert len(check_ids) == len(set(check_ids)) == 41  # network.signal, keys.dukpt_key_set (issue 17)
+    assert (
+        len(check_ids) == len(set(check_ids)) == 42
+    )  # issue 17: network.signal, keys.dukpt_key_set; 13: terminal.status
     assert {"params.tid", "hardware.clock", "keys.tmk_kcv", "signon", "network.link"} <= set(check_ids)
     assert defs["Check"]["properties"]["status"]["enum"] == list(STATUSES)
 

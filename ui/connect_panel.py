@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from drivers.ports import TERMINAL, PortInfo
-from drivers.sim.scenario import ScenarioError, list_scenarios, load_scenario
+from drivers.registry import DEFAULT_DRIVER, DRIVERS, default_baudrate
+from drivers.sim.scenario import ScenarioError, list_scenarios, load_scenario, published_password
 from techapp.credentials import DEMO_PASSWORD
 
 BAUDS = (115200, 57600, 38400, 19200, 9600)
@@ -38,6 +39,7 @@ class ConnectPanel(QGroupBox):
         self.setObjectName("connectPanel")
         self._connected = False
         self._ports: list[PortInfo] = []
+        self._published = DEMO_PASSWORD  # the password the chosen simulated terminal publishes
         layout = QVBoxLayout(self)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -78,6 +80,17 @@ class ConnectPanel(QGroupBox):
         self.baud_label.setBuddy(self.baud)
         form.addRow(self.baud_label, self.baud)
 
+        # the terminal's protocol (drivers.registry); a simulated scenario chooses its own
+        self.driver = QComboBox()
+        self.driver.setObjectName("driverCombo")
+        for name, entry in DRIVERS.items():
+            self.driver.addItem(name, name)
+            self.driver.setItemData(self.driver.count() - 1, entry.description, Qt.ItemDataRole.ToolTipRole)
+        self.driver.setCurrentIndex(max(self.driver.findData(DEFAULT_DRIVER), 0))
+        self.driver_label = QLabel()
+        self.driver_label.setBuddy(self.driver)
+        form.addRow(self.driver_label, self.driver)
+
         self.password = QLineEdit()
         self.password.setObjectName("passwordEdit")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -93,6 +106,7 @@ class ConnectPanel(QGroupBox):
         buttons.addWidget(self.connect_button)
         layout.addLayout(buttons)
 
+        self.driver.currentIndexChanged.connect(self._driver_changed)
         self.sim.toggled.connect(self._sim_toggled)
         self.scenario.currentIndexChanged.connect(self._describe_scenario)
         self.connect_button.clicked.connect(self._clicked)
@@ -145,6 +159,15 @@ class ConnectPanel(QGroupBox):
             return str(self.port.itemData(index))
         return text
 
+    def driver_name(self) -> str:
+        """The registry name of the chosen driver."""
+        return str(self.driver.currentData() or DEFAULT_DRIVER)
+
+    def _driver_changed(self) -> None:
+        i = self.baud.findData(default_baudrate(self.driver_name()))  # each protocol's usual line speed
+        if i >= 0:
+            self.baud.setCurrentIndex(i)
+
     # -- simulated terminal -----------------------------------------------------------
     def use_simulator(self, scenario: str) -> None:
         self.sim.setChecked(True)
@@ -169,7 +192,15 @@ class ConnectPanel(QGroupBox):
             s = load_scenario(name)
             text = s.description
         except (ScenarioError, TypeError):
-            text = ""
+            s, text = None, ""
+        if s is not None and not self._connected:  # the simulated terminal's protocol chooses the driver
+            i = self.driver.findData(s.protocol)
+            if i >= 0:
+                self.driver.setCurrentIndex(i)
+            published = published_password(s) or DEMO_PASSWORD
+            if self.password.text() in ("", DEMO_PASSWORD, self._published):
+                self.password.setText(published)  # the simulator's published password, not a secret
+            self._published = published
         self.scenario_desc.setText(text)
         self.scenario_desc.setVisible(bool(text))
 
@@ -186,7 +217,7 @@ class ConnectPanel(QGroupBox):
 
     def set_connected(self, connected: bool, busy: bool = False) -> None:
         self._connected = connected
-        for w in (self.port, self.baud, self.sim, self.scenario, self.password):
+        for w in (self.port, self.baud, self.driver, self.sim, self.scenario, self.password):
             w.setEnabled(not connected and not busy)
         if not connected and not busy:
             self.scenario.setEnabled(self.sim.isChecked())
@@ -212,6 +243,8 @@ class ConnectPanel(QGroupBox):
         self.sim.setToolTip(self.tr("Practise or demonstrate without a terminal: choose a scenario"))
         self.scenario_label.setText(self.tr("&Scenario:"))
         self.baud_label.setText(self.tr("Ba&ud rate:"))
+        self.driver_label.setText(self.tr("Protoco&l:"))
+        self.driver.setToolTip(self.tr("The terminal's protocol; a simulated scenario chooses its own"))
         self.password_label.setText(self.tr("Pass&word:"))
         self.password.setPlaceholderText(self.tr("maintenance password"))
         self.password.setToolTip(self.tr("Kept in memory only, never saved; it never crosses the cable in clear"))

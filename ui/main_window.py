@@ -530,7 +530,7 @@ class MainWindow(QMainWindow):
         self.checklist.show_diagnosis(None)
         self.findings.show_diagnosis(None)
         self.traffic.set_password(password or None)
-        self.session.connect_terminal(port, baud, password or None)
+        self.session.connect_terminal(port, baud, password or None, self.connect_panel.driver_name())
 
     def disconnect_terminal(self) -> None:
         self.session.disconnect_terminal()

@@ -199,7 +199,9 @@ class MaintenanceDriver(TerminalDriver):
 
     name = "cup-maint"
     display_name = "CUP maintenance"
-    capabilities = CAPABILITIES  # everything: readings and actions
+    #: everything the maintenance protocol has: every reading and action except those it has no command for
+    #: (its terminals report their state through the hardware reading; they initialise and register by sign-on)
+    capabilities = CAPABILITIES - {"device-status", "initialise", "register"}
 
     def __init__(
         self,

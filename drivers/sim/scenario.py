@@ -656,3 +656,8 @@ def load_scenario_text(text: str, *, source: str = "<text>") -> Scenario:
         return Scenario.model_validate(raw, context={"now": terminal_now(raw)})
     except ValidationError as err:
         raise ScenarioError(f"{source}: " + "; ".join(_describe(e) for e in err.errors())) from None
+
+
+def published_password(scenario: Scenario) -> str | None:
+    """The simulated terminal's own published password where its protocol has one (ZVT), else None."""
+    return scenario.zvt.password if scenario.protocol == "zvt" else None

@@ -26,6 +26,7 @@ from ..errors import (
 )
 from ..models import (
     CommTestResult,
+    DeviceStatus,
     HelloInfo,
     HostReach,
     Identity,
@@ -47,6 +48,26 @@ from .codec import (
 )
 from .link import T2, T4, SerialLink, TcpLink
 
+#: terminal status byte -> drivers.models.DEVICE_CONDITIONS (docs/zvt.md §8, docs/diagnosis.md "Over ZVT")
+STATUS_CONDITIONS = {
+    0x00: "ready",
+    0x9C: "busy",
+    0x51: "initialisation-required",
+    0xC2: "initialisation-required",
+    0xC4: "initialisation-required",
+    0xE4: "initialisation-required",
+    0x62: "clock-wrong",
+    0xB1: "memory-full",
+    0xB2: "journal-full",
+    0xF0: "open-batch",
+    0xCC: "printer-not-ready",
+    0xBF: "low-voltage",
+    0xE2: "reader-defective",
+    0xC0: "reader-defective",
+    0xDF: "out-of-order",
+}
+#: result codes of a host contact (06 70) -> HostReach.outcome
+REACH = {0xA0: "refused", 0xA1: "timeout", 0xA3: "no-link", 0x7D: "no-link", 0x9B: "no-link", 0x6B: "not-registered"}
 DEFAULT_BAUDRATE = 9600
 DEFAULT_TCP_PORT = 20007
 ACK_APDU = Apdu(0x80, 0x00)
@@ -95,7 +116,10 @@ class ZvtDriver(TerminalDriver):
 
     name = "zvt"
     display_name = "ZVT"
-    capabilities = frozenset({"hello", "identity", "login", "comm-test", "set-clock", "settle", "initialise"})
+    default_baudrate = DEFAULT_BAUDRATE
+    capabilities = frozenset(
+        {"hello", "identity", "login", "device-status", "comm-test", "set-clock", "settle", "initialise", "register"}
+    )
 
     def __init__(
         self,
@@ -293,11 +317,10 @@ class ZvtDriver(TerminalDriver):
     def terminal_status(self) -> int | None:
         return None if self._status is None else self._status.terminal_status
 
-    def device_status(self) -> tuple[int, str] | None:
-        """(code, words) of the terminal status from the last Status-Enquiry."""
-        if self._status is None:
-            return None
-        return self._status.terminal_status, status_text(self._status.terminal_status)
+    def device_status(self) -> DeviceStatus:
+        """The terminal status byte of a fresh Status-Enquiry, with its protocol-neutral condition."""
+        code = self.status_enquiry().terminal_status
+        return DeviceStatus(f"{code:02X}", status_text(code), STATUS_CONDITIONS.get(code, "other"))
 
     def login(self, password: str) -> None:
         """ZVT has no login: the password goes with each command. Check it with a Status-Enquiry."""
@@ -333,7 +356,7 @@ class ZvtDriver(TerminalDriver):
             on_progress=on_progress,
         )
         code = outcome.result
-        reach = {0xA0: "refused", 0xA1: "timeout", 0xA3: "no-link", 0x7D: "no-link", 0x9B: "no-link"}
+        reach = REACH
         if outcome.completed and code == 0:
             hosts = [HostReach("primary", "", 0, "", "ok", detail="diagnosis completed")]
             return CommTestResult(True, "", hosts)

@@ -358,6 +358,14 @@
         <translation>波特率(&amp;U)：</translation>
     </message>
     <message>
+        <source>Protoco&amp;l:</source>
+        <translation>协议(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>The terminal&apos;s protocol; a simulated scenario chooses its own</source>
+        <translation>终端的协议；模拟终端的场景自带协议</translation>
+    </message>
+    <message>
         <source>Pass&amp;word:</source>
         <translation>密码(&amp;W)：</translation>
     </message>

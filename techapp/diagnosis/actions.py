@@ -209,6 +209,28 @@ def settle_batch() -> Action:
     )
 
 
+def initialise() -> Action:
+    """The terminal fetches its configuration from its host (a protocol's initialisation command)."""
+    return Action(
+        id="initialise",
+        kind="automatic",
+        title=T("Initialise the terminal from its host", "终端从主机初始化"),
+        operation="initialise",
+        verify=T("The terminal's own status reads ready afterwards.", "之后终端自身状态显示就绪。"),
+    )
+
+
+def register() -> Action:
+    """The laptop registers with the terminal as its cash register."""
+    return Action(
+        id="register",
+        kind="automatic",
+        title=T("Register this laptop with the terminal as its cash register", "在终端上把本笔记本登记为收银机"),
+        operation="register",
+        verify=T("The terminal's comm test runs instead of being refused.", "终端通讯测试可以运行，不再被拒绝。"),
+    )
+
+
 def sign_on() -> Action:
     return Action(
         id="sign-on",

@@ -65,6 +65,7 @@ OUTCOMES_ZH = {
     "cert-unknown-ca": "证书颁发机构不受信任",
     "cert-name-mismatch": "证书名称不符",
     "cert-invalid": "证书无效",
+    "not-registered": "终端未登记此收银机",
     "error": "错误",
 }
 #: The same outcomes in English words, for people (the ids stay in ``observed``).
@@ -92,6 +93,7 @@ OUTCOMES_EN = {
     "cert-unknown-ca": "certificate from an unknown CA",
     "cert-name-mismatch": "certificate name does not match",
     "cert-invalid": "certificate invalid",
+    "not-registered": "the terminal has not registered this register",
     "error": "error",
 }
 COMM_MODES_ZH = {"ethernet": "以太网", "wifi": "Wi-Fi", "cellular": "无线（4G）", "dialup": "拨号"}
@@ -1624,9 +1626,40 @@ def signal_checks(r: Readings, ctx: Context) -> list[CheckResult]:
     return [_c("network.signal", "network", title, status, summary, observed, expected)]
 
 
+#: The terminal's own state (``DeviceStatus.condition``) in words, and whether it is a fault.
+CONDITION_WORDS = {
+    "ready": T("ready", "就绪"),
+    "busy": T("busy, please wait", "忙，请稍候"),
+    "initialisation-required": T("initialisation required", "需要初始化"),
+    "clock-wrong": T("date and time wrong", "日期时间错误"),
+    "memory-full": T("memory full", "存储已满"),
+    "journal-full": T("merchant journal full", "商户流水已满"),
+    "open-batch": T("end-of-day batch still open", "日结批次未结"),
+    "printer-not-ready": T("printer not ready", "打印机未就绪"),
+    "low-voltage": T("voltage too low", "电压过低"),
+    "reader-defective": T("card reader defective", "读卡器故障"),
+    "out-of-order": T("out of order", "停止服务"),
+    "other": T("not ready", "未就绪"),
+}
+
+
+def device_status_checks(r: Readings, ctx: Context) -> list[CheckResult]:
+    """The terminal's own state, where the driver's protocol reports one (else skipped: not available)."""
+    title = T("Terminal's own status", "终端自身状态")
+    if r.device_status is None:
+        return [_not_read(r, "device-status", "terminal.status", "hardware", title)]
+    s = r.device_status
+    words = CONDITION_WORDS.get(s.condition, CONDITION_WORDS["other"])
+    status = "pass" if s.condition == "ready" else "warn" if s.condition == "busy" else "fail"
+    observed = {"code": s.code, "condition": s.condition, "terminal_says": s.text}
+    summary = T(f"{words.en} (status {s.code})", f"{words.zh}（状态 {s.code}）")
+    return [_c("terminal.status", "hardware", title, status, summary, observed, {"condition": "ready"})]
+
+
 JUDGES: list[Callable[[Readings, Context], list[CheckResult]]] = [
     link_checks,
     identity_checks,
+    device_status_checks,
     hardware_checks,
     parameter_checks,
     key_checks,
@@ -1670,6 +1703,7 @@ PARAMETER_FIELDS = {
     "params.counters": ("stan", "batch"),
 }
 STEP_OF_CHECK = {
+    "terminal.status": "device-status",
     "link.connect": "connect",
     "link.login": "login",
     "counters.response_codes": "logs",

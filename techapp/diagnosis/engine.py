@@ -40,6 +40,7 @@ RERUN = {
     "connect",
     "identity",
     "login",
+    "device-status",
     "hardware",
     "parameters",
     "keys",
@@ -340,6 +341,11 @@ class Diagnoser:
                     "done",
                     T("the terminal fetched its configuration from its host", "终端已从主机下载配置"),
                 )
+            elif action.operation == "register":
+                self.driver.register()
+                outcome = ActionOutcome(
+                    action.id, finding.id, "done", T("registered with the terminal", "已在终端登记")
+                )
             elif action.operation == "settle":
                 outcome = self._settle(action, finding)
                 outcome.settlement_result = self.settlement  # its 0500/0510 on the wire (techapp.evidence)
@@ -450,6 +456,16 @@ class Diagnoser:
     def _settle(self, action: Action, finding: Finding) -> ActionOutcome:
         """SETTLE, then read the batch counter back: the settlement counts only when it reads 0."""
         s = self.settlement = self.driver.settle()
+        if not (self.driver.can("counters") and self.driver.can("parameters")):
+            # nothing to read back: the terminal's own answer is the result; the re-run reads its status again
+            if s.outcome == "ok":
+                return ActionOutcome(action.id, finding.id, "done", T("the terminal closed the day", "终端已完成日结"))
+            return ActionOutcome(
+                action.id,
+                finding.id,
+                "failed",
+                T(f"the terminal could not close the day: {s.detail}", f"终端未能完成日结：{s.detail}"),
+            )
         unsettled = self.driver.counters().unsettled_transactions
         batch = self.driver.parameters().batch
         # what the terminal says the settlement left, and the same read back on their own
@@ -677,6 +693,7 @@ OPERATION_NEEDS = {
     "sign-on": "sign-on",
     "settle": "settle",
     "initialise": "initialise",
+    "register": "register",
 }
 
 

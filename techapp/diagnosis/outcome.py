@@ -36,6 +36,7 @@ STEP_TITLES: dict[str, Text] = {
     "connect": T("Connection to the terminal", "与终端的连接"),
     "identity": T("Terminal identity", "终端信息"),
     "login": T("Maintenance login", "维护登录"),
+    "device-status": T("Terminal's own status", "终端自身状态"),
     "hardware": T("Hardware state (printer, readers, keypad, battery)", "硬件状态（打印机、读卡器、键盘、电池）"),
     "parameters": T("Payment parameters", "终端参数"),
     "keys": T("Key status", "密钥状态"),

@@ -83,6 +83,11 @@ PRIORITY = {
     "open-batch": 55,
     "cable": 56,
     "baud-mismatch": 57,
+    # the terminal's own status (DeviceStatus, e.g. over ZVT): docs/diagnosis.md "The terminal's own status"
+    "register-with-terminal": 5,
+    "initialisation-required": 16,
+    "terminal-out-of-order": 36,
+    "journal-full": 48,
 }
 
 
@@ -2803,8 +2808,7 @@ def _weak_signal(b: _Builder) -> None:
     move = T(
         "Move the terminal (or its base) where the signal is stronger: near a window, away from metal shelves, "
         "fridges and the till's cabling; check the signal again in the terminal's comm status.",
-        "把终端（或底座）移到信号更好的位置：靠近窗户，远离金属货架、冰柜和收银线缆；"
-        "再在终端的通讯状态里查看信号。",
+        "把终端（或底座）移到信号更好的位置：靠近窗户，远离金属货架、冰柜和收银线缆；再在终端的通讯状态里查看信号。",
     )
     antenna = T(
         "If the terminal has an antenna socket, fit an external antenna (from the vendor) and place it high and "
@@ -2844,6 +2848,157 @@ def _weak_signal(b: _Builder) -> None:
     )
 
 
+def _device_status(b: _Builder) -> None:
+    """The terminal's own status (``Readings.device_status``) and a refused registration, as findings."""
+    r = b.r
+    hosts = r.comm_test.hosts if r.comm_test is not None else []
+    if any(h.outcome == "not-registered" for h in hosts):
+        b.add(
+            "register-with-terminal",
+            "high",
+            "high",
+            T("The terminal has not registered this register", "终端未登记此收银机"),
+            T(
+                "The terminal refuses its host contact (result 6B) until the cash register registers with it; "
+                "after a restart or a new register it must be done again.",
+                "终端拒绝联系主机（结果码 6B），直到收银机在终端上登记；终端重启或更换收银机后需重新登记。",
+            ),
+            ["network.terminal"],
+            [act.register()],
+        )
+    refused = [h for h in hosts if h.outcome in ("refused", "timeout")]
+    if refused and r.parameters is None and not b.findings.keys() & {"no-link", "host-unreachable", "dns", "tls"}:
+        # a terminal that reports only the result of its host contact (no addresses to test from the laptop)
+        said = "; ".join(h.detail for h in refused)
+        b.add(
+            "host-unreachable",
+            "high",
+            "medium",
+            T("The terminal cannot reach its host", "终端连不上主机"),
+            T(
+                f"The terminal's host contact failed ({said}): the host is not ready or does not answer, or the "
+                "network between them drops the connection.",
+                f"终端联系主机失败（{said}）：主机未就绪或无应答，或两者之间的网络断开连接。",
+            ),
+            ["network.terminal"],
+            [
+                act.manual(
+                    "check-host-path",
+                    T("Check the way to the host", "检查到主机的线路"),
+                    [
+                        T(
+                            "Check the terminal's network cable or Wi-Fi/cellular link and the shop router.",
+                            "检查终端网线或 Wi-Fi/移动网络连接以及商户路由器。",
+                        ),
+                        T(
+                            "Ask the acquirer or network provider whether their host is up and accepts this terminal.",
+                            "询问收单机构或网络服务商其主机是否正常、是否接受此终端。",
+                        ),
+                    ],
+                    T("The terminal's comm test reaches the host.", "终端通讯测试可以连通主机。"),
+                )
+            ],
+        )
+    s = r.device_status
+    if s is None or s.condition in ("ready", "busy"):
+        return
+    check = ["terminal.status"]
+    if s.condition == "initialisation-required":
+        b.add(
+            "initialisation-required",
+            "high",
+            "high",
+            T("The terminal needs an initialisation", "终端需要初始化"),
+            T(
+                f"The terminal reports status {s.code} ({s.text}): it has no valid configuration from its host and "
+                "refuses payments until it is initialised.",
+                f"终端报告状态 {s.code}：没有来自主机的有效配置，初始化之前拒绝交易。",
+            ),
+            check,
+            [act.initialise()],
+        )
+    elif s.condition == "clock-wrong":
+        sync = act.sync_clock()
+        sync.then_sign_on = False
+        sync.verify = T("The terminal's own status reads ready afterwards.", "之后终端自身状态显示就绪。")
+        b.add(
+            "clock-drift",
+            "medium",
+            "high",
+            T("Terminal clock is wrong", "终端时钟不准"),
+            T(
+                f"The terminal reports status {s.code} (date and time wrong): receipts and the day's closing carry "
+                "the wrong date.",
+                f"终端报告状态 {s.code}（日期时间错误）：小票和日结日期错误。",
+            ),
+            check,
+            [sync],
+        )
+    elif s.condition in ("memory-full", "journal-full", "open-batch"):
+        settle = act.settle_batch()
+        settle.title = T("Close the day (end-of-day): the terminal sends its totals", "日结：终端上送总额")
+        settle.verify = T("The terminal's own status reads ready afterwards.", "之后终端自身状态显示就绪。")
+        b.add(
+            "journal-full",
+            "high",
+            "high",
+            T("The terminal's journal is full: close the day", "终端流水已满：需要日结"),
+            T(
+                f"The terminal reports status {s.code} ({s.text}): it takes no more payments until the day is closed "
+                "and its journal emptied.",
+                f"终端报告状态 {s.code}：日结并清空流水之前不再接受交易。",
+            ),
+            check,
+            [settle],
+        )
+    elif s.condition == "printer-not-ready":
+        b.add(
+            "printer-fault",
+            "medium",
+            "high",
+            T("The terminal's printer is not ready", "终端打印机未就绪"),
+            T(
+                f"The terminal reports status {s.code} (printer not ready): paper out, cover open or a jam.",
+                f"终端报告状态 {s.code}（打印机未就绪）：缺纸、纸仓盖未关或卡纸。",
+            ),
+            check,
+            [
+                act.manual(
+                    "fix-printer",
+                    T("Make the printer ready", "让打印机就绪"),
+                    [
+                        T("Open the printer cover and put in a new paper roll.", "打开打印机盖，装入新纸卷。"),
+                        T(
+                            "Clear any jammed paper and close the cover until it clicks.",
+                            "清除卡纸，把盖子压紧到听见咔嗒声。",
+                        ),
+                    ],
+                    T("The terminal's own status reads ready.", "终端自身状态显示就绪。"),
+                )
+            ],
+        )
+    else:
+        b.add(
+            "terminal-out-of-order",
+            "high",
+            "medium",
+            T("The terminal reports a fault", "终端报告故障"),
+            T(
+                f"The terminal reports status {s.code} ({s.text}).",
+                f"终端报告状态 {s.code}（{s.text}）。",
+            ),
+            check,
+            [
+                act.manual(
+                    "call-vendor",
+                    T("Have the terminal repaired", "送修终端"),
+                    [T("Call the terminal's vendor with the status code shown.", "带上显示的状态码联系终端厂商。")],
+                    T("The terminal's own status reads ready.", "终端自身状态显示就绪。"),
+                )
+            ],
+        )
+
+
 RULES: list[Callable[[_Builder], object]] = [
     _tamper,
     _params_lost,
@@ -2859,8 +3014,9 @@ RULES: list[Callable[[_Builder], object]] = [
     _counters,
     _identity,
     _link_quality,
-    _dukpt_key_set,
     _baud,
+    _dukpt_key_set,
+    _device_status,
     _weak_signal,  # last: it reads what the host families concluded (issue 17)
 ]
 

@@ -27,6 +27,7 @@ from drivers.errors import AuthenticationFailed, Disconnected, LinkTimeout, Lock
 from drivers.models import (
     CommTestResult,
     Counters,
+    DeviceStatus,
     Hardware,
     HelloInfo,
     Identity,
@@ -81,6 +82,7 @@ STEP_NEEDS = {
     "comm-test": "comm-test",
     "sign-on": "sign-on",
     "keys-after": "keys",
+    "device-status": "device-status",
 }
 
 
@@ -171,6 +173,7 @@ class Readings:
     parameters: Parameters | None = None
     keys: KeyStatus | None = None
     hardware: Hardware | None = None
+    device_status: DeviceStatus | None = None  # the terminal's own state, where its protocol reports one
     laptop_time: datetime | None = None  # the laptop's clock when the hardware (and its clock) was read
     counters: Counters | None = None
     response_log: list[LogEntry] | None = None
@@ -265,6 +268,7 @@ class Gatherer:
             Step("connect", T("Connect to the terminal", "连接终端"), self._hello, 15, needs_login=False),
             Step("identity", T("Read the identity", "读取终端信息"), self._identity, 15, needs_login=False),
             Step("login", T("Log in to maintenance mode", "登录维护模式"), self._login, 20, needs_login=False),
+            Step("device-status", T("Read the terminal's own status", "读取终端自身状态"), self._device_status, 15),
             Step("hardware", T("Read the hardware state", "读取硬件状态"), self._hardware, 15),
             Step("parameters", T("Read the payment parameters", "读取终端参数"), self._parameters, 15),
             Step("keys", T("Read the key status", "读取密钥状态"), self._keys, 15),
@@ -319,7 +323,13 @@ class Gatherer:
 
     # -- running ---------------------------------------------------------------------
     def run(self, phases: set[str] | None = None) -> Readings:
-        plan = self.steps(phases)
+        plan = []
+        for step in self.steps(phases):  # what the driver's protocol cannot give is not part of the count
+            need = STEP_NEEDS.get(step.id)
+            if need is not None and not self.driver.can(need):
+                self._not_run(step.id, "not-available", not_available(self.driver))
+            else:
+                plan.append(step)
         for index, step in enumerate(plan, start=1):
             if self.cancel.is_set():
                 self.r.cancelled = True
@@ -473,6 +483,9 @@ class Gatherer:
             )
         self.driver.login(self.password)
         self.r.logged_in = self._counted(True)
+
+    def _device_status(self) -> None:
+        self.r.device_status = self._counted(self.driver.device_status())
 
     def _hardware(self) -> None:
         self.r.hardware = self._counted(self.driver.hardware())

@@ -1,0 +1,111 @@
+"""`techapp diagnose --driver zvt` end to end (issue 13 "done when"): a real pty at 9600 8N2 and real
+TCP on loopback to the simulated ZVT terminal; checks ZVT cannot give are skipped, never passed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from drivers.registry import open_terminal
+from drivers.sim.scenario import load_scenario
+from drivers.sim.server import PtyServer, TcpServer
+from drivers.sim.terminal import SimulatedTerminal
+from techapp.diagnosis.engine import Diagnoser
+from techapp.diagnosis.outcome import _step_of
+
+pytestmark = pytest.mark.timeout(120)
+ZVT_SCENARIOS = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "resources/scenarios/zvt").glob("*.toml"))
+NOT_AVAILABLE = "not available over ZVT"
+#: what each scenario must show: (finding ids, the status check's state)
+EXPECTED = {
+    "zvt-ready": ((), "pass"),
+    "zvt-init-required": (("initialisation-required",), "fail"),
+    "zvt-date-time-wrong": (("clock-drift",), "fail"),
+    "zvt-printer-not-ready": (("printer-fault",), "fail"),
+    "zvt-host-unreachable": (("no-link",), "pass"),
+    "zvt-host-not-ready": (("host-unreachable",), "pass"),
+    "zvt-not-registered": (("register-with-terminal",), "pass"),
+    "zvt-journal-full": (("journal-full",), "fail"),
+}
+
+
+def _techapp(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TECHAPP_PASSWORD": "000000", "TECHAPP_LANG": "en"}
+    return subprocess.run(
+        [sys.executable, "-m", "techapp", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+@pytest.fixture
+def served():
+    servers = []
+
+    def start(kind: str, scenario: str):
+        terminal = SimulatedTerminal(load_scenario(scenario))
+        server = (PtyServer(terminal) if kind == "pty" else TcpServer(terminal)).start()
+        servers.append(server)
+        return server, (server.path if kind == "pty" else server.url)
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.mark.parametrize("kind", ["pty", "tcp"])
+def test_diagnose_finds_initialisation_required_and_fix_auto_initialises(served, kind, tmp_path):
+    server, port = served(kind, "zvt-init-required")
+    out = tmp_path / "d.json"
+    first = _techapp("diagnose", "--port", port, "--driver", "zvt", "--json", str(out))
+    assert first.returncode == 1, first.stderr
+    assert "The terminal needs an initialisation" in first.stdout
+    assert "Terminal's own status: initialisation required (status 51)" in first.stdout
+    assert f"Parameters\n    [skip] Terminal ID (TID): {NOT_AVAILABLE}" in first.stdout
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["id"] for f in doc["findings"]] == ["initialisation-required"]
+    assert [a["operation"] for a in doc["findings"][0]["actions"]] == ["initialise"]
+    skipped = {c["id"] for c in doc["checks"] if c["summary"]["en"] == NOT_AVAILABLE}
+    assert {"params.tid", "keys.tmk", "hardware.printer", "signon"} <= skipped
+    assert all(c["status"] == "skipped" for c in doc["checks"] if c["id"] in skipped)
+    assert doc["untested"] == []  # not available is not applicable, not untested
+
+    fixed = _techapp("diagnose", "--port", port, "--driver", "zvt", "--fix", "auto", "--json", str(out))
+    assert fixed.returncode == 0, fixed.stderr  # repaired and re-checked: healthy now
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    taken = doc["actions_taken"]
+    assert [(a["action"], a["result"]) for a in taken] == [("initialise", "done")]
+    assert doc["findings_before_repair"] == ["initialisation-required"]
+    status = next(c for c in doc["checks"] if c["id"] == "terminal.status")
+    assert status["status"] == "pass" and status["observed"]["code"] == "00"  # re-checked after the repair
+    assert "06 93" in server.terminal.zvt.commands
+    if kind == "pty":
+        assert server.terminal.scenario.link.line_baud == 9600
+
+
+@pytest.mark.parametrize("scenario", ZVT_SCENARIOS)
+def test_no_zvt_run_reports_a_check_it_cannot_give_as_passed(scenario):
+    assert set(EXPECTED) == set(ZVT_SCENARIOS)
+    port = f"sim://{scenario}?fresh"
+    driver = open_terminal(port, "zvt")
+    try:
+        result = Diagnoser(driver, "000000", port=port).run()
+    finally:
+        driver.close()
+    assert result.could_not_run is None
+    can = driver.capabilities
+    from techapp.diagnosis.runner import STEP_NEEDS
+
+    for c in result.checks:
+        need = STEP_NEEDS.get(_step_of(c))
+        if need is not None and need not in can:
+            assert c.status == "skipped" and c.summary.en == NOT_AVAILABLE, (c.id, c.status, c.summary.en)
+    findings, status = EXPECTED[scenario]
+    if findings is not None:
+        assert tuple(f.id for f in result.findings) == findings, [f.id for f in result.findings]
+    else:
+        assert result.findings
+    assert next(c for c in result.checks if c.id == "terminal.status").status == status
