@@ -9,9 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
-from conftest import DEMO_PASSWORD
-
 from techapp.bench import Bench, BenchJob, load_work_orders, worst_exit
+from techapp.credentials import DEMO_PASSWORD
 from techapp.history import History
 
 SN = '[identity]\nserial_number = "{}"\n'
