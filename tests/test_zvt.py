@@ -163,3 +163,29 @@ def test_host_unreachable_is_a3_over_serial(zvt_server):
         assert err.value.code == 0xA3
     finally:
         driver.close()
+
+
+def test_damaged_frames_are_naked_and_sent_again_on_the_same_faults_as_the_maintenance_link(pty_sim):
+    """[link.faults] corrupt/garbage on the PT's frames: the driver NAKs, the PT sends again, the command works."""
+    server = pty_sim("zvt-init-required", "[link.faults]\ncorrupt_rate = 0.2\ngarbage_rate = 0.2\nseed = 7\n")
+    driver = open_terminal(server.path, "zvt")
+    try:
+        for _ in range(4):
+            assert driver.status_enquiry().terminal_status == 0x51
+        stats = driver.link_stats
+        assert stats["naks_sent"] > 0 and stats["garbage_bytes"] > 0
+    finally:
+        driver.close()
+
+
+def test_a_pulled_cable_is_a_lost_link_not_a_hang(pty_sim):
+    from drivers.errors import Disconnected, LinkTimeout
+
+    server = pty_sim("zvt-ready", "[link.faults]\ndisconnect_after_frames = 2\n")
+    driver = open_terminal(server.path, "zvt", response_timeout=2.0)
+    try:
+        driver.status_enquiry()
+        with pytest.raises((Disconnected, LinkTimeout)):
+            driver.comm_test()
+    finally:
+        driver.close()
