@@ -52,6 +52,9 @@ class TerminalInfo:
     response_codes: list[LogEntry] | None = None
     error_log: list[LogEntry] | None = None
     errors: list[SectionError] = field(default_factory=list)
+    #: sections the driver's protocol cannot give (never asked, not errors), and that protocol's name
+    not_available: list[str] = field(default_factory=list)
+    over: str = ""
 
     @property
     def complete(self) -> bool:
@@ -99,7 +102,11 @@ def collect_info(driver: TerminalDriver, password: str | None, *, port: str) -> 
         if isinstance(err, Disconnected | LinkTimeout):
             raise _Stop from err
 
-    def attempt(section: str, fn):
+    def attempt(section: str, fn, need: str = ""):
+        if need and not driver.can(need):  # the protocol has no way to give it: not asked, not an error
+            info.not_available.append(section)
+            info.over = driver.display_name or driver.name
+            return None
         try:
             return fn()
         except TerminalError as err:
@@ -127,12 +134,12 @@ def collect_info(driver: TerminalDriver, password: str | None, *, port: str) -> 
         except TerminalError as err:
             record("login", err)
             return info
-        info.parameters = attempt("parameters", driver.parameters)
-        info.keys = attempt("keys", driver.key_status)
-        info.hardware = attempt("hardware", driver.hardware)
-        info.counters = attempt("counters", driver.counters)
-        info.response_codes = attempt("response_codes", lambda: driver.read_log("response-codes"))
-        info.error_log = attempt("error_log", lambda: driver.read_log("errors"))
+        info.parameters = attempt("parameters", driver.parameters, "parameters")
+        info.keys = attempt("keys", driver.key_status, "keys")
+        info.hardware = attempt("hardware", driver.hardware, "hardware")
+        info.counters = attempt("counters", driver.counters, "counters")
+        info.response_codes = attempt("response_codes", lambda: driver.read_log("response-codes"), "logs")
+        info.error_log = attempt("error_log", lambda: driver.read_log("errors"), "logs")
         attempt("logout", driver.logout)
     except _Stop:
         pass
@@ -262,6 +269,8 @@ def render_text(info: TerminalInfo) -> str:
         if entries is not None:
             out += ["", title]
             out += [f"  {_t(e.time)}  {e.code:<6} {e.text}" for e in entries] or ["  (empty)"]
+    if info.not_available:
+        out += ["", f"Not available over {info.over}: {', '.join(info.not_available)}"]
     if info.errors:
         out += ["", "Not read"]
         out += [f"  {e.section}: {e.message} [{e.error_type}]" for e in info.errors]

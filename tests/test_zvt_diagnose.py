@@ -109,3 +109,14 @@ def test_no_zvt_run_reports_a_check_it_cannot_give_as_passed(scenario):
     else:
         assert result.findings
     assert next(c for c in result.checks if c.id == "terminal.status").status == status
+
+
+def test_info_over_tcp_reads_the_identity_and_says_what_zvt_cannot_give(served, tmp_path):
+    _, port = served("tcp", "zvt-ready")
+    run = _techapp("info", "--port", port, "--driver", "zvt")
+    assert run.returncode == 0, run.stderr
+    assert "cVEND plug  SN 17fd1e3c" in run.stdout
+    assert "Not available over ZVT: parameters, keys, hardware, counters, response_codes, error_log" in run.stdout
+    assert "Not read" not in run.stdout
+    doc = json.loads(_techapp("info", "--port", port, "--driver", "zvt", "--json").stdout)
+    assert doc["identity"]["serial_number"] == "17fd1e3c" and doc["parameters"] is None and doc["errors"] == []
