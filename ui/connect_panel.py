@@ -243,7 +243,7 @@ class ConnectPanel(QGroupBox):
         self.sim.setToolTip(self.tr("Practise or demonstrate without a terminal: choose a scenario"))
         self.scenario_label.setText(self.tr("&Scenario:"))
         self.baud_label.setText(self.tr("Ba&ud rate:"))
-        self.driver_label.setText(self.tr("Protoco&l:"))
+        self.driver_label.setText(self.tr("Proto&col:"))
         self.driver.setToolTip(self.tr("The terminal's protocol; a simulated scenario chooses its own"))
         self.password_label.setText(self.tr("Pass&word:"))
         self.password.setPlaceholderText(self.tr("maintenance password"))

@@ -358,8 +358,8 @@
         <translation>波特率(&amp;U)：</translation>
     </message>
     <message>
-        <source>Protoco&amp;l:</source>
-        <translation>协议(&amp;L)：</translation>
+        <source>Proto&amp;col:</source>
+        <translation>协议(&amp;C)：</translation>
     </message>
     <message>
         <source>The terminal&apos;s protocol; a simulated scenario chooses its own</source>
