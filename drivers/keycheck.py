@@ -6,12 +6,27 @@ uses to compare a key sheet with what a terminal reports.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.ciphers import Cipher, modes
+from functools import cache
+from typing import Any
 
-try:  # cryptography >= 43 keeps TripleDES among the "decrepit" algorithms
-    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-except ImportError:  # pragma: no cover - older cryptography
-    from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES
+
+@cache
+def _primitives() -> tuple[Any, Any, Any]:
+    """``(Cipher, modes, TripleDES)``, imported on the first use rather than with this module: a diagnosis
+    that computes no key (most of them: the terminal reports check values) never loads ``cryptography``
+    (docs/performance.md). Only the classes are kept, never a key."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    try:  # cryptography >= 43 keeps TripleDES among the "decrepit" algorithms
+        from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    except ImportError:  # pragma: no cover - older cryptography
+        from cryptography.hazmat.primitives.ciphers.algorithms import TripleDES
+    return Cipher, modes, TripleDES
+
+
+def _tdes_ecb(key: bytes) -> Any:
+    cipher, modes, tdes = _primitives()
+    return cipher(tdes(_full_length(key)), modes.ECB())
 
 
 def _full_length(key: bytes) -> bytes:
@@ -27,14 +42,14 @@ def _full_length(key: bytes) -> bytes:
 def tdes_ecb_encrypt(key: bytes, data: bytes) -> bytes:
     if len(data) % 8:
         raise ValueError("TDES-ECB data must be a multiple of 8 bytes")
-    enc = Cipher(TripleDES(_full_length(key)), modes.ECB()).encryptor()
+    enc = _tdes_ecb(key).encryptor()
     return enc.update(data) + enc.finalize()
 
 
 def tdes_ecb_decrypt(key: bytes, data: bytes) -> bytes:
     if len(data) % 8:
         raise ValueError("TDES-ECB data must be a multiple of 8 bytes")
-    dec = Cipher(TripleDES(_full_length(key)), modes.ECB()).decryptor()
+    dec = _tdes_ecb(key).decryptor()
     return dec.update(data) + dec.finalize()
 
 

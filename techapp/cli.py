@@ -26,7 +26,6 @@ from pathlib import Path
 from drivers.addr import hostport
 from drivers.errors import TerminalError
 from drivers.maint.tracemask import masked_hex
-from drivers.ports import list_ports
 from drivers.registry import DEFAULT_DRIVER, DRIVERS, open_terminal
 from drivers.safeio import STDOUT, OutputPathError, check_output_path, open_private_append
 from drivers.transport import DEFAULT_BAUDRATE
@@ -34,7 +33,6 @@ from drivers.transport import DEFAULT_BAUDRATE
 from . import __version__
 from .credentials import DEMO_PASSWORD, PasswordUnavailable, read_password
 from .history_cli import add_history_parser, add_no_history_arg, cmd_history, record_diagnosis, record_restore
-from .info import collect_info, render_text
 
 DEMO_SCENARIO = "demo-97"
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -315,6 +313,8 @@ def _open_trace(path: str | None):
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from .info import collect_info, render_text
+
     port = f"sim://{DEMO_SCENARIO}" if args.demo else args.port
     password = _password(args)
     if password is None:
@@ -752,6 +752,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
+    from drivers.ports import list_ports
+
     found = list_ports()
     if args.json:
         json.dump([{**asdict(p), "usb_id": p.usb_id} for p in found], sys.stdout, ensure_ascii=False, indent=2)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .history import History, HistoryError, VisitSummary, safe_record, technician
+if TYPE_CHECKING:  # the history (sqlite3 and its helpers) loads when a visit is read or recorded
+    from .history import VisitSummary
 
 OUTCOME_WORDS = {
     "healthy": "healthy",
@@ -64,6 +65,8 @@ def report_source(args: argparse.Namespace) -> tuple[dict[str, Any], int] | None
 
     Raises :class:`HistoryError` (with a message for the person) when the visit is not there.
     """
+    from .history import History, HistoryError
+
     visit_id = getattr(args, "visit", None)
     if visit_id is None and not getattr(args, "last", False):
         return None
@@ -84,6 +87,8 @@ def record_diagnosis(result: Any, *, before: Any = None, disabled: bool = False)
     """Record a finished ``diagnose`` run; a warning (never an exception) when the history cannot be written."""
     if disabled:
         return None
+    from .history import safe_record, technician
+
     visit_id, why = safe_record(lambda h: h.record(result, technician=technician(), before=before))
     if visit_id is None:
         _warn(f"this run is not recorded in the visit history: {why}")
@@ -93,6 +98,8 @@ def record_diagnosis(result: Any, *, before: Any = None, disabled: bool = False)
 def record_restore(*, disabled: bool = False, **kwargs: Any) -> int | None:
     if disabled:
         return None
+    from .history import safe_record, technician
+
     visit_id, why = safe_record(lambda h: h.record_restore(technician=technician(), **kwargs))
     if visit_id is None:
         _warn(f"this restore is not recorded in the visit history: {why}")
@@ -122,6 +129,8 @@ def _line(v: VisitSummary, lang: str) -> str:
 
 
 def cmd_history(args: argparse.Namespace, lang: str) -> int:
+    from .history import History, HistoryError
+
     try:
         with History.open() as h:
             if args.compare is not None:

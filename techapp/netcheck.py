@@ -96,11 +96,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-import psutil
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import ExtensionOID, NameOID
-
 from drivers.safeio import InputFileError, loads_json, read_text
 from drivers.timescale import hopeless_wait
 
@@ -362,6 +357,8 @@ def local_network(*, proc_net: Path | None = None) -> LocalNetwork:
     ``proc_net`` overrides ``/proc/net`` (tests); elsewhere than Linux, and
     without it, the route is unknown (None): psutil does not read routes.
     """
+    import psutil  # here, not at the top: a diagnosis over a pty starts its link without it (docs/performance.md)
+
     stats = psutil.net_if_stats()
     addrs = psutil.net_if_addrs()
     interfaces: list[Interface] = []
@@ -780,12 +777,17 @@ def tcp_connect(host: str, port: int, dialer: Dialer, timeout: float) -> TcpResu
     return TcpResult(host, port, "ok", latency, latency, f"connected to {target} in {latency:.1f} ms")
 
 
-def _first(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
+def _first(name: Any, oid: Any) -> str | None:
     attrs = name.get_attributes_for_oid(oid)
     return str(attrs[0].value) if attrs else None
 
 
 def parse_certificate(der: bytes) -> Certificate:
+    # cryptography only when a certificate is read (a TLS host): most diagnoses never load it
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtensionOID, NameOID
+
     cert = x509.load_der_x509_certificate(der)
     dns_names: list[str] = []
     ips: list[str] = []

@@ -29,7 +29,6 @@ from .checks import Context, judge
 from .model import Action, ActionOutcome, Diagnosis, Finding, T
 from .outcome import untested
 from .plan import declare, needs_of, order, restores_of
-from .rules import findings as find
 from .runner import PERSON_TIMEOUT_S, AskPerson, Gatherer, Readings, StepProgress, explain, is_link_failure
 
 #: Confirm an automatic action before it runs: True to go ahead.
@@ -110,6 +109,9 @@ class Diagnoser:
         )
 
     def _result(self, r: Readings, started: datetime) -> Diagnosis:
+        # the rules (and through them the host checks) load when first judged, not before the link starts
+        from .rules import findings as find
+
         checks = judge(r, self.ctx)
         result = Diagnosis(
             port=self.port,
