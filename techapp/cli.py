@@ -18,10 +18,11 @@ import select
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from drivers.addr import hostport
 from drivers.errors import TerminalError
@@ -554,7 +555,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     from .diagnosis.render import render_text
     from .diagnosis.runner import PERSON_TIMEOUT_S
     from .laptopnet import laptop_dialer, trusted_ca  # the laptop's checks (cryptography, psutil): only here
-    from .profiles import ProfileError, load_profile
+    from .profiles import ProfileError, read_profile
     from .workorder import WorkOrderError, load_work_order
 
     lang = _lang(args)
@@ -566,8 +567,8 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         _err(str(err))
         return EXIT_CANNOT_RUN
     profile_name = args.profile or (work_order.acquirer_profile if work_order else "") or ("demo" if args.demo else "")
-    try:
-        profile = load_profile(profile_name) if profile_name else None
+    try:  # found, read and parsed before the terminal is touched; validated (pydantic) during the first reads
+        profile = _validate_in_background(read_profile(profile_name)) if profile_name else None
     except ProfileError as err:
         _err(str(err))
         return EXIT_CANNOT_RUN
@@ -644,6 +645,11 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             close_all()
             _err_terminal(err)
             return EXIT_CANNOT_RUN
+        except ProfileError as err:  # found invalid during the reads: nothing was tested or written; log out
+            close_all()
+            finished.set()
+            _err(f"{err} (the diagnosis stopped after reading the terminal; nothing was written)")
+            return EXIT_CANNOT_RUN
         except BaseException:  # Ctrl-C during the run: log out before leaving
             close_all()
             raise
@@ -682,6 +688,47 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         if cli_evidence(result, args, lang, maintenance_log, before=before) != 0:
             return EXIT_CANNOT_RUN
     return result.exit_code
+
+
+def _validate_in_background(read: Any) -> Callable[[], Any]:
+    """Validate a read profile (:func:`techapp.profiles.read_profile`) in a thread; returns the waiter.
+
+    Validating means importing pydantic and building the profile model (about 0.1 s of CPU): done while the
+    terminal answers its first reads, which leave the main thread waiting on the line, instead of before
+    the first byte. The same thread then loads the modules the diagnosis needs after the reads (the rules,
+    the host checks, the text report, the visit history). The waiter returns the profile or raises its
+    :class:`~techapp.profiles.ProfileError`. See docs/performance.md.
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        interval = sys.getswitchinterval()
+        # the main thread wakes for each frame from the terminal: let it in within 0.5 ms, not the default 5
+        sys.setswitchinterval(min(interval, 0.0005))
+        try:
+            box["profile"] = read.validate()
+        except BaseException as err:  # noqa: BLE001 - handed to the waiter, which raises it in the main thread
+            box["error"] = err
+        try:
+            import importlib
+
+            for name in ("techapp.diagnosis.rules", "techapp.diagnosis.render", "techapp.history"):
+                importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S110 - only a head start: the main thread imports (and fails) on use
+            pass
+        finally:
+            sys.setswitchinterval(interval)
+
+    thread = threading.Thread(target=work, name="techapp-profile", daemon=True)
+    thread.start()
+
+    def wait() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["profile"]
+
+    return wait
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -142,16 +142,34 @@ def find_profile(name: str) -> Path:
     raise ProfileError(f"unknown acquirer profile {name!r}; profiles found: {known}")
 
 
-def load_profile(name_or_path: str | os.PathLike[str]) -> AcquirerProfile:
-    """A profile by name (``"demo"``, looked up in :func:`profile_dirs`) or by path."""
+@dataclass(frozen=True)
+class ReadProfile:
+    """A profile file found, read and parsed as TOML, not yet validated (:func:`read_profile`)."""
+
+    path: Path
+    raw: dict[str, Any]
+
+    def validate(self) -> AcquirerProfile:
+        """The validated profile, or :class:`ProfileError` naming the file, the key and what was expected."""
+        from .profile_model import validate  # pydantic: loaded when a profile is validated, never to list them
+
+        return validate(self.raw, self.path.stem, str(self.path))
+
+
+def read_profile(name_or_path: str | os.PathLike[str]) -> ReadProfile:
+    """Find, read and parse a profile without validating it (no pydantic): a missing, unreadable or
+    not-TOML file raises :class:`ProfileError` here; :meth:`ReadProfile.validate` does the rest."""
     path = find_profile(str(name_or_path))
     try:  # a regular file of bounded size; deep nesting, huge integers and repeated keys are errors
         raw = loads_toml(read_text(path, what="profile"), what=str(path))
     except InputFileError as err:
         raise ProfileError(str(err)) from err
-    from .profile_model import validate  # pydantic: loaded when a profile is read, never to list them
+    return ReadProfile(path, raw)
 
-    return validate(raw, path.stem, str(path))
+
+def load_profile(name_or_path: str | os.PathLike[str]) -> AcquirerProfile:
+    """A profile by name (``"demo"``, looked up in :func:`profile_dirs`) or by path."""
+    return read_profile(name_or_path).validate()
 
 
 def load_profile_text(text: str, *, profile_id: str = "text", source: str = "<text>") -> AcquirerProfile:

@@ -8,6 +8,7 @@ was never put on the wire is not counted.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -127,6 +128,27 @@ def test_every_command_logs_out_on_the_wire(pty_sim, wire, env, tmp_path, comman
     assert cmds.count("LOGIN") >= 1  # a repair's re-check logs in again on the same line: still one login open
     assert cmds.count("LOGOUT") == 1, " ".join(cmds)
     assert cmds[-1] == "LOGOUT", f"the last request of `{' '.join(command)}` was {cmds[-1]}: {' '.join(cmds)}"
+
+
+def test_an_invalid_profile_stops_the_diagnosis_after_the_reads_and_logs_out(pty_sim, wire, env, tmp_path):
+    # valid TOML, a wrong TPDU: found while the terminal answers its first reads (the profile is validated in
+    # parallel with them, docs/performance.md); nothing is tested, dialled or written, and the login is closed
+    profile = tmp_path / "bank.toml"
+    demo = (ROOT / "resources" / "acquirers" / "demo.toml").read_text(encoding="utf-8")
+    profile.write_text(demo.replace('tpdu = "6000030000"', 'tpdu = "7000030000"'), encoding="utf-8")
+    server = pty_sim("demo-97")
+    done = techapp("diagnose", "--port", server.path, "--profile", str(profile), "--fix", "auto", env=env)
+    assert done.returncode == 2, done.stderr
+    assert f"{profile}: key 'tpdu': the TPDU ID (first two digits) must be 60" in done.stderr
+    assert "nothing was written" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""  # no report of a diagnosis that did not finish
+    time.sleep(0.3)  # the last frame reaches the terminal's thread
+    cmds = wire.commands()
+    assert cmds[-1] == "LOGOUT" and cmds.count("LOGOUT") == 1, cmds
+    acts = {"COMM_TEST", "SIGN_ON", "SETTLE", "SELF_TEST", "SET_CLOCK", "PRINT_TEXT", "REBOOT", "PARAM_BEGIN"}
+    assert not acts & set(cmds), cmds
+    history = techapp("history", "--json", env=env)
+    assert history.returncode == 0 and json.loads(history.stdout) == []  # no visit recorded for it
 
 
 def test_ctrl_c_during_a_diagnosis_logs_out(pty_sim, wire, env):

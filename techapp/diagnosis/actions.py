@@ -8,16 +8,18 @@ Escalations are ready-to-send texts for the acquirer's helpdesk.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.addr import hostport
 from drivers.models import Parameters
 
-from ..profiles import AcquirerProfile
 from ..workorder import WorkOrder
 from .checks import current_log
 from .model import Action, T, Text
 from .runner import Readings
+
+if TYPE_CHECKING:  # the validated profile model (pydantic) is not needed to import the diagnosis
+    from ..profiles import AcquirerProfile
 
 #: Payment parameters as findings and actions name them: English, Chinese (the terminal menus' words).
 PARAMETER_NAMES = {

@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from drivers.addr import hostport
 
-from ..profiles import AcquirerProfile
 from ..workorder import MID_RE, TID_RE, WorkOrder
 from .model import CheckResult, Status, T, Text
 from .runner import Readings
+
+if TYPE_CHECKING:  # the validated profile model (pydantic) is not needed to import the diagnosis
+    from ..profiles import AcquirerProfile
 
 #: Clock drift against the laptop: warn above, fail above (TLS and logs break; threshold unconfirmed).
 CLOCK_WARN_S = 60

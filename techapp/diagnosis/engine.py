@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.addr import hostport
 from drivers.base import TerminalDriver
@@ -22,7 +22,6 @@ from drivers.errors import TerminalError
 from drivers.models import Parameters
 
 from ..backups import BackupError, save_backup
-from ..profiles import AcquirerProfile
 from ..workorder import WorkOrder
 from . import actions as act
 from .checks import Context, judge
@@ -30,6 +29,9 @@ from .model import Action, ActionOutcome, Diagnosis, Finding, T
 from .outcome import untested
 from .plan import declare, needs_of, order, restores_of
 from .runner import PERSON_TIMEOUT_S, AskPerson, Gatherer, Readings, StepProgress, explain, is_link_failure
+
+if TYPE_CHECKING:  # the validated profile model (pydantic) is not needed to import the diagnosis
+    from ..profiles import AcquirerProfile
 
 #: Confirm an automatic action before it runs: True to go ahead.
 Confirm = Callable[[Action, Finding], bool]
@@ -58,7 +60,7 @@ class Diagnoser:
         *,
         port: str = "",
         work_order: WorkOrder | None = None,
-        profile: AcquirerProfile | None = None,
+        profile: AcquirerProfile | Callable[[], AcquirerProfile] | None = None,
         dialer: Any = None,
         cafile: str | None = None,
         sign_on: bool = True,
@@ -74,7 +76,10 @@ class Diagnoser:
         self.settlement = None  # the last SETTLE's result (its 0500/0510 for techapp.evidence)
         self.password = password
         self.port = port
-        self.ctx = Context(work_order, profile)
+        # a callable profile is still being validated (techapp diagnose does it in parallel with the first
+        # reads): it is waited for before the first test or judgement, and its ProfileError ends the run there
+        self._pending_profile = profile if callable(profile) else None
+        self.ctx = Context(work_order, None if callable(profile) else profile)
         self.dialer = dialer
         self.cafile = cafile
         self.sign_on = sign_on
@@ -106,9 +111,17 @@ class Diagnoser:
             cancel=self.cancel,
             clock=self.clock,
             person_timeout_s=self.person_timeout_s,
+            before_tests=self._resolve_profile,
         )
 
+    def _resolve_profile(self) -> None:
+        """Wait for a profile given as a callable; its error (``ProfileError``) propagates out of ``run()``."""
+        pending, self._pending_profile = self._pending_profile, None
+        if pending is not None:
+            self.ctx = dataclasses.replace(self.ctx, profile=pending())
+
     def _result(self, r: Readings, started: datetime) -> Diagnosis:
+        self._resolve_profile()  # a run that ended before its tests (no login) is still judged with it
         # the rules (and through them the host checks) load when first judged, not before the link starts
         from .rules import findings as find
 

@@ -226,6 +226,12 @@ class StepCancelled(Exception):
 CANCEL_GRACE_S = 3.0
 
 
+#: The steps that only read the terminal (before them nothing is tested, dialled or written).
+READS = frozenset(
+    {"connect", "identity", "login", "device-status", "hardware", "parameters", "keys", "counters", "logs"}
+)
+
+
 class Gatherer:
     """Runs the steps of one diagnosis over one driver (logged in here)."""
 
@@ -243,8 +249,12 @@ class Gatherer:
         network_timeout: float = 5.0,
         person_timeout_s: int = PERSON_TIMEOUT_S,
         clock: Callable[[], datetime] = datetime.now,
+        before_tests: Callable[[], None] | None = None,
     ) -> None:
         self.driver = driver
+        # called once, after the reads and before the first test (a person's, a dial-out, a sign-on); what it
+        # raises ends the run (the diagnosis waits there for a profile it validates in parallel)
+        self._before_tests = before_tests
         self.password = password
         self.dialer = dialer
         self.cafile = cafile
@@ -335,6 +345,9 @@ class Gatherer:
                 self.r.cancelled = True
                 self._not_run(step.id, "cancelled", CANCELLED_BY_USER)
                 continue
+            if step.id not in READS and self._before_tests is not None:
+                hook, self._before_tests = self._before_tests, None
+                hook()
             why = self._why_skip(step)
             if why is not None:
                 self._not_run(step.id, *why)

@@ -10,13 +10,38 @@ rendering. See docs/reports.md.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .build import SCHEMA, build_report, report_number
-from .mask import clean, clean_tree, mask_pan
+if TYPE_CHECKING:
+    from .build import SCHEMA, build_report, report_number
+    from .mask import clean, clean_tree, mask_pan
+
+# `seal` is both a submodule and a function: imported here, so the package attribute is always the function
 from .seal import Verification, canonical_bytes, fingerprint, public_key_b64, seal, verify_report
+
+# The report's data and mask load on first use (PEP 562): building the command line's `report`
+# parser imports this package, and `techapp diagnose` should not pay for them before its first byte.
+_LAZY = {
+    "SCHEMA": "build",
+    "build_report": "build",
+    "report_number": "build",
+    "clean": "mask",
+    "clean_tree": "mask",
+    "mask_pan": "mask",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 PAPERS = ("A4", "Letter")
 LANGS = ("en", "zh")
@@ -89,6 +114,8 @@ def load_report(path: str | Path) -> dict[str, Any]:
         doc = loads_json(text, what=str(path))
     except InputFileError as err:
         raise ValueError(f"{path}: not a JSON file ({str(err).removeprefix(f'{path}: ')})") from None
+    from .build import SCHEMA
+
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
         raise ValueError(f"{path}: not a service report (schema {got!r}, expected {SCHEMA})")
