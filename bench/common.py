@@ -61,6 +61,24 @@ def run_timed(cmd: Sequence[str], env: dict[str, str], *, until: str | None = No
     return took
 
 
+def run_timed_lines(cmd: Sequence[str], env: dict[str, str], prefixes: Sequence[str]) -> list[float]:
+    """Times from start to the first stdout line starting with each of ``prefixes`` (in that order)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    took: list[float] = []
+    for line in proc.stdout:
+        if len(took) < len(prefixes) and line.startswith(prefixes[len(took)]):
+            took.append(time.perf_counter() - start)
+            if len(took) == len(prefixes):
+                break
+    _out, err = proc.communicate(timeout=60)
+    if len(took) < len(prefixes):
+        missing = prefixes[len(took)]
+        raise SystemExit(f"{' '.join(cmd)} never printed {missing!r} (exit {proc.returncode}):\n{err[-2000:]}")
+    return took
+
+
 def interleave(measures: dict[str, Callable[[], float]], rounds: int, warmup: int = 1) -> dict[str, list[float]]:
     """Each measure once per round, in turn; ``warmup`` rounds first (not kept: cold caches)."""
     for _ in range(warmup):

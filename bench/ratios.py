@@ -11,8 +11,9 @@ diagnose  ``techapp diagnose`` on the 97 demo over a pty vs the wire floor      
           connect latencies on the terminal's and on the laptop's side). The terminal paces
           its bytes at 115200 baud (``[link] pace = true``), as a real one does.
 parallel  8 diagnoses at once (8 terminals, 8 ptys) vs one alone                         target <= 1.5x
-window    ``techapp --demo`` start to connected window vs a bare PySide6 window          target <= 1.5x
-          start to first paint (the reference is the floor of any Qt window on this machine)
+window    ``techapp --demo`` start to the main window's first paint (its ``painted:`` line)  target <= 1.5x
+          vs a bare PySide6 window's start to first paint (the floor of any Qt window on this
+          machine); then first paint to connected (``ready:``, the demo terminal read)   target <= 0.3 s
 
 Rounds interleave the thing and its reference; medians and min-max are printed.
 Exit status 0 always: this measures, the tests assert behaviour.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +35,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PYTHON, ROOT, bench_env, interleave, report, run_timed, techapp  # noqa: E402
+from bench.common import (  # noqa: E402
+    PYTHON,
+    ROOT,
+    bench_env,
+    interleave,
+    report,
+    run_timed,
+    run_timed_lines,
+    summary,
+    techapp,
+)
 
 WORK_ORDER = str(ROOT / "resources" / "work-orders" / "demo-97.toml")
 PACED_97 = 'extends = "demo-97"\n[link]\npace = true\n'
@@ -223,15 +235,26 @@ BARE_WINDOW = textwrap.dedent(
 
 
 def bench_window(rounds: int) -> None:
-    env = bench_env(TECHAPP_EXIT_WHEN_READY="1")
+    """Each ``techapp --demo`` run gives both of its times: start to ``painted:`` and ``painted:`` to ``ready:``."""
+    env = bench_env(TECHAPP_EXIT_WHEN_READY="1", TECHAPP_PRINT_STARTUP="1")
+    after_paint: list[float] = []
+    to_ready: list[float] = []
+
+    def demo() -> float:
+        painted, ready = run_timed_lines(techapp("--demo"), env, ("painted:", "ready:"))
+        after_paint.append(ready - painted)
+        to_ready.append(ready)
+        return painted
+
     times = interleave(
-        {
-            "techapp": lambda: run_timed(techapp("--demo"), env, until="ready:"),
-            "bare": lambda: run_timed([PYTHON, "-c", BARE_WINDOW], env, until="painted"),
-        },
-        rounds,
+        {"techapp": demo, "bare": lambda: run_timed([PYTHON, "-c", BARE_WINDOW], env, until="painted")}, rounds
     )
-    report("window", "techapp --demo to connected", times["techapp"], "bare window to first paint", times["bare"], 1.5)
+    del after_paint[: len(after_paint) - rounds], to_ready[: len(to_ready) - rounds]  # the warm-up run
+    thing, reference = "techapp --demo to first paint", "bare window to first paint"
+    report("window", thing, times["techapp"], reference, times["bare"], 1.5)
+    print(f"  {'first paint to connected':<34} {summary(after_paint)}  (target <= 0.3 s: ", end="")
+    print("meets)" if statistics.median(after_paint) <= 0.3 else "misses)")
+    print(f"  {'(start to connected)':<34} {summary(to_ready)}")
 
 
 def main(argv: list[str] | None = None) -> int:

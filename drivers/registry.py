@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .base import TerminalDriver
 from .errors import DriverNotAvailable
+
+if TYPE_CHECKING:
+    from .base import TerminalDriver
 
 
 @dataclass(frozen=True)

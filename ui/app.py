@@ -12,8 +12,6 @@ from PySide6.QtWidgets import QApplication
 
 import techapp
 from drivers.resources import resource_root
-from techapp.credentials import DEMO_PASSWORD
-from techapp.workorder import WorkOrderError
 
 from . import crash
 from .i18n import languages
@@ -39,6 +37,8 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 def setup_demo(window: MainWindow, *, connect: bool = True) -> None:
     """Built-in simulated 97 terminal, its work order and the demo profile; connected, ready for Diagnose."""
     from techapp.cli import DEMO_SCENARIO, DEMO_WORK_ORDER  # here: the command line's modules load only for --demo
+    from techapp.credentials import DEMO_PASSWORD
+    from techapp.workorder import WorkOrderError
 
     panel = window.connect_panel
     panel.use_simulator(DEMO_SCENARIO)
@@ -52,12 +52,14 @@ def setup_demo(window: MainWindow, *, connect: bool = True) -> None:
         panel.connect_button.click()
 
 
-def create_window(service: TerminalService | None = None) -> tuple[MainWindow, TerminalService]:
+def create_window(service: TerminalService | None = None, *, defer: bool = False) -> tuple[MainWindow, TerminalService]:
+    """The main window and its service; ``defer``: the window's tools, history, report, evidence and bench
+    are added just after its first paint (:meth:`MainWindow.finish_setup`), as ``techapp`` starts it."""
     app = QApplication.instance()
     service = service or TerminalService(app)
     langs = languages()
     langs.set_language(langs.initial(app_settings()))
-    return MainWindow(service), service
+    return MainWindow(service, defer=defer), service
 
 
 def _exit_when_ready(window: MainWindow, demo: bool, *, close: bool = True) -> None:
@@ -72,6 +74,7 @@ def _exit_when_ready(window: MainWindow, demo: bool, *, close: bool = True) -> N
         if said:
             return
         said.append(True)
+        window.finish_setup()  # ready means all of the window (a no-op: it is in by now)
         print(f"ready: {window.link} {window.session.port} {window.windowTitle()}", flush=True)
         if close:
             window.close()
@@ -113,12 +116,15 @@ def _close_on_signals(window: MainWindow) -> tuple[QTimer, dict]:
 def run_gui(demo: bool = False) -> int:
     app = make_app()
     crash.install()
-    window, service = create_window()
+    # the window paints first; its tools, history, report, evidence and bench load right after (issue 15)
+    window, service = create_window(defer=True)
+    when_ready = os.environ.get("TECHAPP_EXIT_WHEN_READY")  # smoke tests of the real entry point
+    if os.environ.get("TECHAPP_PRINT_STARTUP") == "1":  # bench/ratios.py: the first frame is drawn
+        window.firstPainted.connect(lambda: print(f"painted: {window.windowTitle()}", flush=True))
+    if demo:  # after the first frame: the demo's scenario, work order and profile need more than Qt
+        window.firstPainted.connect(lambda: QTimer.singleShot(0, lambda: setup_demo(window)))
     window.show()
     wake, previous = _close_on_signals(window)
-    if demo:
-        QTimer.singleShot(0, lambda: setup_demo(window))
-    when_ready = os.environ.get("TECHAPP_EXIT_WHEN_READY")  # smoke tests of the real entry point
     if when_ready in ("1", "hold"):
         _exit_when_ready(window, demo, close=when_ready == "1")
     try:

@@ -7,6 +7,8 @@ can be slow on some systems); the panel only shows what it hears through :meth:`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -22,10 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from drivers.ports import TERMINAL, PortInfo
 from drivers.registry import DEFAULT_DRIVER, DRIVERS, default_baudrate
-from drivers.sim.scenario import ScenarioError, list_scenarios, load_scenario, published_password
+from drivers.sim.catalog import list_scenarios  # names only: no pydantic before the first paint
 from techapp.credentials import DEMO_PASSWORD
+
+if TYPE_CHECKING:
+    from drivers.ports import PortInfo
 
 BAUDS = (115200, 57600, 38400, 19200, 9600)
 
@@ -144,6 +148,8 @@ class ConnectPanel(QGroupBox):
     def _port_tooltips(self) -> None:
         typed = self.port.currentText()  # changing the current item's data would put its text in the field
         blocked = self.port.blockSignals(True)
+        from drivers.ports import TERMINAL  # loaded with the ports listed (the port watcher's thread)
+
         for i, p in enumerate(self._ports[: self.port.count()]):
             tip = self.tr("Recognised payment terminal") if p.kind == TERMINAL else None
             self.port.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
@@ -188,6 +194,8 @@ class ConnectPanel(QGroupBox):
             self.scenario_desc.setVisible(False)
             return
         name = self.scenario.currentData()
+        from drivers.sim.scenario import ScenarioError, load_scenario, published_password  # read when ticked
+
         try:
             s = load_scenario(name)
             text = s.description

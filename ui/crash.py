@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 import techapp
-from techapp.backups import data_dir
 
 
 def version_details() -> str:
@@ -50,6 +49,8 @@ def version_details() -> str:
 
 
 def crash_dir() -> Path:
+    from techapp.backups import data_dir  # here: the backups' drivers load after the window's first paint
+
     return data_dir() / "crash"
 
 

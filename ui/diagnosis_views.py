@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
@@ -36,14 +36,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from techapp.diagnosis import Action, ActionOutcome, Diagnosis, Finding, PersonPrompt, StepProgress
 from techapp.diagnosis.plan import plan_ids, plan_lines
-from techapp.diagnosis.render import CONFIDENCE, GROUPS, KIND, RESULT, SEVERITY, source_text
 
 from .i18n import lang
 from .style import SEVERITY_COLOR, STATUS_COLOR, badge_css, status_icon
 from .terminal_view import parameter_label
 from .wording import gui_text
+
+if TYPE_CHECKING:
+    from techapp.diagnosis import Action, ActionOutcome, Diagnosis, Finding, PersonPrompt, StepProgress
+
+
+def _texts():
+    """:mod:`techapp.diagnosis.render` (its tables pull in the checks and the acquirer-profile models):
+    loaded when a diagnosis is shown, not before the window's first paint."""
+    from techapp.diagnosis import render
+
+    return render
 
 
 def fmt(value: Any, depth: int = 0, *, limit: int | None = 160) -> str:
@@ -167,7 +176,7 @@ class ChecklistView(QTreeWidget):
         for c in d.checks:
             head = groups.get(c.group)
             if head is None:
-                title = GROUPS.get(c.group)
+                title = _texts().GROUPS.get(c.group)
                 head = QTreeWidgetItem([title(language) if title else c.group])
                 head.setFont(0, bold)
                 head.setData(0, Qt.ItemDataRole.UserRole, "skipped")
@@ -189,7 +198,9 @@ class ChecklistView(QTreeWidget):
                 if value:
                     item.addChild(QTreeWidgetItem([label, fmt(value, limit=None)]))
             if c.compared_with:
-                item.addChild(QTreeWidgetItem([self.tr("Compared with"), source_text(c.compared_with, language)]))
+                item.addChild(
+                    QTreeWidgetItem([self.tr("Compared with"), _texts().source_text(c.compared_with, language)])
+                )
             if c.duration_ms:
                 item.addChild(
                     QTreeWidgetItem([self.tr("Time taken"), self.tr("%1 ms").replace("%1", str(c.duration_ms))])
@@ -450,10 +461,10 @@ class FindingsView(QScrollArea):
         title.setFont(big)
         lay.addWidget(title)
         top = QHBoxLayout()
-        sev = QLabel(t(SEVERITY[f.severity]))
+        sev = QLabel(t(_texts().SEVERITY[f.severity]))
         sev.setStyleSheet(badge_css(SEVERITY_COLOR[f.severity]))
         sev.setToolTip(self.tr("Severity"))
-        conf = QLabel(self.tr("Confidence: %1").replace("%1", t(CONFIDENCE[f.confidence])))
+        conf = QLabel(self.tr("Confidence: %1").replace("%1", t(_texts().CONFIDENCE[f.confidence])))
         conf.setStyleSheet(badge_css("#546e7a"))
         top.addWidget(sev)
         top.addWidget(conf)
@@ -479,7 +490,7 @@ class FindingsView(QScrollArea):
         lay = QVBoxLayout(box)
         lay.setContentsMargins(12, 2, 0, 2)
         head = QHBoxLayout()
-        kind = QLabel(t(KIND[a.kind]))
+        kind = QLabel(t(_texts().KIND[a.kind]))
         kind.setStyleSheet(badge_css({"automatic": "#1e6fd9", "manual": "#6d4c41", "escalation": "#8e24aa"}[a.kind]))
         head.addWidget(kind)
         head.addStretch(1)
@@ -565,7 +576,7 @@ class FindingsView(QScrollArea):
         lay.addWidget(head)
         if finding is not None:
             lay.addWidget(_label(self.tr("For: %1").replace("%1", t(finding.title))))
-        lay.addWidget(_label(self.tr("%1: %2").replace("%1", t(RESULT[o.result])).replace("%2", t(o.message))))
+        lay.addWidget(_label(self.tr("%1: %2").replace("%1", t(_texts().RESULT[o.result])).replace("%2", t(o.message))))
         if o.written:
             rows = []
             for name, value in o.written.items():

@@ -8,6 +8,8 @@ window's language with the terminal's Chinese display text beside it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,9 +30,12 @@ from PySide6.QtWidgets import (
 
 import techapp
 from drivers.resources import resource_root
-from techapp.profiles import AcquirerProfile, ProfileError, list_profiles, load_profile
+from techapp.profiles import ProfileError, list_profiles, load_profile
 
 from .i18n import LOCALE, lang
+
+if TYPE_CHECKING:
+    from techapp.profiles import AcquirerProfile
 
 
 def app_icon() -> QIcon:

@@ -10,6 +10,8 @@ display text. Without a profile the column says so.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,12 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from drivers.models import LogEntry
-from techapp.info import TerminalInfo
-from techapp.profiles import AcquirerProfile
-
 from .copying import copy_text, install_copy, tree_text
 from .i18n import lang
+
+if TYPE_CHECKING:
+    from drivers.models import LogEntry
+    from techapp.info import TerminalInfo
+    from techapp.profiles import AcquirerProfile
 
 RESPONSE_CODES, ERRORS = "response-codes", "errors"
 

@@ -7,8 +7,9 @@ import os
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,24 +34,22 @@ from PySide6.QtWidgets import (
 )
 
 import techapp
-from techapp.diagnosis import Action, Diagnosis, Finding, PersonPrompt, StepProgress, Text
-from techapp.info import TerminalInfo
+from techapp.diagnosis import Text
 from techapp.profiles import ProfileError, list_profiles, load_profile
 
 from . import service as svc
-from .bench_view import install_bench
 from .connect_panel import ConnectPanel
 from .diagnosis_views import ChecklistView, FindingsView, PromptPanel, RepairDialog, safe_buttons
-from .evidence_bundle import install_evidence
-from .history_view import install_history
 from .i18n import LANGUAGES, NATIVE_NAME, lang, languages
-from .report_dialog import install_report
 from .style import STATUS_COLOR, status_icon
 from .terminal_view import TerminalView
-from .tools import install_tools
 from .traffic_log import TrafficLog
 from .wording import gui_text
 from .workorder_panel import WorkOrderPanel
+
+if TYPE_CHECKING:
+    from techapp.diagnosis import Action, Diagnosis, Finding, PersonPrompt, StepProgress
+    from techapp.info import TerminalInfo
 
 
 def said_now(text: Text | str) -> str:
@@ -129,8 +128,37 @@ class Banner(QFrame):
         self.close_button.setAccessibleName(self.tr("Hide this message"))
 
 
+class _FirstPaint(QObject):
+    """Watches the window's first paint: once the whole first frame is drawn, ``firstPainted`` is emitted
+    and the deferred parts are added (:meth:`MainWindow.finish_setup`), each in its own turn of the event
+    loop so the frame reaches the screen first. Removes itself after."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Paint:
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._painted)  # after the rest of this frame (the children) is drawn
+        return False
+
+    def _painted(self) -> None:
+        self.window.firstPainted.emit()
+        QTimer.singleShot(0, self.window.finish_setup)
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, service: svc.TerminalService, parent: QWidget | None = None) -> None:
+    # the first frame is drawn (a window made with defer=True; emitted once)
+    firstPainted = Signal()
+    # the deferred parts are in (a window made with defer=True): menus complete, Logs tab, report
+    readyChanged = Signal()
+
+    def __init__(self, service: svc.TerminalService, parent: QWidget | None = None, *, defer: bool = False) -> None:
+        """``defer``: the tools, the visit history, the report, the evidence bundle and the repair bench
+        (their menus, the Logs tab, and the modules they need) are added just after the window's first
+        paint (:meth:`finish_setup`), so the window shows as soon as Qt can draw it; else at once."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.service = service
@@ -348,16 +376,40 @@ class MainWindow(QMainWindow):
         languages().changed.connect(self._language_changed)
 
         self._fill_profiles()
-        install_tools(self)  # Logs tab, copy, restore, traffic save, help (ui/tools.py)
-        install_history(self)  # File > Visit history, Ctrl+Shift+H (ui/history_view.py)
-        install_report(self)  # File > Report... (Ctrl+P) and a Report... button (ui/report_dialog.py)
-        install_evidence(self)  # File > Save evidence bundle..., escalation buttons (ui/evidence_bundle.py)
-        install_bench(self)  # File > Repair bench... (Ctrl+Shift+B): many terminals at once (ui/bench_view.py)
+        self.ready = False  # the deferred parts are in (finish_setup)
+        self._saved_tab = 0
+        if not defer:
+            self.finish_setup()
         self._tab_order()
         self.retranslate()
         self._update_actions()
         self._restore_state()
         self.connect_panel.port.setFocus()
+        if defer:
+            self._first_paint = _FirstPaint(self)
+
+    def finish_setup(self) -> None:
+        """The parts that need more than Qt to show: the tools, the history, the report, the evidence bundle,
+        the repair bench (each module loads here). Called once; by :class:`_FirstPaint` after the first paint."""
+        if self.ready:
+            return
+        from .bench_view import install_bench
+        from .evidence_bundle import install_evidence
+        from .history_view import install_history
+        from .report_dialog import install_report
+        from .tools import install_tools
+
+        install_tools(self)  # Logs tab, copy, restore, traffic save, help (ui/tools.py)
+        install_history(self)  # File > Visit history, Ctrl+Shift+H (ui/history_view.py)
+        install_report(self)  # File > Report... (Ctrl+P) and a Report... button (ui/report_dialog.py)
+        install_evidence(self)  # File > Save evidence bundle..., escalation buttons (ui/evidence_bundle.py)
+        install_bench(self)  # File > Repair bench... (Ctrl+Shift+B): many terminals at once (ui/bench_view.py)
+        self.ready = True
+        if getattr(self, "_first_paint", None) is not None:  # deferred: the window was already set up and shown
+            self._tab_order()
+            if self._saved_tab >= 3 and self._saved_tab < self.tabs.count():  # the Logs tab, remembered
+                self.tabs.setCurrentIndex(self._saved_tab)
+            self.readyChanged.emit()
 
     def _tab_order(self) -> None:
         """Top to bottom, left to right: connect, diagnose, work order, the tabs, then Cancel."""
@@ -432,7 +484,8 @@ class MainWindow(QMainWindow):
             saved = self.settings.value(key)
             if isinstance(saved, QByteArray):
                 header.restoreState(saved)
-        self.tabs.setCurrentIndex(self.settings.value("window/tab", 0, int))
+        self._saved_tab = self.settings.value("window/tab", 0, int)
+        self.tabs.setCurrentIndex(self._saved_tab)
         self.opt_sign_on.setChecked(self.settings.value("options/sign_on", True, bool))
         self.opt_person.setChecked(self.settings.value("options/person_tests", True, bool))
         self.opt_real_net.setChecked(self.settings.value("options/real_network", False, bool))
@@ -605,6 +658,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("language", code)
 
     def about(self) -> None:
+        self.finish_setup()
         self.tools.about()
 
     # -- answers from the worker -------------------------------------------------------------

@@ -28,20 +28,59 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from drivers.base import TerminalDriver
 from drivers.errors import AuthenticationFailed, Disconnected, LinkTimeout, LockedOut, TerminalError
-from drivers.ports import PortInfo, list_ports
 from drivers.registry import DEFAULT_DRIVER, open_terminal
-from techapp.diagnosis import Action, Diagnosis, Finding, PersonPrompt, StepProgress
 from techapp.errors import explain
-from techapp.history import safe_record, technician
-from techapp.info import TerminalInfo, collect_info
 from techapp.laptopclock import clock_source, is_training, laptop_now
-from techapp.profiles import AcquirerProfile
-from techapp.workorder import WorkOrder
 
 if TYPE_CHECKING:
+    from drivers.base import TerminalDriver
+    from drivers.ports import PortInfo
+    from techapp.diagnosis import Action, Diagnosis, Finding, PersonPrompt, StepProgress
     from techapp.diagnosis.engine import Diagnoser
+    from techapp.info import TerminalInfo
+    from techapp.profiles import AcquirerProfile
+    from techapp.workorder import WorkOrder
+
+
+# The terminal's models, the visit history (sqlite) and pyserial load when first used (a worker's
+# thread, the port scanner's), not before the window's first paint; each name stays this module's own
+# (tests replace ``list_ports`` here).
+def list_ports() -> list[PortInfo]:
+    from drivers.ports import list_ports as scan
+
+    return scan()
+
+
+def collect_info(*args: Any, **kwargs: Any) -> TerminalInfo:
+    from techapp.info import collect_info as collect
+
+    return collect(*args, **kwargs)
+
+
+def safe_record(*args: Any, **kwargs: Any) -> tuple[int | None, str]:
+    from techapp.history import safe_record as record
+
+    return record(*args, **kwargs)
+
+
+def technician() -> dict[str, str]:
+    from techapp.history import technician as who
+
+    return who()
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: the re-exported models, loaded on first use
+    if name == "StepProgress":
+        from techapp.diagnosis import StepProgress
+
+        return StepProgress
+    if name == "TerminalInfo":
+        from techapp.info import TerminalInfo
+
+        return TerminalInfo
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Link states shown in the status bar.
 IDLE, CONNECTING, CONNECTED, BUSY, LOST, FAILED = "idle", "connecting", "connected", "busy", "lost", "failed"
@@ -407,6 +446,8 @@ class _Worker(QObject):
         r = self.diagnoser.readings if self.diagnoser else None
         if r is None or r.identity is None:
             return
+        from techapp.info import TerminalInfo
+
         info = TerminalInfo(
             port=self.port,
             driver=self.driver_name,

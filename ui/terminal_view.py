@@ -15,18 +15,26 @@ confirmation.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from techapp.diagnosis import CheckResult, Diagnosis
-from techapp.diagnosis.render import source_text
-from techapp.info import TerminalInfo
-
 from .i18n import lang
 from .style import blank_icon, status_icon, tint
+
+if TYPE_CHECKING:
+    from techapp.diagnosis import CheckResult, Diagnosis
+    from techapp.info import TerminalInfo
+
+
+def _texts():
+    """:mod:`techapp.diagnosis.render` (its tables pull in the checks and the acquirer-profile models):
+    loaded when a diagnosis is shown, not before the window's first paint."""
+    from techapp.diagnosis import render
+
+    return render
 
 
 def _t(value: datetime | None) -> str:
@@ -375,7 +383,7 @@ class TerminalView(QTreeWidget):
                         if c.status in ("fail", "warn"):
                             note = c.summary(language)
                             if c.compared_with:
-                                note += f"  ({source_text(c.compared_with, language)})"
+                                note += f"  ({_texts().source_text(c.compared_with, language)})"
                             notes.append(note)
                     if notes:
                         note = "; ".join(notes)

@@ -16,6 +16,7 @@ to it and listens to it, so the tools do not crowd the window's own code.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,13 +24,16 @@ from PySide6.QtWidgets import QApplication, QLabel, QMenu
 
 import techapp
 from techapp.diagnosis.render import render_text
-from techapp.profiles import AcquirerProfile, ProfileError, load_profile
+from techapp.profiles import ProfileError, load_profile
 
 from .copying import copy_text, install_copy, tree_text
 from .help_dialogs import AboutDialog, GuideDialog, ResponseCodesDialog, ShortcutsDialog, app_icon
 from .i18n import lang, languages
 from .logs_view import LogsView
 from .restore_dialog import RESTORE_JOB, RestoreDialog
+
+if TYPE_CHECKING:
+    from techapp.profiles import AcquirerProfile
 
 
 def chosen_profile(window) -> AcquirerProfile | None:

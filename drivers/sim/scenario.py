@@ -28,15 +28,11 @@ from pydantic import (
 )
 
 from ..addr import hostport, same_address
-from ..resources import is_path, named_files, resource_dirs, toml_value
+from ..resources import is_path, toml_value
 from ..safeio import InputFileError, is_file, loads_toml, read_text
+from .catalog import list_scenarios, scenario_dirs  # listed without pydantic there (the window), re-exported
 
 FORMAT_VERSION = 1
-
-
-def scenario_dirs() -> list[Path]:
-    """Where ``sim://NAME`` and ``techapp sim NAME`` look for ``NAME.toml`` (each folder, then its ``zvt/``)."""
-    return [d for base in resource_dirs("scenarios", "TECHAPP_SCENARIO_PATH") for d in (base, base / "zvt")]
 
 
 class ScenarioError(ValueError):
@@ -560,10 +556,6 @@ def find_scenario(name: str, relative_to: Path | None = None) -> Path:
             return path
     known = [name for name, _ in list_scenarios()]
     raise ScenarioError(f"unknown scenario {name!r}; shipped scenarios: {', '.join(known) or 'none'}")
-
-
-def list_scenarios() -> list[tuple[str, Path]]:
-    return named_files(scenario_dirs())
 
 
 def _parent_path(parent: Any, child: Path | None, source: str) -> Path:
