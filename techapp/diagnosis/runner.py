@@ -225,6 +225,15 @@ class StepCancelled(Exception):
 #: cancel before the link is closed to stop waiting for it.
 CANCEL_GRACE_S = 3.0
 
+#: Seconds a step gets to end once the link is closed under it (past its time-out, or past
+#: ``CANCEL_GRACE_S`` after a cancel). Then it is abandoned: the run goes on without it, and whatever
+#: it would still record is dropped. So a step's time-out is kept within this much.
+STEP_GRACE_S = 0.5
+
+
+class StepAbandoned(Exception):
+    """Raised in a step's thread that the runner gave up on, so it records nothing more."""
+
 
 #: The steps that only read the terminal (before them nothing is tested, dialled or written).
 READS = frozenset(
@@ -270,6 +279,7 @@ class Gatherer:
         self._skip: threading.Event | None = None
         self._prompt: PersonPrompt | None = None
         self._worker: threading.Thread | None = None
+        self._abandoned: set[threading.Thread] = set()  # steps given up on: they record nothing more
 
     # -- the plan --------------------------------------------------------------------
     def steps(self, phases: set[str] | None = None) -> list[Step]:
@@ -459,8 +469,9 @@ class Gatherer:
                     break
         if not done.is_set():
             self._worker = None  # abandoned: whatever it still reports is dropped, never printed at exit
-            self.driver.close()  # a blocked read ends at once; the link state is unknown now anyway
-            done.wait(5)
+            self._abandoned.add(worker)  # and whatever it still reads is not recorded (_counted)
+            self.driver.close()  # a read waiting on the port ends at its next check; the link state is unknown
+            done.wait(STEP_GRACE_S)  # then the run goes on: the time-out is kept within STEP_GRACE_S
             if cancelled_at is not None:
                 raise StepCancelled(step.id)
             raise StepTimeout(budget)
@@ -476,8 +487,15 @@ class Gatherer:
 
     # -- the steps -----------------------------------------------------------------------
     def _counted(self, value):
+        self._still_wanted()
         self._exchanges += 1
         return value
+
+    def _still_wanted(self) -> None:
+        """Raise :class:`StepAbandoned` in a step the runner gave up on (past its time-out): the answer
+        it got late is not recorded."""
+        if threading.current_thread() in self._abandoned:
+            raise StepAbandoned
 
     def _hello(self) -> None:
         self.r.hello = self._counted(self.driver.hello())
@@ -656,9 +674,11 @@ class Gatherer:
         if self.dialer is None:
             self._not_run("laptop-network", "no-laptop-network", T("no laptop network given", "未提供笔记本网络"))
             return
-        self.r.laptop_hosts, self.r.echo = laptop_view(
+        hosts, echo = laptop_view(
             self.r.parameters, self.dialer, timeout=self.network_timeout, cafile=self.cafile, cancel=self.cancel
         )
+        self._still_wanted()
+        self.r.laptop_hosts, self.r.echo = hosts, echo
         if self.r.comm_test is not None:  # nothing to compare without the terminal's side
             self.r.verdict = compare(self.r.comm_test, None, self.r.laptop_hosts)
 
