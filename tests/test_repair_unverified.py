@@ -12,6 +12,7 @@ after the terminal answered the commit, or right before the commit arrives.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ from techapp.workorder import load_work_order
 ROOT = Path(__file__).resolve().parents[1]
 WORK_ORDER = load_work_order(ROOT / "resources" / "work-orders" / "demo-97.toml")
 TIMEOUT = 1.0  # the driver's answer time-out, scaled down: a lost answer costs 2 s, not 10
+#: The laptop's wait for an ACK (1 s, 3 tries a frame) once the terminal has hung for good: a frame then
+#: costs 0.3 s, not 3, and the reconnect loop (REOPEN_WAIT_S) really tries the port more than once.
+HOPELESS_ACK_WAIT = 0.1
 
 
 @pytest.fixture(autouse=True)
@@ -36,28 +40,38 @@ def _data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path / "data"))
 
 
-def arm(monkeypatch, when: Command, fault: str, *, before: bool = False) -> list[str]:
+def arm(monkeypatch, when: Command, fault: str, *, before: bool = False, on_armed=lambda: None) -> list[str]:
     """Set ``fault`` so that it hits the frame after ``when`` (``before``: ``when`` itself is never handled).
 
-    The fault is taken back as soon as a new session (the reconnect) starts. Returns the commands seen.
+    A pulled cable (``disconnect_after_frames``) is good again as soon as a new session (the reconnect)
+    starts. A hung terminal (``silent_after_frames``) stays hung: from that frame on it answers nothing,
+    on this connection or any later one. (The simulator counts frames per connection and a new
+    connection starts unmuted, so whether the reconnect met a hung terminal used to depend on whether
+    the pty's server noticed the port closing before the laptop opened it again: a race under load.)
+    ``on_armed()`` is called (in the simulator's thread) as the fault is set. Returns the commands seen.
     """
     seen: list[str] = []
     armed_in: list[object] = []
     dispatch = sim_terminal.Session.dispatch
+    hung = fault == "silent_after_frames"
 
     def dispatch_and_arm(self, data: bytes) -> None:
         msg = decode_message(data)
         seen.append(Command(msg.command).name)
         faults = self.t.scenario.link.faults
-        if armed_in and armed_in[0] is not self:
+        if armed_in and armed_in[0] is not self and not hung:
             object.__setattr__(faults, fault, 0)  # a new connection: the cable is good again
         if before and msg.command == Command.PARAM_STAGE and not armed_in:
             armed_in.append(self)
             object.__setattr__(faults, fault, self.frames_received + 1)  # the next frame: the commit
+        arming = not before and msg.command == when and not armed_in
+        if arming:
+            on_armed()  # before the answer leaves: whatever the laptop sends next already meets the fault
         dispatch(self, data)
-        if not before and msg.command == when and not armed_in:
+        if arming:
             armed_in.append(self)
-            object.__setattr__(faults, fault, self.frames_received + 1)  # the frame after the commit's answer
+            # the frame after the commit's answer; hung: every frame after it, whatever the connection
+            object.__setattr__(faults, fault, 1 if hung else self.frames_received + 1)
 
     monkeypatch.setattr(sim_terminal.Session, "dispatch", dispatch_and_arm)
     return seen
@@ -72,10 +86,25 @@ def repair_tid(pty_sim, tmp_path):
         link = tmp_path / "ttyTERMINAL"
         server = pty_sim("demo-97", link=str(link))
 
+        hung = threading.Event()
+
+        def no_ack_can_come(driver) -> None:
+            # the terminal hangs for good: every wait for its ACK is one that nothing can end, and only
+            # its length changes with this (drivers/timescale.py, for the link); the outcome does not
+            driver._link.ack_timeout = HOPELESS_ACK_WAIT
+
         def reopen():
             driver = open_terminal(str(link), response_timeout=TIMEOUT)
             opened.append(driver)
+            if hung.is_set():
+                no_ack_can_come(driver)
             return driver
+
+        def armed() -> None:
+            if fault == "silent_after_frames":
+                hung.set()
+                for driver in opened:
+                    no_ack_can_come(driver)
 
         diagnoser = Diagnoser(
             reopen(),
@@ -89,7 +118,7 @@ def repair_tid(pty_sim, tmp_path):
         diagnoser.reopen = reopen
         first = diagnoser.run()
         assert "tid-mismatch" in [f.id for f in first.findings]
-        seen = arm(monkeypatch, Command.PARAM_COMMIT, fault, before=before)
+        seen = arm(monkeypatch, Command.PARAM_COMMIT, fault, before=before, on_armed=armed)
         after = diagnoser.repair(first, lambda action, finding: action.id == "fix-tid")
         [outcome] = [o for o in after.actions_taken if o.action == "fix-tid"]
         return outcome, after, server, seen
