@@ -19,6 +19,10 @@ from .main_window import MainWindow, app_settings
 from .service import TerminalService
 
 DEMO_PROFILE = "demo"  # as `techapp diagnose --demo`
+# as techapp.cli's DEMO_SCENARIO and DEMO_WORK_ORDER (tests/gui/test_gui_app.py checks they agree); named here
+# so that --demo does not load the command line's modules just after the window's first paint
+DEMO_SCENARIO = "demo-97"
+DEMO_WORK_ORDER = "demo-97.toml"
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -36,7 +40,6 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 def setup_demo(window: MainWindow, *, connect: bool = True) -> None:
     """Built-in simulated 97 terminal, its work order and the demo profile; connected, ready for Diagnose."""
-    from techapp.cli import DEMO_SCENARIO, DEMO_WORK_ORDER  # here: the command line's modules load only for --demo
     from techapp.credentials import DEMO_PASSWORD
     from techapp.workorder import WorkOrderError
 
@@ -74,8 +77,8 @@ def _exit_when_ready(window: MainWindow, demo: bool, *, close: bool = True) -> N
         if said:
             return
         said.append(True)
-        window.finish_setup()  # ready means all of the window (a no-op: it is in by now)
         print(f"ready: {window.link} {window.session.port} {window.windowTitle()}", flush=True)
+        window.finish_setup()  # all of the window before anything else happens (a no-op when it is in)
         if close:
             window.close()
             return
@@ -121,8 +124,9 @@ def run_gui(demo: bool = False) -> int:
     when_ready = os.environ.get("TECHAPP_EXIT_WHEN_READY")  # smoke tests of the real entry point
     if os.environ.get("TECHAPP_PRINT_STARTUP") == "1":  # bench/ratios.py: the first frame is drawn
         window.firstPainted.connect(lambda: print(f"painted: {window.windowTitle()}", flush=True))
-    if demo:  # after the first frame: the demo's scenario, work order and profile need more than Qt
-        window.firstPainted.connect(lambda: QTimer.singleShot(0, lambda: setup_demo(window)))
+    if demo:  # after the first frame: the demo's scenario, work order and profile need more than Qt;
+        # its connect goes before the window's deferred parts (MainWindow._finish_when_idle)
+        window.firstPainted.connect(lambda: setup_demo(window))
     window.show()
     wake, previous = _close_on_signals(window)
     if when_ready in ("1", "hold"):

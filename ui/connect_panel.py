@@ -148,9 +148,9 @@ class ConnectPanel(QGroupBox):
     def _port_tooltips(self) -> None:
         typed = self.port.currentText()  # changing the current item's data would put its text in the field
         blocked = self.port.blockSignals(True)
-        from drivers.ports import TERMINAL  # loaded with the ports listed (the port watcher's thread)
-
         for i, p in enumerate(self._ports[: self.port.count()]):
+            from drivers.ports import TERMINAL  # loaded with the ports listed (the port watcher's thread)
+
             tip = self.tr("Recognised payment terminal") if p.kind == TERMINAL else None
             self.port.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
         self.port.setEditText(typed)

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -146,7 +146,7 @@ class _FirstPaint(QObject):
 
     def _painted(self) -> None:
         self.window.firstPainted.emit()
-        QTimer.singleShot(0, self.window.finish_setup)
+        QTimer.singleShot(0, self.window._finish_when_idle)
 
 
 class MainWindow(QMainWindow):
@@ -182,6 +182,8 @@ class MainWindow(QMainWindow):
         self._force_close = False
         self._close_question: QMessageBox | None = None
         self._banner_state: tuple = ()
+        self.ready = False  # the deferred parts are in (finish_setup)
+        self._finish_waits = False
 
         # -- widgets ------------------------------------------------------------------
         central = QWidget()
@@ -335,6 +337,12 @@ class MainWindow(QMainWindow):
         self.menu_file.addAction(self.act_import)
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
+        # shown before the tools are in (defer): the Edit menu and the Logs tab have their places already
+        self.menu_edit = self.menuBar().addMenu("") if defer else None
+        self.logs_placeholder = QWidget() if defer else None
+        if self.logs_placeholder is not None:
+            self.logs_placeholder.setObjectName("logsPlaceholder")
+            self.tabs.addTab(self.logs_placeholder, "")
         self.menu_terminal = self.menuBar().addMenu("")
         for a in (self.act_connect, self.act_reconnect, self.act_diagnose, self.act_apply, self.act_cancel):
             self.menu_terminal.addAction(a)
@@ -376,8 +384,6 @@ class MainWindow(QMainWindow):
         languages().changed.connect(self._language_changed)
 
         self._fill_profiles()
-        self.ready = False  # the deferred parts are in (finish_setup)
-        self._saved_tab = 0
         if not defer:
             self.finish_setup()
         self._tab_order()
@@ -387,6 +393,34 @@ class MainWindow(QMainWindow):
         self.connect_panel.port.setFocus()
         if defer:
             self._first_paint = _FirstPaint(self)
+            # the Logs tab chosen before its view is in: it loads now
+            self.tabs.currentChanged.connect(self._tab_before_ready)
+
+    def _tab_before_ready(self, _index: int) -> None:
+        if not self.ready and self.logs_placeholder is not None and self.tabs.currentWidget() is self.logs_placeholder:
+            QTimer.singleShot(0, self.finish_setup)
+
+    def _finish_when_idle(self) -> None:
+        """After the first paint: the deferred parts now, or, when a connect was started meanwhile
+        (``techapp --demo``), once it is done (it goes first; the parts load in the same thread)."""
+        if self.ready or self._closing:
+            return
+        connecting = self.job == "connect" and (self.busy or self.link in (svc.IDLE, svc.CONNECTING))
+        if not connecting:
+            self.finish_setup()
+            return
+        if not self._finish_waits:
+            self._finish_waits = True
+            self.session.busyChanged.connect(self._finish_after_connect)
+            self._finish_timer = QTimer(self)  # whatever the terminal does, not later than this
+            self._finish_timer.setObjectName("finishSetupTimer")
+            self._finish_timer.setSingleShot(True)
+            self._finish_timer.timeout.connect(self.finish_setup)
+            self._finish_timer.start(3000)
+
+    def _finish_after_connect(self, busy: bool) -> None:
+        if not busy and not self.ready:
+            QTimer.singleShot(0, self._finish_when_idle)
 
     def finish_setup(self) -> None:
         """The parts that need more than Qt to show: the tools, the history, the report, the evidence bundle,
@@ -406,9 +440,11 @@ class MainWindow(QMainWindow):
         install_bench(self)  # File > Repair bench... (Ctrl+Shift+B): many terminals at once (ui/bench_view.py)
         self.ready = True
         if getattr(self, "_first_paint", None) is not None:  # deferred: the window was already set up and shown
+            self.tabs.currentChanged.disconnect(self._tab_before_ready)
+            if self._finish_waits:
+                self.session.busyChanged.disconnect(self._finish_after_connect)
+                self._finish_timer.stop()
             self._tab_order()
-            if self._saved_tab >= 3 and self._saved_tab < self.tabs.count():  # the Logs tab, remembered
-                self.tabs.setCurrentIndex(self._saved_tab)
             self.readyChanged.emit()
 
     def _tab_order(self) -> None:
@@ -484,8 +520,7 @@ class MainWindow(QMainWindow):
             saved = self.settings.value(key)
             if isinstance(saved, QByteArray):
                 header.restoreState(saved)
-        self._saved_tab = self.settings.value("window/tab", 0, int)
-        self.tabs.setCurrentIndex(self._saved_tab)
+        self.tabs.setCurrentIndex(self.settings.value("window/tab", 0, int))
         self.opt_sign_on.setChecked(self.settings.value("options/sign_on", True, bool))
         self.opt_person.setChecked(self.settings.value("options/person_tests", True, bool))
         self.opt_real_net.setChecked(self.settings.value("options/real_network", False, bool))
@@ -1062,6 +1097,13 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(1, self.tr("Terminal"))
         self.tabs.setTabText(2, self.tr("Traffic log"))
         self.menu_file.setTitle(self.tr("&File"))
+        if not self.ready:  # the tools' own words (ui/tools.py), until they are in
+            if self.menu_edit is not None:
+                self.menu_edit.setTitle(QCoreApplication.translate("Tools", "&Edit"))
+            if self.logs_placeholder is not None:
+                self.tabs.setTabText(
+                    self.tabs.indexOf(self.logs_placeholder), QCoreApplication.translate("Tools", "Logs")
+                )
         self.menu_terminal.setTitle(self.tr("&Terminal"))
         self.menu_view.setTitle(self.tr("&View"))
         self.menu_lang.setTitle(self.tr("&Language"))
@@ -1137,6 +1179,8 @@ class MainWindow(QMainWindow):
         if self._password_dialog is not None:
             self._password_dialog.reject()
         self.step_timer.stop()
+        if self._finish_waits:
+            self._finish_timer.stop()
         self.prompt.close_prompt()
         # the service is the application's; the last window closing ends every session cleanly
         self.service.shutdown()

@@ -31,7 +31,6 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from drivers.errors import AuthenticationFailed, Disconnected, LinkTimeout, LockedOut, TerminalError
 from drivers.registry import DEFAULT_DRIVER, open_terminal
 from techapp.errors import explain
-from techapp.laptopclock import clock_source, is_training, laptop_now
 
 if TYPE_CHECKING:
     from drivers.base import TerminalDriver
@@ -290,6 +289,8 @@ class _Worker(QObject):
                 facts["terminal_time"] = self.driver.hardware().clock if self.driver is not None else None
             except TerminalError:
                 facts["terminal_time"] = None
+            from techapp.laptopclock import clock_source, laptop_now
+
             facts["laptop_time"] = laptop_now()
             facts["read_at"] = time.monotonic()
             facts["clock_source"] = clock_source()
@@ -689,6 +690,8 @@ class TerminalSession(QObject):
     @property
     def is_training(self) -> bool:
         """The session is on the built-in simulated terminal: training, not a real terminal on site."""
+        from techapp.laptopclock import is_training
+
         return is_training(self.worker.port)
 
     # -- requests -------------------------------------------------------------------

@@ -75,11 +75,23 @@ class Tools(QObject):
 
         # -- the Logs tab ------------------------------------------------------------------
         self.logs = LogsView()
-        w.tabs.addTab(self.logs, "")
+        placeholder = getattr(w, "logs_placeholder", None)  # the tab shown before the tools were in
+        if placeholder is not None and w.tabs.indexOf(placeholder) >= 0:
+            at, current = w.tabs.indexOf(placeholder), w.tabs.currentWidget() is placeholder
+            w.tabs.insertTab(at, self.logs, w.tabs.tabText(at))
+            w.tabs.removeTab(at + 1)
+            if current:
+                w.tabs.setCurrentWidget(self.logs)
+            placeholder.deleteLater()
+            w.logs_placeholder = None
+        else:
+            w.tabs.addTab(self.logs, "")
         w.session.infoRead.connect(self._info_read)  # connected after the window's own: it has merged the read
         w.profile.currentIndexChanged.connect(self._profile_changed)
         w.work_order.changed.connect(self._profile_changed)
         self._profile_changed()
+        if w.info is not None:  # read before the tools were in (a window that showed first)
+            self._info_read(w.info)
 
         # -- actions -----------------------------------------------------------------------
         def action(name: str, key: QKeySequence | None, slot) -> QAction:
@@ -102,9 +114,11 @@ class Tools(QObject):
         self.act_codes = action("response-codes", None, self.response_codes)
         self.act_shortcuts = action("shortcuts", None, self.shortcuts)
 
-        self.menu_edit = QMenu(w)
+        self.menu_edit = getattr(w, "menu_edit", None)  # the window's own when it showed before the tools
+        if self.menu_edit is None:
+            self.menu_edit = QMenu(w)
+            w.menuBar().insertMenu(w.menu_terminal.menuAction(), self.menu_edit)
         self.menu_edit.addAction(self.act_copy_all)
-        w.menuBar().insertMenu(w.menu_terminal.menuAction(), self.menu_edit)
         w.menu_file.insertAction(w.act_quit, self.act_save_traffic)
         w.menu_file.insertSeparator(w.act_quit)
         w.menu_terminal.addSeparator()

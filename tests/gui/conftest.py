@@ -107,15 +107,16 @@ def _data_dir(tmp_path, monkeypatch) -> None:
 
 @pytest.fixture
 def make_window(qtbot) -> Iterator[Callable[..., object]]:
-    """``make_window(lang="en")``: a real main window on its own TerminalService; closed after the test."""
+    """``make_window(lang="en", defer=False)``: a real main window on its own TerminalService; closed after
+    the test. ``defer``: as ``techapp`` makes it (its tools and the rest added after its first paint)."""
     from ui.app import create_window, make_app
     from ui.i18n import languages
 
     made = []
 
-    def make(lang: str = "en"):
+    def make(lang: str = "en", defer: bool = False):
         make_app()
-        window, service = create_window()
+        window, service = create_window(defer=defer)
         languages().set_language(lang)
         with qtbot.waitExposed(window):
             window.show()
