@@ -149,6 +149,34 @@ class _FirstPaint(QObject):
         QTimer.singleShot(0, self.window._finish_when_idle)
 
 
+class _NextFrame(QObject):
+    """Calls ``then`` once the window's next frame is drawn (its repaint after a connect), or after
+    ``limit_ms`` when no frame comes. Removes itself after."""
+
+    def __init__(self, window: MainWindow, then, limit_ms: int = 200) -> None:
+        super().__init__(window)
+        self.window, self.then, self.done = window, then, False
+        window.installEventFilter(self)
+        self.limit = QTimer(self)  # the window's child through this object: ends with it
+        self.limit.setSingleShot(True)
+        self.limit.timeout.connect(self._drawn)
+        self.limit.start(limit_ms)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() in (QEvent.Type.UpdateRequest, QEvent.Type.Paint):
+            self.window.removeEventFilter(self)
+            self.limit.start(0)  # after this frame
+        return False
+
+    def _drawn(self) -> None:
+        if not self.done:
+            self.done = True
+            self.limit.stop()
+            self.window.removeEventFilter(self)
+            self.then()
+            self.deleteLater()
+
+
 class MainWindow(QMainWindow):
     # the first frame is drawn (a window made with defer=True; emitted once)
     firstPainted = Signal()
@@ -419,8 +447,8 @@ class MainWindow(QMainWindow):
             self._finish_timer.start(3000)
 
     def _finish_after_connect(self, busy: bool) -> None:
-        if not busy and not self.ready:
-            QTimer.singleShot(0, self._finish_when_idle)
+        if not busy and not self.ready:  # the connected window is drawn first, then the parts load
+            _NextFrame(self, self._finish_when_idle)
 
     def finish_setup(self) -> None:
         """The parts that need more than Qt to show: the tools, the history, the report, the evidence bundle,
