@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import time
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
@@ -39,7 +40,7 @@ from PySide6.QtWidgets import (
 from techapp.diagnosis.plan import plan_ids, plan_lines
 
 from .i18n import lang
-from .style import SEVERITY_COLOR, STATUS_COLOR, badge_css, status_icon
+from .style import CONFIDENCE_COLOR, KIND_COLOR, SEVERITY_COLOR, STATUS_COLOR, Card, badge, set_tone, status_icon
 from .terminal_view import parameter_label
 from .wording import gui_text
 
@@ -47,9 +48,11 @@ if TYPE_CHECKING:
     from techapp.diagnosis import Action, ActionOutcome, Diagnosis, Finding, PersonPrompt, StepProgress
 
 
+@cache
 def _texts():
     """:mod:`techapp.diagnosis.render` (its tables pull in the checks and the acquirer-profile models):
-    loaded when a diagnosis is shown, not before the window's first paint."""
+    loaded when a diagnosis is shown, not before the window's first paint (once: a card asks for it
+    several times)."""
     from techapp.diagnosis import render
 
     return render
@@ -277,7 +280,11 @@ def _label(text: str, *, bold: bool = False, wrap: bool = True, selectable: bool
         f = lab.font()
         f.setBold(True)
         lab.setFont(f)
-    lab.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    # as tall as the text at the width it gets (setSizePolicy would drop the flag setWordWrap set; a style
+    # sheet's polish used to set it back, by chance)
+    policy.setHeightForWidth(wrap)
+    lab.setSizePolicy(policy)
     return lab
 
 
@@ -303,6 +310,15 @@ class FindingsView(QScrollArea):
         self.switched_off: dict[str, str] = {}
         # ``hook(action, row, copy_button)`` for an escalation's button row (ui/evidence_bundle.py)
         self.escalation_hook = None
+        # findings past the first CARDS_AT_ONCE: (number, finding), added a batch per event-loop turn
+        self._pending: list[tuple[int, Finding]] = []
+        self._cards: QVBoxLayout | None = None
+        # a timer of a few ms, not a zero one (QTimer.singleShot(0) is a posted call, which Qt runs in the same
+        # pass as the one before it; a zero QTimer starves the rest too): the window paints between batches
+        self._card_timer = QTimer(self)
+        self._card_timer.setInterval(5)
+        self._card_timer.timeout.connect(self._more_cards)
+        self._language = ""
         self._render()
 
     def show_diagnosis(self, d: Diagnosis | None, *, after_repair: bool = False) -> None:
@@ -332,8 +348,12 @@ class FindingsView(QScrollArea):
 
     def first_action(self) -> str | None:
         """The first automatic action of the repair plan (dependency order, then rank) that is not blocked (F6)."""
-        planned = plan_ids(self.diagnosis.findings) if self.diagnosis is not None else []
-        for aid in [*(a for a in planned if a in self.buttons), *self.buttons]:
+        d = self.diagnosis
+        # the actions the cards have a button for (those still to be built included), in card order
+        findings = [] if d is None or self.running else d.findings
+        shown = [a.id for f in findings for a in f.actions if a.kind == "automatic"]
+        planned = plan_ids(d.findings) if d is not None else []
+        for aid in [*(a for a in planned if a in shown), *shown]:
             action = self.known_actions.get(aid)
             if action is not None and action.blocked is None:
                 return aid
@@ -345,10 +365,43 @@ class FindingsView(QScrollArea):
             action = self.known_actions.get(aid)
             b.setEnabled(on and (action is None or action.blocked is None))
 
+    #: Cards built at once when a result is shown; the rest follow, as many per turn of the event loop, so
+    #: that 40 findings never stall the window (bench/event_loop_gap.py). Tab order and buttons follow them.
+    CARDS_AT_ONCE = 8
+
+    def finish_cards(self) -> None:
+        """Build the cards still waiting for their turn now (before something needs all of them)."""
+        while self._pending:
+            self._more_cards()
+
+    def _more_cards(self) -> None:
+        if not self._pending or self._cards is None:
+            self._card_timer.stop()
+            return
+        batch, self._pending = self._pending[: self.CARDS_AT_ONCE], self._pending[self.CARDS_AT_ONCE :]
+        at = self._cards.indexOf(self._cards.parentWidget().findChild(QLabel, "cardsEnd"))
+        for n, f in batch:
+            self._cards.insertWidget(at, self._finding_card(n, f, self._language))
+            at += 1
+        self._buttons_ready()
+        if not self._pending:
+            self._card_timer.stop()
+
+    def _buttons_ready(self) -> None:
+        self.set_actions_enabled(self.enabled_actions)
+        # Tab goes from the scroll area through the cards' buttons, in reading order
+        body = self.widget()
+        previous: QWidget = self
+        for w in body.findChildren(QPushButton) if body is not None else []:
+            self.setTabOrder(previous, w)
+            previous = w
+
     def _render(self) -> None:
         language = lang()
+        self._language = language
         t = lambda x: gui_text(x, language)  # noqa: E731
         self.buttons = {}
+        self._pending = []
         body = QWidget()
         body.setObjectName("findingsBody")
         # as tall as its text at the width it has (heightForWidth), not as tall as at its narrowest:
@@ -377,8 +430,14 @@ class FindingsView(QScrollArea):
                 many = self.tr("%1 findings, most important first").replace("%1", str(n))
                 head = _label(self.tr("1 finding") if n == 1 else many, bold=True)
                 v.addWidget(head)
-                for n, f in enumerate(d.findings, start=1):
+                numbered = list(enumerate(d.findings, start=1))
+                for n, f in numbered[: self.CARDS_AT_ONCE]:
                     v.addWidget(self._finding_card(n, f, language))
+                self._pending = numbered[self.CARDS_AT_ONCE :]
+                end = QLabel()  # where the cards still to come go (hidden)
+                end.setObjectName("cardsEnd")
+                end.hide()
+                v.addWidget(end)
                 if planned := plan_lines(d.findings, language):  # issue 17: the repairs' dependency order
                     order = _label("\n".join(planned))
                     order.setObjectName("repairOrder")
@@ -408,12 +467,10 @@ class FindingsView(QScrollArea):
                 v.addWidget(ok)
         v.addStretch(1)
         self.setWidget(body)
-        self.set_actions_enabled(self.enabled_actions)
-        # Tab goes from the scroll area through the cards' buttons, in reading order
-        previous: QWidget = self
-        for w in body.findChildren(QPushButton):
-            self.setTabOrder(previous, w)
-            previous = w
+        self._cards = v
+        self._buttons_ready()
+        if self._pending:
+            self._card_timer.start()
 
     def verdict_text(self, d: Diagnosis) -> str:
         """The window's one-line verdict of an incomplete run: what was not tested, by name."""
@@ -439,12 +496,7 @@ class FindingsView(QScrollArea):
         return gui_text(u.reason, language), how
 
     def _card(self, color: str) -> tuple[QFrame, QVBoxLayout]:
-        card = QFrame()
-        card.setFrameShape(QFrame.Shape.StyledPanel)
-        card.setStyleSheet(
-            f"QFrame#card {{ border: 1px solid palette(mid); border-left: 5px solid {color}; border-radius: 4px; }}"
-        )
-        card.setObjectName("card")
+        card = Card(color)  # drawn, not styled: a style sheet per card stalls the window (ui/style.py)
         lay = QVBoxLayout(card)
         lay.setContentsMargins(12, 8, 10, 10)
         lay.setSpacing(6)
@@ -461,11 +513,9 @@ class FindingsView(QScrollArea):
         title.setFont(big)
         lay.addWidget(title)
         top = QHBoxLayout()
-        sev = QLabel(t(_texts().SEVERITY[f.severity]))
-        sev.setStyleSheet(badge_css(SEVERITY_COLOR[f.severity]))
+        sev = badge(t(_texts().SEVERITY[f.severity]), SEVERITY_COLOR[f.severity])
         sev.setToolTip(self.tr("Severity"))
-        conf = QLabel(self.tr("Confidence: %1").replace("%1", t(_texts().CONFIDENCE[f.confidence])))
-        conf.setStyleSheet(badge_css("#546e7a"))
+        conf = badge(self.tr("Confidence: %1").replace("%1", t(_texts().CONFIDENCE[f.confidence])), CONFIDENCE_COLOR)
         top.addWidget(sev)
         top.addWidget(conf)
         top.addStretch(1)
@@ -490,8 +540,7 @@ class FindingsView(QScrollArea):
         lay = QVBoxLayout(box)
         lay.setContentsMargins(12, 2, 0, 2)
         head = QHBoxLayout()
-        kind = QLabel(t(_texts().KIND[a.kind]))
-        kind.setStyleSheet(badge_css({"automatic": "#1e6fd9", "manual": "#6d4c41", "escalation": "#8e24aa"}[a.kind]))
+        kind = badge(t(_texts().KIND[a.kind]), KIND_COLOR[a.kind])
         head.addWidget(kind)
         head.addStretch(1)
         lay.addLayout(head)
@@ -509,7 +558,7 @@ class FindingsView(QScrollArea):
             lay.addWidget(_label("\n".join(f"{i}. {t(s)}" for i, s in enumerate(a.steps, start=1))))
         if a.blocked is not None:
             blocked = _label(self.tr("Cannot be done now: ") + t(a.blocked))
-            blocked.setStyleSheet(f"color: {STATUS_COLOR['warn']};")
+            set_tone(blocked, "warn")
             lay.addWidget(blocked)
         if a.text is not None:
             who = self.tr("Text to send to %1:").replace("%1", a.recipient) if a.recipient else self.tr("Text to send:")

@@ -6,7 +6,7 @@ from functools import cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPalette, QPen, QPixmap
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QWidget
 
 STATUS_COLOR = {
     "pass": "#2e7d32",
@@ -90,3 +90,54 @@ def is_dark() -> bool:
 
 def badge_css(color: str) -> str:
     return f"QLabel {{ background: {color}; color: white; border-radius: 4px; padding: 1px 6px; font-weight: bold; }}"
+
+
+CONFIDENCE_COLOR = "#546e7a"
+KIND_COLOR = {"automatic": "#1e6fd9", "manual": "#6d4c41", "escalation": "#8e24aa"}
+
+# The findings view shows a card per finding, each with badges: with 40 findings, a style sheet per
+# card and badge (or one on the view, which then styles every label in it) stalled the window for
+# half a second (bench/event_loop_gap.py). These draw with the palette and a paint event instead.
+
+
+class Card(QFrame):
+    """A panel with a thin border and a thick left bar in ``color`` (a finding's severity, a repair's result)."""
+
+    def __init__(self, color: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.accent = color
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        p.setPen(QPen(self.palette().color(QPalette.ColorRole.Mid), 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(rect, 4, 4)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(self.accent))
+        p.drawRoundedRect(QRectF(0, 0, 5, self.height()), 2, 2)
+        p.end()
+
+
+def badge(text: str, color: str) -> QLabel:
+    """A small bold label, white on ``color`` (a severity, a confidence, an action's kind)."""
+    label = QLabel(text)
+    label.setAutoFillBackground(True)
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.Window, QColor(color))
+    pal.setColor(QPalette.ColorRole.WindowText, QColor("white"))
+    label.setPalette(pal)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    label.setContentsMargins(6, 1, 6, 1)
+    return label
+
+
+def set_tone(label: QLabel, status: str) -> None:
+    """Colour ``label``'s text as ``status`` (``warn``, ``fail``, ``pass``: STATUS_COLOR)."""
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, QColor(STATUS_COLOR[status]))
+    label.setPalette(pal)

@@ -290,3 +290,36 @@ def test_the_findings_scroll_only_when_they_do_not_fit(qtbot, make_window):
     w.resize(1320, 420)
     qtbot.waitUntil(lambda: f.verticalScrollBar().maximum() > 0, timeout=2000)
     assert body.height() == body.heightForWidth(f.viewport().width())  # the whole text, scrollable
+
+
+def test_forty_findings_come_in_batches_and_all_get_their_card_button_and_tab_stop(qtbot, make_window):
+    from PySide6.QtWidgets import QPushButton
+
+    from ui.style import SEVERITY_COLOR, Card
+
+    w = _diagnosed(qtbot, make_window)
+    real = w.diagnosis
+    [own] = real.findings  # the demo's TID typo
+    many = [dataclasses.replace(own, id=f"{own.id}-{i}") for i in range(40)]
+    for i, f in enumerate(many):  # each its own action id, as different findings have
+        f.actions = [dataclasses.replace(a, id=f"{a.id}-{i}") for a in own.actions]
+    big = dataclasses.replace(real, findings=many)
+    view = w.findings
+    w._on_diagnosis(big)
+    first = view.CARDS_AT_ONCE
+    cards = lambda: [c for c in view.widget().findChildren(Card) if c.property("finding")]  # noqa: E731
+    assert len(cards()) == first  # the rest wait for their turn: the window paints first
+    assert view.first_action() == many[0].actions[0].id  # F6 knows every card, built or not
+    qtbot.waitUntil(lambda: len(cards()) == 40, timeout=5000)
+    titles = [c.findChild(QLabel, f"finding-{f.id}") for c, f in zip(cards(), many, strict=True)]
+    assert [t.text() for t in titles] == [f"{n}. {own.title('en')}" for n in range(1, 41)]  # in order
+    assert all(c.accent == SEVERITY_COLOR[own.severity] for c in cards())
+    assert set(view.buttons) == {f.actions[0].id for f in many}
+    # Tab reaches every card's button in reading order
+    order, widget = [], view
+    for _ in range(60):
+        widget = widget.nextInFocusChain()
+        if isinstance(widget, QPushButton) and widget.objectName().startswith("apply-"):
+            order.append(widget.objectName())
+    assert order[:40] == [f"apply-{f.actions[0].id}" for f in many]
+    assert not view._card_timer.isActive()  # done: no timer left running
