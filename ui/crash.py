@@ -11,7 +11,6 @@ is never shown from another thread.
 from __future__ import annotations
 
 import os
-import platform
 import sys
 import threading
 import traceback
@@ -37,6 +36,8 @@ import techapp
 
 
 def version_details() -> str:
+    import platform  # here: not before the window's first paint
+
     return "\n".join(
         [
             f"techapp {techapp.__version__}",
