@@ -367,7 +367,7 @@ class FindingsView(QScrollArea):
 
     #: Cards built at once when a result is shown; the rest follow, as many per turn of the event loop, so
     #: that 40 findings never stall the window (bench/event_loop_gap.py). Tab order and buttons follow them.
-    CARDS_AT_ONCE = 8
+    CARDS_AT_ONCE = 4
 
     def finish_cards(self) -> None:
         """Build the cards still waiting for their turn now (before something needs all of them)."""
@@ -522,13 +522,13 @@ class FindingsView(QScrollArea):
         lay.addLayout(top)
         lay.addWidget(_label(self.tr("Cause: ") + t(f.cause)))
         if f.evidence:
-            lay.addWidget(_label(self.tr("Evidence:"), bold=True))
+            lay.addWidget(_label(self.tr("Evidence:"), bold=True, wrap=False, selectable=False))
             lay.addWidget(_label("\n".join(f"• {t(e)}" for e in f.evidence)))
         if f.procedure:
-            lay.addWidget(_label(self.tr("Decision steps:"), bold=True))
+            lay.addWidget(_label(self.tr("Decision steps:"), bold=True, wrap=False, selectable=False))
             lay.addWidget(_label("\n".join(t(p) for p in f.procedure)))
         if f.actions:
-            lay.addWidget(_label(self.tr("What to do:"), bold=True))
+            lay.addWidget(_label(self.tr("What to do:"), bold=True, wrap=False, selectable=False))
             for a in f.actions:
                 lay.addWidget(self._action_box(a, language))
         return card
@@ -553,7 +553,7 @@ class FindingsView(QScrollArea):
             changes.setToolTip(", ".join(a.changes))
             lay.addWidget(changes)
         if a.then_sign_on:
-            lay.addWidget(_label(self.tr("Then the terminal signs on (签到) to prove the fix.")))
+            lay.addWidget(_label(self.tr("Then the terminal signs on (签到) to prove the fix."), selectable=False))
         if a.steps:
             lay.addWidget(_label("\n".join(f"{i}. {t(s)}" for i, s in enumerate(a.steps, start=1))))
         if a.blocked is not None:
