@@ -365,8 +365,8 @@ class FindingsView(QScrollArea):
             action = self.known_actions.get(aid)
             b.setEnabled(on and (action is None or action.blocked is None))
 
-    #: Cards built at once when a result is shown; the rest follow, as many per turn of the event loop, so
-    #: that 40 findings never stall the window (bench/event_loop_gap.py). Tab order and buttons follow them.
+    # Cards built at once when a result is shown; the rest follow, as many per turn of the event loop, so
+    # that 40 findings never stall the window (bench/event_loop_gap.py). Tab order and buttons follow them.
     CARDS_AT_ONCE = 4
 
     def finish_cards(self) -> None:

@@ -828,7 +828,7 @@
     <name>FindingsView</name>
     <message>
         <source>Diagnosis running: the findings appear when every step has run.</source>
-        <extracomment>steps the window&apos;s options switched off for the run shown -&gt; the option&apos;s label Cards built at once when a result is shown; the rest follow, as many per turn of the event loop, so that 40 findings never stall the window (bench/event_loop_gap.py). Tab order and buttons follow them.</extracomment>
+        <extracomment>steps the window&apos;s options switched off for the run shown -&gt; the option&apos;s label</extracomment>
         <translation>正在诊断：所有步骤完成后显示发现的问题。</translation>
     </message>
     <message>
