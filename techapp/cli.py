@@ -608,9 +608,11 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
     opened: list = []  # every driver opened: closed (and so logged out) whatever happens
 
-    from .evidence import MaintenanceLog
+    maintenance_log = None  # the bundle's maintenance traffic log
+    if args.bundle:
+        from .evidence import MaintenanceLog
 
-    maintenance_log = MaintenanceLog() if args.bundle else None  # the bundle's maintenance traffic log
+        maintenance_log = MaintenanceLog()
 
     def open_driver(baud: int):
         driver = open_terminal(port, args.driver, baudrate=baud, trace=maintenance_log)
