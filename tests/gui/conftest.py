@@ -149,3 +149,21 @@ def wait_connected(qtbot, window, timeout: int = TIMEOUT_MS) -> None:
 
 def wait_idle(qtbot, window, timeout: int = TIMEOUT_MS) -> None:
     qtbot.waitUntil(lambda: not window.busy, timeout=timeout)
+
+
+def run_job(qtbot, window, start: Callable[[], object], timeout: int = TIMEOUT_MS) -> None:
+    """``start()`` (a click) starts a job in the window's worker: wait until it has started, then ended.
+
+    Not ``waitUntil(lambda: window.busy)``: a short job (a refused login on ``sim://``) can start and
+    end between two looks, its busyChanged(True) and (False) handled in one pass of the event loop,
+    which under load happens (the wait then times out although the job ran).
+    """
+    seen: list[bool] = []
+    slot = seen.append
+    window.session.busyChanged.connect(slot)
+    try:
+        start()
+        qtbot.waitUntil(lambda: True in seen, timeout=timeout)
+    finally:
+        window.session.busyChanged.disconnect(slot)
+    wait_idle(qtbot, window, timeout)

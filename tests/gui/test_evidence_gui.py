@@ -7,7 +7,7 @@ import json
 import zipfile
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
@@ -25,9 +25,7 @@ def _diagnose(qtbot, w, scenario: str | None = None) -> None:
         w.connect_panel.connect_button.click()
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
 
 
 def test_file_menu_saves_the_bundle_of_the_visit(qtbot, make_window, tmp_path):

@@ -65,7 +65,11 @@ def test_ctrl_c_or_sigterm_closes_the_window_cleanly(sig, tmp_path):
     }
     proc = subprocess.Popen([str(exe), "--demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        assert proc.stdout.readline().startswith("ready: connected sim://demo-97")
+        line = proc.stdout.readline()
+        if not line.startswith("ready: connected sim://demo-97"):
+            proc.kill()
+            _out, err = proc.communicate()
+            pytest.fail(f"not ready: {line!r}, exit {proc.returncode}; stderr:\n{err[-3000:]}")
         proc.send_signal(getattr(signal, sig))
         _out, err = proc.communicate(timeout=30)
     finally:

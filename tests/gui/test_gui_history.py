@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton
 
@@ -25,9 +25,7 @@ def test_diagnosis_and_repair_are_one_visit_and_the_history_view_opens_it(qtbot,
     setup_demo(w)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     with History.open() as h:
         [visit] = h.visits()
     assert (visit.kind, visit.outcome, visit.tid) == ("diagnose", "faults", "12345687")
@@ -42,9 +40,7 @@ def test_diagnosis_and_repair_are_one_visit_and_the_history_view_opens_it(qtbot,
         assert repaired.id == visit.id and repaired.kind == "repair" and repaired.tid == "12345678"
 
     # a second diagnosis of the same terminal: a new visit, compared with the repaired one
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
 
     # File > Visit history, by its shortcut
     w.raise_()
@@ -101,9 +97,7 @@ def test_a_past_visit_report_is_saved_as_pdf_and_kept(qtbot, make_window, tmp_pa
     setup_demo(w)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     d = w.history.show()
     assert d.current is not None and d.current.report is None
     assert "No report was made at this visit" in d.report_info.text()

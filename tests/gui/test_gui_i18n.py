@@ -7,7 +7,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -72,9 +72,7 @@ def test_switching_the_language_at_run_time_changes_the_visible_text(qtbot, make
     setup_demo(w)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     assert w.diagnose_button.text() == "&Diagnose (F5)"
     assert w.tabs.tabText(2) == "Traffic log"
     finding = w.findings.findChild(QLabel, "finding-tid-mismatch").text()

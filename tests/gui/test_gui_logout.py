@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected
 from PySide6.QtCore import Qt
 
 from drivers.maint.protocol import Command, decode_message
@@ -48,9 +48,7 @@ def _diagnosed(qtbot, make_window, pty_sim, tmp_path):
     qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w, timeout=60_000)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton), timeout=60_000)
     assert w.link == svc.CONNECTED
     return w
 

@@ -8,7 +8,7 @@ import os
 import stat
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected, wait_idle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
@@ -32,9 +32,7 @@ def _read_tid(port: str) -> str:
 
 def _open_confirmation(qtbot, w, button: str):
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     apply = w.findings.findChild(QPushButton, button)
     assert apply is not None and apply.isEnabled()
     qtbot.mouseClick(apply, Qt.MouseButton.LeftButton)

@@ -5,7 +5,7 @@ wrong-baud banner and the Baud rate box agree."""
 from __future__ import annotations
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
@@ -21,9 +21,7 @@ pytestmark = pytest.mark.gui
 def _connect_sim(qtbot, w, scenario: str, password: str) -> None:
     w.connect_panel.use_simulator(scenario)
     w.connect_panel.password.setText(password)
-    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton))
 
 
 def test_a_wrong_password_is_not_connected_and_is_asked_again(qtbot, make_window):
@@ -50,15 +48,11 @@ def test_the_last_try_and_the_lockout_are_said(qtbot, make_window):
     for _ in range(3):
         qtbot.waitUntil(lambda: w._password_dialog is not None, timeout=5000)
         w._password_dialog.setTextValue("wrong-again")
-        w._password_dialog.accept()
-        qtbot.waitUntil(lambda: w.busy, timeout=5000)
-        wait_idle(qtbot, w)
+        run_job(qtbot, w, lambda: w._password_dialog.accept())
     assert w.login_refusal.attempts_left == 1
     qtbot.waitUntil(lambda: w._password_dialog is not None, timeout=5000)
     w._password_dialog.setTextValue("wrong-last")
-    w._password_dialog.accept()
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: w._password_dialog.accept())
     assert w.login_refusal.kind == "locked-out"
     assert str(w.login_refusal.seconds_left) in w.banner.text.text()
     assert w.link != svc.CONNECTED and "已连接" not in w.link_label.text()
@@ -69,9 +63,7 @@ def test_skipped_person_tests_give_an_amber_verdict_naming_them_not_green(qtbot,
     w = make_window()
     _connect_sim(qtbot, w, "healthy", DEMO_PASSWORD)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     d = w.diagnosis
     assert not d.findings and d.outcome == "incomplete"
     assert w.findings.findChild(QLabel, "noFindings") is None
@@ -138,9 +130,9 @@ def test_the_wrong_baud_banner_and_the_baud_box_show_the_same_speed(qtbot, make_
     w = make_window()
     w.connect_panel.port.setEditText(str(link))
     w.connect_panel.password.setText(DEMO_PASSWORD)
-    qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w, timeout=60_000)
+    run_job(
+        qtbot, w, lambda: qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton), timeout=60_000
+    )
     assert w.banner.isVisible() and "baud" in w.banner.text.text()
     used = w.session.baud
     assert str(used) in w.banner.text.text()

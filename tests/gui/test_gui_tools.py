@@ -8,7 +8,7 @@ import pty
 import re
 
 import pytest
-from conftest import TIMEOUT_MS, wait_connected, wait_idle
+from conftest import TIMEOUT_MS, run_job, wait_connected
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QLabel
@@ -120,9 +120,7 @@ def test_after_a_diagnosis_checklist_rows_copy_logs_explain_and_host_messages_de
     setup_demo(w)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
 
     # the checklist: Ctrl+C on the TID check copies its title and result
     w.show_tab(0)
@@ -298,9 +296,7 @@ def test_the_checklist_evidence_names_readings_and_outcomes_not_ids(qtbot, make_
     qtbot.mouseClick(w.connect_panel.connect_button, Qt.MouseButton.LeftButton)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     evidence = []
     for i in range(w.checklist.topLevelItemCount()):
         group = w.checklist.topLevelItem(i)
@@ -324,9 +320,7 @@ def test_the_window_says_what_to_click_not_which_option_to_give(qtbot, make_wind
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
     w.opt_sign_on.setChecked(False)  # the diagnosis says the sign-on was not asked for, and how to ask
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     shown = [label.text() for label in w.findings.findChildren(QLabel)]
     for i in range(w.checklist.topLevelItemCount()):
         group = w.checklist.topLevelItem(i)

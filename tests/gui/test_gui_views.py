@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QGroupBox, QLabel, QWidget
 
@@ -32,9 +32,7 @@ def _diagnosed(qtbot, make_window, lang: str = "en"):
     setup_demo(w)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     return w
 
 

@@ -4,7 +4,7 @@ the reason; the initialisation is offered, confirmed and re-checked (issue 13)."
 from __future__ import annotations
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
@@ -23,9 +23,7 @@ def test_a_zvt_scenario_chooses_its_driver_and_the_checklist_says_what_zvt_canno
     qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     assert [f.id for f in w.diagnosis.findings] == ["initialisation-required"]
     tid = w.checklist.item_for("params.tid")
     assert tid is not None and "not available over ZVT" in tid.text(1)

@@ -7,7 +7,7 @@ import subprocess
 import unicodedata
 
 import pytest
-from conftest import wait_connected, wait_idle
+from conftest import run_job, wait_connected
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 
@@ -36,9 +36,7 @@ def test_report_after_a_diagnosis_in_chinese_from_an_english_window(qtbot, make_
     setup_demo(w)
     wait_connected(qtbot, w)
     w.opt_person.setChecked(False)
-    qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.busy, timeout=5000)
-    wait_idle(qtbot, w)
+    run_job(qtbot, w, lambda: qtbot.mouseClick(w.diagnose_button, Qt.MouseButton.LeftButton))
     assert w.report.button.isVisible() and w.report.button.isEnabled()
 
     qtbot.mouseClick(w.report.button, Qt.MouseButton.LeftButton)
