@@ -7,6 +7,7 @@ happened on the device; the app under test never does.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +20,10 @@ from drivers.registry import open_terminal
 from drivers.sim.scenario import Scenario, load_scenario, load_scenario_text
 from drivers.sim.server import PtyServer, TcpServer, forget_terminals
 from drivers.sim.terminal import SimulatedTerminal
+
+# The simulated cable is paced by default (docs/scenarios.md); the tests run it unpaced unless a scenario
+# says `pace = true` (tests/test_scenarios.py checks both), which saves minutes of wire time in the suite.
+os.environ.setdefault("TECHAPP_SIM_PACE", "0")
 
 DEMO_PASSWORD = "demo-2026"
 DATA = Path(__file__).parent / "data"

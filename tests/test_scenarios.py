@@ -880,3 +880,28 @@ def test_docs_state_the_rules_as_the_code_has_them():
     assert f"**{PRINTER_OVERHEAT_C} °C or more**" in docs, "the overheat threshold"
     for stale in ("loops back to itself", "Values are converted", "cannot be removed", "silently ignored"):
         assert stale not in docs, f"docs/scenarios.md still says {stale!r}"
+
+
+def test_the_cable_is_paced_by_default_and_the_test_knob_only_changes_the_default(monkeypatch):
+    monkeypatch.delenv("TECHAPP_SIM_PACE", raising=False)
+    assert load_scenario("healthy").link.pace is True  # a simulated cable is as slow as a real one
+    assert load_scenario_text('extends = "healthy"\n[link]\npace = false\n').link.pace is False
+    monkeypatch.setenv("TECHAPP_SIM_PACE", "0")  # the test suite's setting (tests/conftest.py)
+    assert load_scenario("healthy").link.pace is False
+    assert load_scenario_text('extends = "healthy"\n[link]\npace = true\n').link.pace is True
+
+
+def test_a_paced_terminal_takes_the_wire_time_of_its_bytes(pty_sim):
+    # at 9600 baud, 10 bits a byte: the identity answer (over 100 bytes) cannot arrive in under 0.1 s
+    server = pty_sim("healthy", overrides="[link]\nline_baud = 9600\npace = true\nprocessing_latency_ms = 0\n")
+    seen: list[tuple[str, bytes]] = []
+    with open_terminal(server.path, baudrate=9600, trace=lambda direction, kind, raw: seen.append((kind, raw))) as d:
+        d.hello()
+        seen.clear()
+        started = time.monotonic()
+        d.identity()
+        took = time.monotonic() - started
+    answers = [raw for kind, raw in seen if kind == "frame"][1:]  # the request first, then the answer
+    wire = sum(len(raw) for raw in answers) * 10 / 9600
+    assert answers and wire > 0.1
+    assert took >= wire

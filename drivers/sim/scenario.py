@@ -375,9 +375,15 @@ class Faults(_Strict):
 STANDARD_BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
 
 
+def _pace_default() -> bool:
+    """Bytes take their time on the wire, as on a real cable; ``TECHAPP_SIM_PACE=0`` makes the default
+    unpaced (the test suite: a scenario that says ``pace`` is never overridden)."""
+    return os.environ.get("TECHAPP_SIM_PACE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 class Link(_Strict):
     line_baud: int = Field(default=115200, gt=0)
-    pace: bool = False
+    pace: bool = Field(default_factory=_pace_default)
     processing_latency_ms: int = Field(default=5, ge=0, le=60000)
     command_latency_ms: dict[str, int] = {}
     reboot_s: float = Field(default=2.0, ge=0, le=120)
@@ -504,7 +510,7 @@ class Scenario(_Strict):
     acquirer: Acquirer = Acquirer()
     # other acquirers' host systems, each with its own institution code, hosts and registry
     other_acquirers: list[Acquirer] = []
-    link: Link = Link()
+    link: Link = Field(default_factory=Link)  # built per scenario: its pace default reads the environment
 
     @model_validator(mode="after")
     def _hosts_unique_across_acquirers(self) -> Scenario:
