@@ -40,7 +40,17 @@ from PySide6.QtWidgets import (
 from techapp.diagnosis.plan import plan_ids, plan_lines
 
 from .i18n import lang
-from .style import CONFIDENCE_COLOR, KIND_COLOR, SEVERITY_COLOR, STATUS_COLOR, Card, badge, set_tone, status_icon
+from .style import (
+    CONFIDENCE_COLOR,
+    KIND_COLOR,
+    SELECT_ON_HOVER,
+    SEVERITY_COLOR,
+    STATUS_COLOR,
+    Card,
+    badge,
+    set_tone,
+    status_icon,
+)
 from .terminal_view import parameter_label
 from .wording import gui_text
 
@@ -270,11 +280,15 @@ def _fit_height(table: QTableWidget) -> None:
 
 
 # -- findings ------------------------------------------------------------------------------
-def _label(text: str, *, bold: bool = False, wrap: bool = True, selectable: bool = True) -> QLabel:
+def _label(text: str, *, bold: bool = False, wrap: bool = True, selectable: bool | str = True) -> QLabel:
+    """A plain-text label; ``selectable="hover"``: selectable once the mouse is over its card (ui/style.Card),
+    as a selectable label costs Qt a text document to lay out again on every layout pass."""
     lab = QLabel(text)
     lab.setWordWrap(wrap)
     lab.setTextFormat(Qt.TextFormat.PlainText)
-    if selectable:
+    if selectable == "hover":
+        lab.setProperty(SELECT_ON_HOVER, True)
+    elif selectable:
         lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if bold:
         f = lab.font()
@@ -286,6 +300,13 @@ def _label(text: str, *, bold: bool = False, wrap: bool = True, selectable: bool
     policy.setHeightForWidth(wrap)
     lab.setSizePolicy(policy)
     return lab
+
+
+def _card_label(text: str, **options) -> QLabel:
+    """A label on a card: selectable once the mouse is over the card, unless told otherwise."""
+    if options.get("selectable", True) is True:
+        options["selectable"] = "hover"
+    return _label(text, **options)
 
 
 class FindingsView(QScrollArea):
@@ -506,7 +527,7 @@ class FindingsView(QScrollArea):
         t = lambda x: gui_text(x, language)  # noqa: E731
         card, lay = self._card(SEVERITY_COLOR[f.severity])
         card.setProperty("finding", f.id)
-        title = _label(f"{n}. {t(f.title)}", bold=True)
+        title = _card_label(f"{n}. {t(f.title)}", bold=True)
         title.setObjectName(f"finding-{f.id}")
         big = title.font()
         big.setPointSizeF(big.pointSizeF() * 1.15)
@@ -520,15 +541,15 @@ class FindingsView(QScrollArea):
         top.addWidget(conf)
         top.addStretch(1)
         lay.addLayout(top)
-        lay.addWidget(_label(self.tr("Cause: ") + t(f.cause)))
+        lay.addWidget(_card_label(self.tr("Cause: ") + t(f.cause)))
         if f.evidence:
-            lay.addWidget(_label(self.tr("Evidence:"), bold=True, wrap=False, selectable=False))
-            lay.addWidget(_label("\n".join(f"• {t(e)}" for e in f.evidence)))
+            lay.addWidget(_card_label(self.tr("Evidence:"), bold=True, wrap=False, selectable=False))
+            lay.addWidget(_card_label("\n".join(f"• {t(e)}" for e in f.evidence)))
         if f.procedure:
-            lay.addWidget(_label(self.tr("Decision steps:"), bold=True, wrap=False, selectable=False))
-            lay.addWidget(_label("\n".join(t(p) for p in f.procedure)))
+            lay.addWidget(_card_label(self.tr("Decision steps:"), bold=True, wrap=False, selectable=False))
+            lay.addWidget(_card_label("\n".join(t(p) for p in f.procedure)))
         if f.actions:
-            lay.addWidget(_label(self.tr("What to do:"), bold=True, wrap=False, selectable=False))
+            lay.addWidget(_card_label(self.tr("What to do:"), bold=True, wrap=False, selectable=False))
             for a in f.actions:
                 lay.addWidget(self._action_box(a, language))
         return card
@@ -544,25 +565,25 @@ class FindingsView(QScrollArea):
         head.addWidget(kind)
         head.addStretch(1)
         lay.addLayout(head)
-        lay.addWidget(_label(t(a.title), bold=True))
+        lay.addWidget(_card_label(t(a.title), bold=True))
         if a.changes:
-            changes = _label(
+            changes = _card_label(
                 "\n".join(f"{parameter_label(name)}: {fmt(b)} → {fmt(c)}" for name, (b, c) in a.changes.items())
             )
             changes.setObjectName(f"changes-{a.id}")
             changes.setToolTip(", ".join(a.changes))
             lay.addWidget(changes)
         if a.then_sign_on:
-            lay.addWidget(_label(self.tr("Then the terminal signs on (签到) to prove the fix."), selectable=False))
+            lay.addWidget(_card_label(self.tr("Then the terminal signs on (签到) to prove the fix."), selectable=False))
         if a.steps:
-            lay.addWidget(_label("\n".join(f"{i}. {t(s)}" for i, s in enumerate(a.steps, start=1))))
+            lay.addWidget(_card_label("\n".join(f"{i}. {t(s)}" for i, s in enumerate(a.steps, start=1))))
         if a.blocked is not None:
-            blocked = _label(self.tr("Cannot be done now: ") + t(a.blocked))
+            blocked = _card_label(self.tr("Cannot be done now: ") + t(a.blocked))
             set_tone(blocked, "warn")
             lay.addWidget(blocked)
         if a.text is not None:
             who = self.tr("Text to send to %1:").replace("%1", a.recipient) if a.recipient else self.tr("Text to send:")
-            lay.addWidget(_label(who))
+            lay.addWidget(_card_label(who))
             text = QPlainTextEdit(t(a.text))
             text.setReadOnly(True)
             text.setObjectName(f"escalation-{a.id}")
@@ -579,9 +600,9 @@ class FindingsView(QScrollArea):
             row.addStretch(1)
             lay.addLayout(row)
         if a.verify is not None:
-            lay.addWidget(_label(self.tr("Afterwards check: ") + t(a.verify)))
+            lay.addWidget(_card_label(self.tr("Afterwards check: ") + t(a.verify)))
         if a.kind == "automatic" and getattr(a, "after_manual", False):
-            lay.addWidget(_label(self.tr("Do the manual steps first, then run this.")))
+            lay.addWidget(_card_label(self.tr("Do the manual steps first, then run this.")))
         if a.kind == "automatic":
             button = QPushButton(
                 self.tr("Print test page...")
@@ -620,12 +641,14 @@ class FindingsView(QScrollArea):
         finding = self.known_findings.get(o.finding)
         title = t(action.title) if action else o.action
         repair = action is None or writes(action)
-        head = _label(self.tr("Repair: %1").replace("%1", title) if repair else title, bold=True)
+        head = _card_label(self.tr("Repair: %1").replace("%1", title) if repair else title, bold=True)
         head.setObjectName(f"outcome-{o.action}")
         lay.addWidget(head)
         if finding is not None:
-            lay.addWidget(_label(self.tr("For: %1").replace("%1", t(finding.title))))
-        lay.addWidget(_label(self.tr("%1: %2").replace("%1", t(_texts().RESULT[o.result])).replace("%2", t(o.message))))
+            lay.addWidget(_card_label(self.tr("For: %1").replace("%1", t(finding.title))))
+        lay.addWidget(
+            _card_label(self.tr("%1: %2").replace("%1", t(_texts().RESULT[o.result])).replace("%2", t(o.message)))
+        )
         if o.written:
             rows = []
             for name, value in o.written.items():
@@ -638,18 +661,18 @@ class FindingsView(QScrollArea):
                     .replace("%3", fmt(value))
                     .replace("%4", fmt(back))
                 )
-            lay.addWidget(_label("\n".join(rows)))
+            lay.addWidget(_card_label("\n".join(rows)))
         if o.sign_on:
             code = o.sign_on.get("response_code") or o.sign_on.get("outcome")
             lay.addWidget(
-                _label(
+                _card_label(
                     self.tr("Sign-on (签到) afterwards: %1 from %2")
                     .replace("%1", str(code))
                     .replace("%2", str(o.sign_on.get("host")))
                 )
             )
         if o.backup_path:
-            lay.addWidget(_label(self.tr("Backup: %1").replace("%1", o.backup_path)))
+            lay.addWidget(_card_label(self.tr("Backup: %1").replace("%1", o.backup_path)))
         if o.before:
             table = QTableWidget(len(o.before), 3)
             table.setObjectName(f"beforeAfter-{o.action}")

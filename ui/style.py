@@ -100,13 +100,30 @@ KIND_COLOR = {"automatic": "#1e6fd9", "manual": "#6d4c41", "escalation": "#8e24a
 # half a second (bench/event_loop_gap.py). These draw with the palette and a paint event instead.
 
 
+#: A label with this property set becomes selectable by mouse when the mouse first enters its Card.
+SELECT_ON_HOVER = "selectOnHover"
+
+
 class Card(QFrame):
-    """A panel with a thin border and a thick left bar in ``color`` (a finding's severity, a repair's result)."""
+    """A panel with a thin border and a thick left bar in ``color`` (a finding's severity, a repair's result).
+
+    Its labels marked ``SELECT_ON_HOVER`` become selectable by mouse when the mouse first enters the card:
+    a selectable label costs Qt a text document laid out again on every layout pass, which with 40
+    findings' cards made each pass three times as long. Before the mouse is over a card, nothing could
+    select its text anyway.
+    """
 
     def __init__(self, color: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
         self.accent = color
+
+    def enterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        for label in self.findChildren(QLabel):
+            if label.property(SELECT_ON_HOVER):
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                label.setProperty(SELECT_ON_HOVER, None)
+        super().enterEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         p = QPainter(self)

@@ -321,3 +321,20 @@ def test_forty_findings_come_in_batches_and_all_get_their_card_button_and_tab_st
             order.append(widget.objectName())
     assert order[:40] == [f"apply-{f.actions[0].id}" for f in many]
     assert not view._card_timer.isActive()  # done: no timer left running
+
+
+def test_a_finding_cards_text_becomes_selectable_when_the_mouse_is_over_it(qtbot, make_window):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QEnterEvent
+
+    from ui.style import Card
+
+    w = _diagnosed(qtbot, make_window)
+    [card] = [c for c in w.findings.widget().findChildren(Card) if c.property("finding")]
+    cause = next(lab for lab in card.findChildren(QLabel) if lab.text().startswith("Cause: "))
+    selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+    assert not cause.textInteractionFlags() & selectable  # nothing to lay out twice before anyone points at it
+    QApplication.sendEvent(card, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert cause.textInteractionFlags() & selectable  # the technician can select and copy the cause
+    heading = next(lab for lab in card.findChildren(QLabel) if lab.text() == "Evidence:")
+    assert not heading.textInteractionFlags() & selectable  # a heading is not text to copy
