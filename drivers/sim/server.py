@@ -157,12 +157,12 @@ class PtyServer:
         self.stop_event.set()
         if self.thread.is_alive():
             self.thread.join(timeout=5)
+        if self.link is not None:  # the name goes first: never a moment when it names a freed pty
+            self.link.unlink(missing_ok=True)
         self.terminal.close()
         if self.master >= 0:
             os.close(self.master)
             self.master = -1
-        if self.link is not None:
-            self.link.unlink(missing_ok=True)
 
 
 def _check_loopback(host: str) -> None:

@@ -106,9 +106,14 @@ def _data_dir(tmp_path, monkeypatch) -> None:
 
 
 @pytest.fixture
-def make_window(qtbot) -> Iterator[Callable[..., object]]:
+def make_window(qtbot, pty_sim) -> Iterator[Callable[..., object]]:
     """``make_window(lang="en", defer=False)``: a real main window on its own TerminalService; closed after
-    the test. ``defer``: as ``techapp`` makes it (its tools and the rest added after its first paint)."""
+    the test. ``defer``: as ``techapp`` makes it (its tools and the rest added after its first paint).
+
+    It uses ``pty_sim`` so that the windows close before the test's simulated terminals stop: a session
+    logs out as it closes, and when its link was lost it does so on a new connection to the port; on a
+    stopped terminal's freed /dev/pts/N that would reach whichever pty (another test's, on another
+    xdist worker) has the number next."""
     from ui.app import create_window, make_app
     from ui.i18n import languages
 

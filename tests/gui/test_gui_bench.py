@@ -16,7 +16,9 @@ TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
-def bench(qtbot):
+def bench(qtbot, pty_sim):
+    # after pty_sim, so closed before its terminals stop: each session logs out on its own pty (on a freed
+    # /dev/pts/N the LOGOUT owed to a lost link would reach whichever pty has that number next)
     service = svc.TerminalService()
     view = BenchView(service, watch_ports=False)
     qtbot.addWidget(view)
@@ -118,18 +120,23 @@ def test_the_bench_diagnoses_several_terminals_queues_their_prompts_and_opens_on
     assert bench.entries[wrong.path].present is False
 
 
-def test_a_pulled_terminal_does_not_stop_the_others(bench, qtbot, pty_sim):
-    pulled = pty_sim("healthy", SN.format("SN-PULLED"))
+def test_a_pulled_terminal_does_not_stop_the_others(bench, qtbot, pty_sim, tmp_path):
+    # The pulled terminal is reached by a name that goes away with it (as /dev/serial/by-id/... does).
+    # Its own /dev/pts/N is handed to the next pty made on the machine (another test, on another xdist
+    # worker), and the bench's session logs out on a new connection after a lost link: by the pty's
+    # number that LOGOUT would reach a stranger's simulated terminal.
+    pulled_port = str(tmp_path / "ttyPULLED")
+    pulled = pty_sim("healthy", SN.format("SN-PULLED"), link=pulled_port)
     paper = pty_sim("printer-no-paper", SN.format("SN-PAPER"))
-    for s in (pulled, paper):
-        bench.add_port(s.path)
+    for port in (pulled_port, paper.path):
+        bench.add_port(port)
     bench.opt_person.setChecked(False)
     bench.password.setText(DEMO_PASSWORD)
-    bench.diagnose([pulled.path, paper.path])
-    qtbot.waitUntil(lambda: bench.entries[pulled.path].state == "diagnosing", timeout=TIMEOUT_MS)
+    bench.diagnose([pulled_port, paper.path])
+    qtbot.waitUntil(lambda: bench.entries[pulled_port].state == "diagnosing", timeout=TIMEOUT_MS)
     pulled.stop()  # the cable comes out half-way
     qtbot.waitUntil(lambda: all(not e.running for e in bench.entries.values()), timeout=TIMEOUT_MS)
-    assert bench.entries[pulled.path].outcome == "could-not-run"
+    assert bench.entries[pulled_port].outcome == "could-not-run"
     assert _cell(bench, paper.path, 5) == "faults: Printer out of paper"
 
 
