@@ -943,7 +943,9 @@ class MainWindow(QMainWindow):
             return
         step = self.tr("%1/%2  %3").replace("%1", str(p.index)).replace("%2", str(p.total))
         step = step.replace("%3", p.title(lang()))
-        text = self.tr("%1: %2").replace("%1", step).replace("%2", p.detail) if p.detail else step
+        # the detail is the terminal's own progress text, in its firmware's language: quoted as its words
+        said = self.tr("%1 (the terminal says: “%2”)")
+        text = said.replace("%1", step).replace("%2", p.detail) if p.detail else step
         elapsed = int(time.monotonic() - self._step_started)
         if p.timeout_s and elapsed >= 2:
             text = (

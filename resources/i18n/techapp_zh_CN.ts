@@ -1479,10 +1479,6 @@
         <translation>%1/%2  %3</translation>
     </message>
     <message>
-        <source>%1: %2</source>
-        <translation>%1：%2</translation>
-    </message>
-    <message>
         <source>Test skipped: the terminal stops waiting, the diagnosis goes on...</source>
         <translation>已跳过该测试：终端停止等待，诊断继续…</translation>
     </message>
@@ -1605,6 +1601,10 @@
     <message>
         <source>Diagnosis finished: %1 findings.</source>
         <translation>诊断完成：发现 %1 个问题。</translation>
+    </message>
+    <message>
+        <source>%1 (the terminal says: “%2”)</source>
+        <translation>%1（终端显示：“%2”）</translation>
     </message>
     <message>
         <source>%1, %2 s of %3 s</source>

@@ -94,7 +94,8 @@ def test_a_long_step_shows_its_time_against_the_time_out_and_numbering_does_not_
     assert w.step_label.text().startswith("9/12")
     w._step_started -= 23
     w._show_step()
-    assert w.step_label.text().endswith("waiting for 10.20.30.40:5000, 23 s of 60 s")
+    # the terminal's own words, quoted as such (its firmware's language, not the window's)
+    assert w.step_label.text().endswith("(the terminal says: “waiting for 10.20.30.40:5000”), 23 s of 60 s")
     assert w.step_timer.isActive()
     w.busy = False
     w._on_busy(False)
