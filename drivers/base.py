@@ -68,6 +68,10 @@ class TerminalDriver(abc.ABC):
     #: the readings and actions this driver can give (:data:`CAPABILITIES`); the rest raise
     #: :class:`drivers.errors.NotSupported` and the diagnosis never asks for them
     capabilities: frozenset[str] = CAPABILITIES
+    #: the terminal wants the password with every command, the greeting included (ZVT has no login): a
+    #: caller that has the password gives it (``login``) before ``hello``, and reports a refusal at its
+    #: login step as usual
+    password_first: bool = False
     #: ask the terminal for its host messages as they crossed the wire with every sign-on and
     #: settlement (``SignOnResult.traffic``; evidence bundles, ``--host-trace``); terminals that
     #: cannot give them leave the list empty

@@ -26,8 +26,7 @@ from typing import Any
 
 from drivers.addr import hostport
 from drivers.errors import TerminalError
-from drivers.maint.tracemask import masked_hex
-from drivers.registry import DEFAULT_DRIVER, DRIVERS, open_terminal
+from drivers.registry import DEFAULT_DRIVER, DRIVERS, masked_hex, open_terminal
 from drivers.safeio import STDOUT, OutputPathError, check_output_path, open_private_append
 from drivers.transport import DEFAULT_BAUDRATE
 

@@ -455,7 +455,7 @@ class MaintenanceLog:
 
 
 def _masked_hex(raw: bytes) -> str:
-    from drivers.maint.tracemask import masked_hex  # the one masking of the window's log and --trace
+    from drivers.registry import masked_hex  # the one masking of the window's log and --trace
 
     return masked_hex(raw)
 

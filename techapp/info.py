@@ -114,6 +114,11 @@ def collect_info(driver: TerminalDriver, password: str | None, *, port: str) -> 
             return None
 
     try:
+        if getattr(driver, "password_first", False) and password is not None:
+            try:  # a terminal that wants the password even to be greeted (ZVT): the login below says if it is wrong
+                driver.login(password)
+            except TerminalError:
+                pass
         hello = attempt("hello", driver.hello)
         if hello is None:
             return info

@@ -266,13 +266,7 @@ def test_the_suite_refuses_to_leave_loopback():
 PROTOCOL_WORDS = ("zvt", "cup-maint", "drivers.maint", "drivers.zvt", "MaintenanceDriver", "ZvtDriver")
 #: Known places that still reach into the maintenance driver's modules for the traffic log's
 #: masking and decoding (to move behind the registry); nothing new may join them.
-KNOWN_TRACE_HOOKS = {
-    ("techapp/cli.py", "from drivers.maint.tracemask import masked_hex"),
-    ("techapp/evidence.py", "from drivers.maint.tracemask import masked_hex"),
-    ("ui/traffic_log.py", "from drivers.maint.tracemask import SECRET_TAGS"),
-    ("ui/traffic_log.py", "from drivers.maint.protocol import decode_message"),
-    ("ui/traffic_log.py", "from drivers.maint.tracemask import masked_hex"),
-}
+KNOWN_TRACE_HOOKS: set[tuple[str, str]] = set()  # traces are masked through drivers.registry
 
 
 def _code_lines(path: Path):

@@ -189,3 +189,39 @@ def test_a_pulled_cable_is_a_lost_link_not_a_hang(pty_sim):
             driver.comm_test()
     finally:
         driver.close()
+
+
+@pytest.mark.parametrize("kind", ["pty", "tcp"])
+def test_the_password_never_shows_in_a_trace(kind, tmp_path, monkeypatch):
+    # 103456: its first BCD byte is DLE (10), doubled in a serial frame; the CRC over it would give it away
+    from drivers.registry import masked_hex
+    from drivers.sim.scenario import load_scenario_text
+    from techapp.cli import main
+
+    terminal = SimulatedTerminal(load_scenario_text('extends = "zvt-init-required"\n[zvt]\npassword = "103456"\n'))
+    server = (PtyServer(terminal) if kind == "pty" else TcpServer(terminal)).start()
+    port = server.path if kind == "pty" else server.url
+    seen: list[bytes] = []
+    try:
+        driver = open_terminal(port, "zvt", trace=lambda direction, frame_kind, raw: seen.append(bytes(raw)))
+        try:
+            driver.login("103456")
+            driver.initialise()
+            driver.register()
+        finally:
+            driver.close()
+        trace = tmp_path / "trace.txt"
+        monkeypatch.setenv("TECHAPP_PASSWORD", "103456")
+        monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path / "data"))
+        assert main(["info", "--driver", "zvt", "--port", port, "--trace", str(trace)]) in (0, 1)
+    finally:
+        server.stop()
+    shown = [masked_hex(raw) for raw in seen]
+    carried = [h for raw, h in zip(seen, shown, strict=True) if b"\x34\x56" in raw]
+    assert len(carried) >= 3  # status enquiry, initialisation, registration: each sent the password
+    wire = "10 10 34 56" if kind == "pty" else "10 34 56"
+    for text in [*shown, trace.read_text(encoding="utf-8")]:
+        assert wire not in text and "34 56" not in text
+    assert all("** ** **" in h for h in carried)
+    if kind == "pty":  # and the CRC of those frames: two more masked bytes at the end
+        assert all(h.endswith("** **") for h in carried)

@@ -120,3 +120,27 @@ def test_info_over_tcp_reads_the_identity_and_says_what_zvt_cannot_give(served, 
     assert "Not read" not in run.stdout
     doc = json.loads(_techapp("info", "--port", port, "--driver", "zvt", "--json").stdout)
     assert doc["identity"]["serial_number"] == "17fd1e3c" and doc["parameters"] is None and doc["errors"] == []
+
+
+def test_a_terminal_with_its_own_password_is_diagnosed_and_a_wrong_one_is_named(tmp_path):
+    # ZVT sends the password even with the greeting (a Status-Enquiry): one other than 000000 must work
+    from drivers.sim.scenario import load_scenario_text
+
+    terminal = SimulatedTerminal(load_scenario_text('extends = "zvt-ready"\n[zvt]\npassword = "103456"\n'))
+    server = PtyServer(terminal).start()
+    try:
+        env = {**os.environ, "TECHAPP_LANG": "en", "TECHAPP_DATA_DIR": str(tmp_path / "data")}
+        run = [sys.executable, "-m", "techapp", "diagnose", "--port", server.path, "--driver", "zvt", "--fix", "none"]
+        right = subprocess.run(
+            run, capture_output=True, text=True, timeout=90, env={**env, "TECHAPP_PASSWORD": "103456"}
+        )
+        assert right.returncode == 0, right.stdout + right.stderr
+        assert right.stdout.startswith("Healthy") and "cVEND plug SN 17fd1e3c" in right.stdout
+        wrong = subprocess.run(
+            run, capture_output=True, text=True, timeout=90, env={**env, "TECHAPP_PASSWORD": "000000"}
+        )
+        assert wrong.returncode == 2
+        assert "Maintenance login refused: wrong password" in wrong.stdout
+        assert "did not answer" not in wrong.stdout  # it answered: the password is what is wrong
+    finally:
+        server.stop()

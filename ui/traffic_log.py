@@ -53,14 +53,6 @@ OUTGOING = ("tx", "to-host", "terminal-to-host")
 HOST_ROWS = ("to-host", "from-host", "terminal-to-host", "host-to-terminal")
 
 
-def _sensitive_tags():
-    try:
-        from drivers.maint.tracemask import SECRET_TAGS
-    except ImportError:  # another driver: nothing known to mask
-        return set()
-    return SECRET_TAGS
-
-
 def decode(line: TraceLine, password: str | None) -> tuple[str, str]:
     """(hex, decoded) for one trace line, with login proofs and the password masked."""
     raw = line.raw
@@ -68,30 +60,12 @@ def decode(line: TraceLine, password: str | None) -> tuple[str, str]:
         return raw.decode("ascii", "replace"), ""
     if line.kind in ("ack", "nak"):
         return raw.hex(" ").upper(), line.kind.upper()
+    from drivers.registry import describe_frame, masked_hex  # the one masking, also the CLI's --trace
+
     secrets: list[bytes] = []
     if password:
         secrets.append(password.encode("utf-8"))
-    text = ""
-    try:
-        from drivers.maint.protocol import decode_message
-
-        msg = decode_message(raw)
-        hidden = _sensitive_tags()
-        parts = []
-        for tag, value in msg.fields:
-            name = getattr(tag, "name", str(tag))
-            if tag in hidden:
-                if isinstance(value, bytes | bytearray):
-                    secrets.append(bytes(value))
-                parts.append(f"{name}={MASK}")
-            else:
-                shown = value.hex().upper() if isinstance(value, bytes | bytearray) else str(value)
-                parts.append(f"{name}={shown}")
-        text = msg.describe() + ("  " + ", ".join(parts) if parts else "")
-    except Exception:  # not a maintenance message (another driver, noise): hex only
-        text = ""
-    from drivers.maint.tracemask import masked_hex  # the one masking, also used by the CLI's --trace
-
+    text = describe_frame(raw, MASK) or ""  # decoded by the driver that knows it, its secret fields masked
     hexed = masked_hex(raw, secrets)
     if password:
         text = text.replace(password, MASK)

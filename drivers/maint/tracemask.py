@@ -32,3 +32,21 @@ def masked_hex(raw: bytes, extra: list[bytes] | None = None) -> str:
         if secret and secret in raw:
             hexed = hexed.replace(secret.hex(" ").upper(), " ".join([MASKED_BYTE] * len(secret)))
     return hexed
+
+
+def describe(raw: bytes, mask: str) -> str | None:
+    """A maintenance message as its command and fields, the password-derived ones shown as ``mask``;
+    None when ``raw`` is not a maintenance message (noise, another protocol)."""
+    try:
+        msg = decode_message(raw)
+    except Exception:  # noqa: BLE001 - not ours to describe
+        return None
+    parts = []
+    for tag, value in msg.fields:
+        name = getattr(tag, "name", str(tag))
+        if tag in SECRET_TAGS:
+            parts.append(f"{name}={mask}")
+        else:
+            shown = value.hex().upper() if isinstance(value, bytes | bytearray) else str(value)
+            parts.append(f"{name}={shown}")
+    return msg.describe() + ("  " + ", ".join(parts) if parts else "")

@@ -120,6 +120,7 @@ class ZvtDriver(TerminalDriver):
     capabilities = frozenset(
         {"hello", "identity", "login", "device-status", "comm-test", "set-clock", "settle", "initialise", "register"}
     )
+    password_first = True  # even the Status-Enquiry carries the password
 
     def __init__(
         self,
@@ -294,7 +295,12 @@ class ZvtDriver(TerminalDriver):
         return self._status
 
     def hello(self) -> HelloInfo:
-        self.status_enquiry()
+        """A Status-Enquiry. Refused (a password not given yet, or wrong): the terminal did answer, so the
+        greeting worked, not logged in; the login says whether the password is right."""
+        try:
+            self.status_enquiry()
+        except RefusedByTerminal:
+            return HelloInfo(protocol_version=0, max_frame=0xFFFF, logged_in=False, session_timeout_s=None)
         return HelloInfo(protocol_version=0, max_frame=0xFFFF, logged_in=True, session_timeout_s=None)
 
     def identity(self) -> Identity:

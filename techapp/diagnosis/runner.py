@@ -23,7 +23,14 @@ from datetime import datetime
 from typing import Any
 
 from drivers.base import TerminalDriver
-from drivers.errors import AuthenticationFailed, Disconnected, LinkTimeout, LockedOut, TerminalError
+from drivers.errors import (
+    AuthenticationError,
+    AuthenticationFailed,
+    Disconnected,
+    LinkTimeout,
+    LockedOut,
+    TerminalError,
+)
 from drivers.models import (
     CommTestResult,
     Counters,
@@ -498,6 +505,11 @@ class Gatherer:
             raise StepAbandoned
 
     def _hello(self) -> None:
+        if self.driver.password_first and self.password is not None:
+            try:  # a terminal that wants the password even to be greeted (ZVT): the login step says if it is wrong
+                self.driver.login(self.password)
+            except AuthenticationError:
+                pass
         self.r.hello = self._counted(self.driver.hello())
 
     def _identity(self) -> None:
