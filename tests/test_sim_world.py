@@ -198,6 +198,28 @@ def test_a_cable_too_noisy_to_finish_says_so_and_blames_the_cable(pty_sim, tmp_p
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "faults",
+    [
+        "[link.faults]\ncorrupt_rate = 1.0\n",  # every frame from the terminal arrives with a bit flipped
+        "[link.faults]\ngarbage_rate = 1.0\ndrop_rate = 1.0\n",  # noise before every frame, a byte lost in it
+    ],
+    ids=["corrupted", "garbage-and-drops"],
+)
+def test_a_greeting_lost_to_a_damaged_line_blames_the_line_not_a_silent_terminal(pty_sim, faults):
+    server = pty_sim("healthy", overrides=faults)
+    driver = open_terminal(server.path, response_timeout=0.5)
+    try:
+        result = Diagnoser(driver, PASSWORD, port=server.path).run()
+    finally:
+        driver.close()
+    ids = [f.id for f in result.findings]
+    assert ids and ids[0] == "link-garbled", ids  # damaged answers came back: the baud rate or the cable
+    assert "link-silent" not in ids  # never "nothing answered / not in maintenance mode"
+    assert [a.id for a in result.findings[0].actions] == ["reconnect-baud"]
+    assert result.exit_code == 2
+
+
 # -- 2. a wrong APN, a wrong Wi-Fi password --------------------------------------------------------
 
 

@@ -219,7 +219,12 @@ def _link(b: _Builder) -> bool:
     r = b.r
     connect = r.errors.get("connect")
     first_link_error = next((e for e in r.errors.values() if is_link_failure(e)), None)
-    if connect is not None and connect.noise:
+    stats = r.link_stats or {}
+    # the greeting failed, but what came back was damaged (frames the laptop had to reject, bytes that make no
+    # frame, the terminal refusing the laptop's frames): something answered, over a line that garbles
+    refused = connect is not None and connect.error_type == "ProtocolError" and "NAK" in connect.message
+    damaged = bool(stats.get("naks_sent") or stats.get("garbage_bytes") or refused)
+    if connect is not None and (connect.noise or damaged):
         b.add(
             "link-garbled",
             "critical",
