@@ -221,11 +221,11 @@ def test_a_trace_holds_no_login_proof_and_is_private(pty_sim, wire, env, tmp_pat
 
 
 def test_the_window_traffic_log_uses_the_same_masking():
-    from drivers.maint import tracemask
     from drivers.maint.protocol import encode_message
+    from drivers.registry import masked_hex
 
     raw = encode_message(Command.LOGIN, 7, [(Tag.NONCE_CLIENT, b"\x01" * 16), (Tag.CLIENT_PROOF, b"\xab" * 32)])
-    hexed = tracemask.masked_hex(raw)
+    hexed = masked_hex(raw)
     assert "AB" not in hexed and hexed.count("**") == 32
     assert "01 01 01" in hexed  # the nonce is public: kept for troubleshooting
     import ui.traffic_log as tl

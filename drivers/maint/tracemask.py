@@ -1,4 +1,4 @@
-"""Login proofs hidden in traces: one implementation for the CLI's ``--trace`` file and the window's traffic log.
+"""Login proofs hidden in traces, through ``drivers.registry.masked_hex`` (--trace, traffic log, bundle).
 
 A trace line with the challenge (terminal nonce, serial number, iteration count) and both
 HMAC proofs would let anyone holding the file guess the password offline. With the proofs
@@ -12,8 +12,6 @@ from .protocol import Tag, decode_message
 
 #: Fields of a maintenance message that are derived from the password.
 SECRET_TAGS = frozenset({Tag.CLIENT_PROOF, Tag.TERMINAL_PROOF})
-#: What replaces each secret byte in the hex.
-MASKED_BYTE = "**"
 
 
 def secret_values(raw: bytes) -> list[bytes]:
@@ -23,15 +21,6 @@ def secret_values(raw: bytes) -> list[bytes]:
     except Exception:  # noqa: BLE001 - noise or another protocol: nothing of ours to hide
         return []
     return [bytes(v) for tag, v in msg.fields if tag in SECRET_TAGS and isinstance(v, bytes | bytearray) and v]
-
-
-def masked_hex(raw: bytes, extra: list[bytes] | None = None) -> str:
-    """``raw`` as spaced upper-case hex with every secret byte shown as ``**``."""
-    hexed = raw.hex(" ").upper()
-    for secret in [*secret_values(raw), *(extra or [])]:
-        if secret and secret in raw:
-            hexed = hexed.replace(secret.hex(" ").upper(), " ".join([MASKED_BYTE] * len(secret)))
-    return hexed
 
 
 def describe(raw: bytes, mask: str) -> str | None:
