@@ -84,6 +84,17 @@ def tcp_sim() -> Iterator[Callable[..., TcpServer]]:
         server.stop()
 
 
+@pytest.fixture
+def sim_port(pty_sim, tcp_sim) -> Callable[..., tuple[PtyServer | TcpServer, str]]:
+    """``sim_port("pty" | "tcp", scenario, overrides="")``: (server, the port to open: pty path or socket:// URL)."""
+
+    def start(kind: str, scenario: str | Scenario = "healthy", overrides: str = "") -> tuple:
+        server = (pty_sim if kind == "pty" else tcp_sim)(scenario, overrides)
+        return server, (server.path if kind == "pty" else server.url)
+
+    return start
+
+
 def _is_loopback(address: object) -> bool:
     host = address[0] if isinstance(address, tuple) else address
     if host == "localhost":

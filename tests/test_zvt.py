@@ -7,9 +7,6 @@ import pytest
 
 from drivers.errors import RefusedByTerminal
 from drivers.registry import open_terminal
-from drivers.sim.scenario import load_scenario
-from drivers.sim.server import PtyServer, TcpServer
-from drivers.sim.terminal import SimulatedTerminal
 from drivers.zvt.codec import (
     Apdu,
     crc_kermit,
@@ -105,24 +102,9 @@ def test_the_abort_of_the_public_record_decodes():
     assert rest.tlv[1].value == text.decode()
 
 
-@pytest.fixture
-def zvt_server():
-    servers = []
-
-    def start(kind: str, scenario: str):
-        terminal = SimulatedTerminal(load_scenario(scenario))
-        server = (PtyServer(terminal) if kind == "pty" else TcpServer(terminal)).start()
-        servers.append(server)
-        return server, (server.path if kind == "pty" else server.url)
-
-    yield start
-    for s in servers:
-        s.stop()
-
-
 @pytest.mark.parametrize("kind", ["pty", "tcp"])
-def test_initialisation_required_is_read_and_initialising_clears_it(zvt_server, kind):
-    server, port = zvt_server(kind, "zvt-init-required")
+def test_initialisation_required_is_read_and_initialising_clears_it(sim_port, kind):
+    server, port = sim_port(kind, "zvt-init-required")
     driver = open_terminal(port, "zvt")
     try:
         if kind == "pty":
@@ -138,8 +120,8 @@ def test_initialisation_required_is_read_and_initialising_clears_it(zvt_server, 
     assert server.terminal.zvt.commands[-3:] == ["05 01", "06 93", "05 01"]
 
 
-def test_a_wrong_password_and_an_unregistered_terminal_are_refused(zvt_server):
-    _, port = zvt_server("tcp", "zvt-not-registered")
+def test_a_wrong_password_and_an_unregistered_terminal_are_refused(sim_port):
+    _, port = sim_port("tcp", "zvt-not-registered")
     driver = open_terminal(port, "zvt")
     try:
         with pytest.raises(Exception, match="refused the password"):
@@ -152,8 +134,8 @@ def test_a_wrong_password_and_an_unregistered_terminal_are_refused(zvt_server):
         driver.close()
 
 
-def test_host_unreachable_is_a3_over_serial(zvt_server):
-    _, port = zvt_server("pty", "zvt-host-unreachable")
+def test_host_unreachable_is_a3_over_serial(sim_port):
+    _, port = sim_port("pty", "zvt-host-unreachable")
     driver = open_terminal(port, "zvt")
     try:
         result = driver.comm_test()
@@ -192,30 +174,24 @@ def test_a_pulled_cable_is_a_lost_link_not_a_hang(pty_sim):
 
 
 @pytest.mark.parametrize("kind", ["pty", "tcp"])
-def test_the_password_never_shows_in_a_trace(kind, tmp_path, monkeypatch):
+def test_the_password_never_shows_in_a_trace(sim_port, kind, tmp_path, monkeypatch):
     # 103456: its first BCD byte is DLE (10), doubled in a serial frame; the CRC over it would give it away
     from drivers.registry import masked_hex
-    from drivers.sim.scenario import load_scenario_text
     from techapp.cli import main
 
-    terminal = SimulatedTerminal(load_scenario_text('extends = "zvt-init-required"\n[zvt]\npassword = "103456"\n'))
-    server = (PtyServer(terminal) if kind == "pty" else TcpServer(terminal)).start()
-    port = server.path if kind == "pty" else server.url
+    _, port = sim_port(kind, "zvt-init-required", '[zvt]\npassword = "103456"\n')
     seen: list[bytes] = []
+    driver = open_terminal(port, "zvt", trace=lambda direction, frame_kind, raw: seen.append(bytes(raw)))
     try:
-        driver = open_terminal(port, "zvt", trace=lambda direction, frame_kind, raw: seen.append(bytes(raw)))
-        try:
-            driver.login("103456")
-            driver.initialise()
-            driver.register()
-        finally:
-            driver.close()
-        trace = tmp_path / "trace.txt"
-        monkeypatch.setenv("TECHAPP_PASSWORD", "103456")
-        monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path / "data"))
-        assert main(["info", "--driver", "zvt", "--port", port, "--trace", str(trace)]) in (0, 1)
+        driver.login("103456")
+        driver.initialise()
+        driver.register()
     finally:
-        server.stop()
+        driver.close()
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("TECHAPP_PASSWORD", "103456")
+    monkeypatch.setenv("TECHAPP_DATA_DIR", str(tmp_path / "data"))
+    assert main(["info", "--driver", "zvt", "--port", port, "--trace", str(trace)]) in (0, 1)
     shown = [masked_hex(raw) for raw in seen]
     carried = [h for raw, h in zip(seen, shown, strict=True) if b"\x34\x56" in raw]
     assert len(carried) >= 3  # status enquiry, initialisation, registration: each sent the password

@@ -12,9 +12,6 @@ from pathlib import Path
 import pytest
 
 from drivers.registry import open_terminal
-from drivers.sim.scenario import load_scenario
-from drivers.sim.server import PtyServer, TcpServer
-from drivers.sim.terminal import SimulatedTerminal
 from techapp.diagnosis.engine import Diagnoser
 from techapp.diagnosis.outcome import _step_of
 
@@ -41,24 +38,9 @@ def _techapp(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def served():
-    servers = []
-
-    def start(kind: str, scenario: str):
-        terminal = SimulatedTerminal(load_scenario(scenario))
-        server = (PtyServer(terminal) if kind == "pty" else TcpServer(terminal)).start()
-        servers.append(server)
-        return server, (server.path if kind == "pty" else server.url)
-
-    yield start
-    for s in servers:
-        s.stop()
-
-
 @pytest.mark.parametrize("kind", ["pty", "tcp"])
-def test_diagnose_finds_initialisation_required_and_fix_auto_initialises(served, kind, tmp_path):
-    server, port = served(kind, "zvt-init-required")
+def test_diagnose_finds_initialisation_required_and_fix_auto_initialises(sim_port, kind, tmp_path):
+    server, port = sim_port(kind, "zvt-init-required")
     out = tmp_path / "d.json"
     first = _techapp("diagnose", "--port", port, "--driver", "zvt", "--json", str(out))
     assert first.returncode == 1, first.stderr
@@ -111,8 +93,8 @@ def test_no_zvt_run_reports_a_check_it_cannot_give_as_passed(scenario):
     assert next(c for c in result.checks if c.id == "terminal.status").status == status
 
 
-def test_info_over_tcp_reads_the_identity_and_says_what_zvt_cannot_give(served, tmp_path):
-    _, port = served("tcp", "zvt-ready")
+def test_info_over_tcp_reads_the_identity_and_says_what_zvt_cannot_give(sim_port, tmp_path):
+    _, port = sim_port("tcp", "zvt-ready")
     run = _techapp("info", "--port", port, "--driver", "zvt")
     assert run.returncode == 0, run.stderr
     assert "cVEND plug  SN 17fd1e3c" in run.stdout
@@ -122,25 +104,15 @@ def test_info_over_tcp_reads_the_identity_and_says_what_zvt_cannot_give(served, 
     assert doc["identity"]["serial_number"] == "17fd1e3c" and doc["parameters"] is None and doc["errors"] == []
 
 
-def test_a_terminal_with_its_own_password_is_diagnosed_and_a_wrong_one_is_named(tmp_path):
+def test_a_terminal_with_its_own_password_is_diagnosed_and_a_wrong_one_is_named(sim_port, tmp_path):
     # ZVT sends the password even with the greeting (a Status-Enquiry): one other than 000000 must work
-    from drivers.sim.scenario import load_scenario_text
-
-    terminal = SimulatedTerminal(load_scenario_text('extends = "zvt-ready"\n[zvt]\npassword = "103456"\n'))
-    server = PtyServer(terminal).start()
-    try:
-        env = {**os.environ, "TECHAPP_LANG": "en", "TECHAPP_DATA_DIR": str(tmp_path / "data")}
-        run = [sys.executable, "-m", "techapp", "diagnose", "--port", server.path, "--driver", "zvt", "--fix", "none"]
-        right = subprocess.run(
-            run, capture_output=True, text=True, timeout=90, env={**env, "TECHAPP_PASSWORD": "103456"}
-        )
-        assert right.returncode == 0, right.stdout + right.stderr
-        assert right.stdout.startswith("Healthy") and "cVEND plug SN 17fd1e3c" in right.stdout
-        wrong = subprocess.run(
-            run, capture_output=True, text=True, timeout=90, env={**env, "TECHAPP_PASSWORD": "000000"}
-        )
-        assert wrong.returncode == 2
-        assert "Maintenance login refused: wrong password" in wrong.stdout
-        assert "did not answer" not in wrong.stdout  # it answered: the password is what is wrong
-    finally:
-        server.stop()
+    _, port = sim_port("pty", "zvt-ready", '[zvt]\npassword = "103456"\n')
+    env = {**os.environ, "TECHAPP_LANG": "en", "TECHAPP_DATA_DIR": str(tmp_path / "data")}
+    run = [sys.executable, "-m", "techapp", "diagnose", "--port", port, "--driver", "zvt", "--fix", "none"]
+    right = subprocess.run(run, capture_output=True, text=True, timeout=90, env={**env, "TECHAPP_PASSWORD": "103456"})
+    assert right.returncode == 0, right.stdout + right.stderr
+    assert right.stdout.startswith("Healthy") and "cVEND plug SN 17fd1e3c" in right.stdout
+    wrong = subprocess.run(run, capture_output=True, text=True, timeout=90, env={**env, "TECHAPP_PASSWORD": "000000"})
+    assert wrong.returncode == 2
+    assert "Maintenance login refused: wrong password" in wrong.stdout
+    assert "did not answer" not in wrong.stdout  # it answered: the password is what is wrong
