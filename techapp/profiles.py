@@ -16,7 +16,6 @@ first paint); the validated models (:class:`AcquirerProfile` and its tables) liv
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from dataclasses import dataclass
@@ -25,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from drivers.resources import is_path, named_files, resource_dirs
 from drivers.safeio import InputFileError, is_file, loads_toml, read_text
+
+from .lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .profile_model import (
@@ -185,21 +186,18 @@ def load_profile_text(text: str, *, profile_id: str = "text", source: str = "<te
 
 # The validated models load on first use (PEP 562): `from techapp.profiles import AcquirerProfile` still works,
 # while listing the profiles' names (the window's profile box) never imports pydantic.
-_MODEL_NAMES = frozenset(
-    ("AcquirerProfile", "ApprovedVersions", "Code", "Header", "Helpdesk", "Host", "Name", "ResponseCode", "Text")
+_MODEL_NAMES = (
+    "AcquirerProfile",
+    "ApprovedVersions",
+    "Code",
+    "Header",
+    "Helpdesk",
+    "Host",
+    "Name",
+    "ResponseCode",
+    "Text",
 )
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODEL_NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__package__}.profile_model"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_MODEL_NAMES])
+__getattr__, __dir__ = lazy_attributes(globals(), dict.fromkeys(_MODEL_NAMES, "profile_model"))
 
 
 __all__ = [

@@ -10,10 +10,11 @@ rendering. See docs/reports.md.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .build import SCHEMA, build_report, report_number
@@ -34,13 +35,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY)
 
 
 PAPERS = ("A4", "Letter")
