@@ -390,11 +390,6 @@ class FindingsView(QScrollArea):
     # that 40 findings never stall the window (bench/event_loop_gap.py). Tab order and buttons follow them.
     CARDS_AT_ONCE = 4
 
-    def finish_cards(self) -> None:
-        """Build the cards still waiting for their turn now (before something needs all of them)."""
-        while self._pending:
-            self._more_cards()
-
     def _more_cards(self) -> None:
         if not self._pending or self._cards is None:
             self._card_timer.stop()
