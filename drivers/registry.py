@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import DriverNotAvailable
@@ -78,7 +79,8 @@ def hidden_imports() -> list[str]:
 MASKED_BYTE = "**"
 
 
-def _trace_modules() -> list[Any]:
+@cache  # asked for every traced frame
+def _trace_modules() -> tuple[Any, ...]:
     """Every driver's trace module. A trace line is masked by all of them: the masking must not depend on
     knowing which protocol wrote it, and hiding more than needed is the safe mistake."""
     out = []
@@ -88,7 +90,7 @@ def _trace_modules() -> list[Any]:
                 out.append(importlib.import_module(entry.trace))
             except ImportError:  # pragma: no cover - a driver whose dependency is missing wrote no trace
                 continue
-    return out
+    return tuple(out)
 
 
 def trace_secrets(raw: bytes) -> list[bytes]:
